@@ -1,0 +1,95 @@
+//! Which providers exist: one spec in `specs/` and one crate folder in `crates/` each.
+
+use std::path::{Path, PathBuf};
+
+use crate::RegenError;
+
+/// A provider found in `specs/`, with the crate its client is generated into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    /// The spec's file stem, e.g. `sunshine-conversations`; also the crate folder's name.
+    pub name: String,
+    /// `specs/<name>.yaml` (or `.json`).
+    pub spec: PathBuf,
+    /// `crates/<name>/src/generated.rs`, written only by the xtask.
+    pub output: PathBuf,
+}
+
+impl Provider {
+    /// The spec path relative to the workspace root, as written in headers and messages.
+    pub fn spec_display(&self, root: &Path) -> String {
+        relative(root, &self.spec)
+    }
+
+    /// The output path relative to the workspace root.
+    pub fn output_display(&self, root: &Path) -> String {
+        relative(root, &self.output)
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Lists every provider, sorted by name so output order never depends on the file system.
+pub fn discover(root: &Path) -> Result<Vec<Provider>, RegenError> {
+    let specs_dir = root.join("specs");
+    let entries = std::fs::read_dir(&specs_dir).map_err(|source| RegenError::Io {
+        path: specs_dir.clone(),
+        source,
+    })?;
+    let mut providers = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| RegenError::Io {
+            path: specs_dir.clone(),
+            source,
+        })?;
+        let path = entry.path();
+        let is_spec = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        );
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if !is_spec {
+            continue;
+        }
+        let crate_dir = root.join("crates").join(name);
+        if !crate_dir.join("Cargo.toml").is_file() {
+            return Err(RegenError::MissingCrate {
+                spec: relative(root, &path),
+                crate_dir: relative(root, &crate_dir),
+            });
+        }
+        providers.push(Provider {
+            name: name.to_owned(),
+            output: crate_dir.join("src").join("generated.rs"),
+            spec: path,
+        });
+    }
+    providers.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = providers.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(RegenError::DuplicateSpec {
+            name: pair[0].name.clone(),
+        });
+    }
+    Ok(providers)
+}
+
+/// Keeps only the providers named on the command line; an unknown name is an error.
+pub fn select(all: Vec<Provider>, names: &[String]) -> Result<Vec<Provider>, RegenError> {
+    if names.is_empty() {
+        return Ok(all);
+    }
+    if let Some(unknown) = names.iter().find(|n| !all.iter().any(|p| &p.name == *n)) {
+        return Err(RegenError::UnknownProvider {
+            name: unknown.clone(),
+            known: all.iter().map(|p| p.name.clone()).collect(),
+        });
+    }
+    Ok(all.into_iter().filter(|p| names.contains(&p.name)).collect())
+}

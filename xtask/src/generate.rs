@@ -113,7 +113,9 @@ fn run_generator(spec: &OpenAPI) -> Result<proc_macro2::TokenStream, Failure> {
 fn isolate_panic(display: &str, spec: &OpenAPI, message: String) -> RegenError {
     let mut culprits = Vec::new();
     for (path, item) in spec.paths.iter() {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for (method, op) in item.iter() {
             let mut single = spec.clone();
             let mut only = PathItem {
@@ -169,7 +171,9 @@ fn check_native_types(display: &str, spec: &OpenAPI, body: &str) -> Result<(), R
         return Ok(());
     };
     for (name, schema) in &components.schemas {
-        let ReferenceOr::Item(schema) = schema else { continue };
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
         let Some(ext) = schema.schema_data.extensions.get("x-rust-type") else {
             continue;
         };

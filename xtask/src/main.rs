@@ -47,7 +47,11 @@ fn main() -> ExitCode {
     match regen(&root, &names, mode) {
         Ok(outcome) => {
             let ms = outcome.elapsed.as_millis();
-            let noun = if outcome.crates == 1 { "crate" } else { "crates" };
+            let noun = if outcome.crates == 1 {
+                "crate"
+            } else {
+                "crates"
+            };
             match mode {
                 Mode::Check if !outcome.changed.is_empty() => {
                     for file in &outcome.changed {
@@ -57,7 +61,10 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
                 Mode::Check => {
-                    println!("regen --check: {} {noun} up to date in {ms} ms", outcome.crates);
+                    println!(
+                        "regen --check: {} {noun} up to date in {ms} ms",
+                        outcome.crates
+                    );
                     ExitCode::SUCCESS
                 }
                 Mode::Write => {

@@ -91,5 +91,8 @@ pub fn select(all: Vec<Provider>, names: &[String]) -> Result<Vec<Provider>, Reg
             known: all.iter().map(|p| p.name.clone()).collect(),
         });
     }
-    Ok(all.into_iter().filter(|p| names.contains(&p.name)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|p| names.contains(&p.name))
+        .collect())
 }

@@ -80,7 +80,9 @@ fn check_operation(spec: &OpenAPI, op: &Operation, report: &mut dyn FnMut(String
     let mut errors = BTreeSet::new();
     for (status, response) in &op.responses.responses {
         let Some(response) = resolve(spec, response) else {
-            report(format!("response {status} refers to a missing `components/responses` entry"));
+            report(format!(
+                "response {status} refers to a missing `components/responses` entry"
+            ));
             continue;
         };
         let shape = shape_of(response);

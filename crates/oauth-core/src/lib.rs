@@ -1,1 +1,46 @@
-//! placeholder
+//! Provider-neutral core of the OAuth 2.0 client SDK.
+//!
+//! Each provider crate (`procore-oauth`, `calcom-oauth`, `sunshine-conversations-oauth`,
+//! `ringcentral-oauth`) wraps a client generated from its OpenAPI spec and maps it onto the
+//! types here:
+//!
+//! - secrets that redact themselves ([`ClientSecret`], [`AccessToken`], [`RefreshToken`], ...),
+//! - one [`Token`] with an absolute expiry, and one [`Error`],
+//! - [`AuthorizationRequest`] with [`CsrfState`] and [`Pkce`] to start a flow and check its
+//!   redirect,
+//! - capability traits ([`RefreshTokenGrant`], [`TokenRevocation`], ...) that say at compile
+//!   time what each provider can do,
+//! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
+//!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
+//!   rotated refresh token.
+
+pub mod authorize;
+pub mod capability;
+pub mod clock;
+pub mod error;
+pub mod http;
+pub mod pkce;
+pub mod response;
+pub mod secret;
+pub mod state;
+pub mod token;
+pub mod wire;
+
+pub use authorize::{AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder};
+pub use capability::{
+    AuthorizationCodeGrant, ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant,
+    TokenIntrospection, TokenRevocation,
+};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{
+    AuthorizationError, DecodeError, Error, ErrorCode, ErrorDetail, Result, ServerError,
+    StoreError, StoreErrorKind, TransportError, TransportKind,
+};
+pub use http::{BaseUrl, HttpSettings};
+pub use pkce::Pkce;
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, JwtAssertion, PkceVerifier, RefreshToken,
+    RevocableToken, SessionCookie,
+};
+pub use state::CsrfState;
+pub use token::{StoredToken, Token, TokenType};

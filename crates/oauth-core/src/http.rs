@@ -1,0 +1,259 @@
+//! The HTTP side shared by every provider crate: base URLs, the `reqwest` client, and the
+//! request and response hooks the generated clients call.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Headers that carry credentials in some provider's requests: marked sensitive so that
+/// `Debug` of a request never prints them.
+const CREDENTIAL_HEADERS: &[&str] = &["x-cal-secret-key"];
+
+/// A provider's base URL: `https`, or `http` only for loopback hosts (tests, local proxies).
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl(Url);
+
+impl BaseUrl {
+    /// Parses and checks a base URL. A trailing slash is dropped.
+    pub fn parse(input: &str) -> Result<Self> {
+        let url = Url::parse(input.trim_end_matches('/'))
+            .map_err(|e| Error::Config(format!("base URL `{input}` is not a URL: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "base URL `{input}` uses http for a non-loopback host; tokens and secrets \
+                     would travel in clear text: use https"
+                )));
+            }
+            other => {
+                return Err(Error::Config(format!(
+                    "base URL `{input}` has scheme `{other}`; use https"
+                )));
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(Error::Config(format!(
+                "base URL `{input}` must not have a query, fragment or user info"
+            )));
+        }
+        Ok(Self(url))
+    }
+
+    /// The URL as the generated clients want it: no trailing slash.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// The URL of `path` (starting with `/`) below this base.
+    pub fn endpoint(&self, path: &str) -> Url {
+        Url::parse(&format!("{}{path}", self.as_str())).expect("a base URL plus a path is a URL")
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BaseUrl").field(&self.as_str()).finish()
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Settings of the HTTP client a provider crate builds.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Whole-request timeout (default 30 s).
+    pub timeout: Duration,
+    /// Connection timeout (default 10 s).
+    pub connect_timeout: Duration,
+    /// `User-Agent` (provider crates set `<crate>/<version>`).
+    pub user_agent: String,
+}
+
+impl HttpSettings {
+    /// Defaults with the given `User-Agent`.
+    pub fn new(user_agent: impl Into<String>) -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: user_agent.into(),
+        }
+    }
+
+    /// Builds the client: redirects are never followed (a redirect from a token endpoint could
+    /// carry credentials elsewhere, and the authorize calls must see the redirect itself).
+    pub fn build(&self) -> Result<reqwest::Client> {
+        install_crypto_provider();
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(&self.user_agent)
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))
+    }
+}
+
+/// reqwest is built without a default TLS crypto backend (the aws-lc one costs minutes of
+/// build); this installs rustls' ring provider unless the application installed one.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race to another thread installing one is fine: either provider works.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// The request hook of every generated client: drops progenitor's `api-version` header (the
+/// providers do not define it) and marks credential headers sensitive.
+pub fn prepare_request(request: &mut reqwest::Request) {
+    let headers = request.headers_mut();
+    headers.remove("api-version");
+    for name in [AUTHORIZATION.as_str(), COOKIE.as_str()]
+        .into_iter()
+        .chain(CREDENTIAL_HEADERS.iter().copied())
+    {
+        if let Some(value) = headers.get_mut(name) {
+            value.set_sensitive(true);
+        }
+    }
+}
+
+/// The execution hook of every generated client: sends the request inside a `tracing` span
+/// (operation, method, path, status, duration; never headers or bodies), and replaces an error
+/// answer's body that is not a JSON object (an HTML page from a proxy, say) with `{}`.
+///
+/// The replacement lets the generated client report such an answer as a typed error response
+/// that keeps its status and `Retry-After`, instead of a decode failure that loses both. The
+/// original body is dropped, as every body is: it might echo a credential.
+pub async fn execute(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    operation: &'static str,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::debug_span!(
+        "oauth_http",
+        operation,
+        method = %request.method(),
+        path = request.url().path(),
+        status = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    );
+    async move {
+        let start = Instant::now();
+        let result = client.execute(request).await;
+        let span = tracing::Span::current();
+        span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        let response = result?;
+        span.record("status", response.status().as_u16());
+        if response.status().is_client_error() || response.status().is_server_error() {
+            return normalize_error_body(response).await;
+        }
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+async fn normalize_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let mut headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let body =
+        if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body).is_ok() {
+            body
+        } else {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            bytes::Bytes::from_static(b"{}")
+        };
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+/// `Basic` credentials per RFC 6749 §2.3.1: client id and secret are each
+/// form-urlencoded before being joined with `:` and base64-encoded.
+pub fn basic_authorization(client_id: &str, client_secret: &crate::ClientSecret) -> String {
+    use base64::Engine;
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", encode(client_id), encode(client_secret.secret()));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        assert!(BaseUrl::parse("https://platform.ringcentral.com").is_ok());
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9",
+        ] {
+            assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+            "https://h/?q=1",
+        ] {
+            assert!(
+                matches!(BaseUrl::parse(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_has_no_trailing_slash() {
+        let b = BaseUrl::parse("https://oauth-bridge.zendesk.com/sc/").unwrap();
+        assert_eq!(b.as_str(), "https://oauth-bridge.zendesk.com/sc");
+        assert_eq!(
+            b.endpoint("/oauth/authorize").as_str(),
+            "https://oauth-bridge.zendesk.com/sc/oauth/authorize"
+        );
+    }
+
+    #[test]
+    fn basic_credentials_are_form_encoded_first() {
+        use base64::Engine;
+        let header = basic_authorization("my id", &crate::ClientSecret::new("p@ss:w/rd+%&= ~!"));
+        let encoded = header.strip_prefix("Basic ").unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            "my+id:p%40ss%3Aw%2Frd%2B%25%26%3D+%7E%21"
+        );
+    }
+}

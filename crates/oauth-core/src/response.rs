@@ -1,0 +1,117 @@
+//! Turning what a generated client returns into this crate's results.
+
+use std::time::{Duration, SystemTime};
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use crate::error::{DecodeError, Error, ServerError};
+
+/// A provider's error body, as generated from its spec.
+///
+/// Provider crates implement this for their generated error type so that every shape
+/// (RFC 6749, Cal.com's envelope, Sunshine's `errors[]`, ...) becomes one [`ServerError`].
+pub trait ErrorBody: DeserializeOwned {
+    /// Whether the body reports an error. Used on a 2xx answer that did not parse as the
+    /// success shape: some servers put an error inside a 200.
+    fn reports_error(&self) -> bool;
+
+    /// The error, for an answer with `status`.
+    fn into_server_error(self, status: u16) -> ServerError;
+}
+
+/// Maps a failed generated call onto [`Error`]. `T` is the operation's success type: when a
+/// success answer does not parse, it is decoded again to name the failing field (the body is
+/// then dropped; it is never put in the error).
+pub fn map_error<T: DeserializeOwned, E: ErrorBody>(error: GeneratedError<E>) -> Error {
+    match error {
+        GeneratedError::ErrorResponse(value) => server_error(value),
+        GeneratedError::InvalidResponsePayload(bytes, e) => decode_failure::<T, E>(&bytes, &e),
+        GeneratedError::UnexpectedResponse(response) => {
+            let status = response.status();
+            if status.is_redirection() {
+                Error::UnexpectedRedirect {
+                    status: status.as_u16(),
+                }
+            } else if status.is_success() {
+                Error::Decode(DecodeError {
+                    status: Some(status.as_u16()),
+                    path: ".".into(),
+                    problem: "a success status the operation does not declare".into(),
+                })
+            } else {
+                ServerError::from_status(status.as_u16())
+                    .with_retry_after(retry_after(response.headers(), SystemTime::now()))
+                    .into()
+            }
+        }
+        GeneratedError::CommunicationError(e)
+        | GeneratedError::ResponseBodyError(e)
+        | GeneratedError::InvalidUpgrade(e) => Error::Transport(e.into()),
+        GeneratedError::InvalidRequest(message) => {
+            Error::Config(format!("the request could not be built: {message}"))
+        }
+        GeneratedError::Custom(message) => Error::Config(message),
+    }
+}
+
+fn server_error<E: ErrorBody>(value: ResponseValue<E>) -> Error {
+    let status = value.status().as_u16();
+    let after = retry_after(value.headers(), SystemTime::now());
+    value
+        .into_inner()
+        .into_server_error(status)
+        .with_retry_after(after)
+        .into()
+}
+
+fn decode_failure<T: DeserializeOwned, E: ErrorBody>(bytes: &[u8], e: &serde_json::Error) -> Error {
+    if let Ok(body) = serde_json::from_slice::<E>(bytes) {
+        if body.reports_error() {
+            return body.into_server_error(200).into();
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(located) => Error::Decode(DecodeError::from_json(
+            Some(200),
+            located.path().to_string(),
+            located.inner(),
+        )),
+        Ok(_) => Error::Decode(DecodeError::from_json(Some(200), ".".into(), e)),
+    }
+}
+
+/// `Retry-After` as delay seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(
+            retry_after(&h, SystemTime::now()),
+            Some(Duration::from_secs(7))
+        );
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:30 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+}

@@ -1,0 +1,375 @@
+//! The unified token every provider's responses are mapped onto.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::secret::{AccessToken, RefreshToken};
+
+/// The `token_type` of a token. Servers send `bearer`, `Bearer` or nothing; all mean Bearer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TokenType {
+    /// RFC 6750 bearer token (also what a missing `token_type` means).
+    Bearer,
+    /// Anything else, as sent.
+    Other(String),
+}
+
+impl TokenType {
+    /// Parses a `token_type` case-insensitively; `None` or an empty string is [`Self::Bearer`].
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            None | Some("") => Self::Bearer,
+            Some(v) if v.eq_ignore_ascii_case("bearer") => Self::Bearer,
+            Some(v) => Self::Other(v.to_owned()),
+        }
+    }
+
+    /// The scheme to write in an `Authorization` header.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::Other(v) => v,
+        }
+    }
+}
+
+/// An access token with everything needed to use and renew it.
+///
+/// Expiry is absolute: computed once, at receipt, from the server's relative `expires_in`, so a
+/// token read back from storage hours later still knows when it expires.
+///
+/// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
+/// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
+#[derive(Clone)]
+pub struct Token {
+    access_token: AccessToken,
+    token_type: TokenType,
+    expires_at: Option<SystemTime>,
+    refresh_token: Option<RefreshToken>,
+    refresh_token_expires_at: Option<SystemTime>,
+    scopes: Vec<String>,
+    received_at: SystemTime,
+    extra: Map<String, Value>,
+}
+
+impl Token {
+    /// A bearer token received at `received_at`, with no expiry, refresh token or scopes yet.
+    pub fn new(access_token: AccessToken, received_at: SystemTime) -> Self {
+        Self {
+            access_token,
+            token_type: TokenType::Bearer,
+            expires_at: None,
+            refresh_token: None,
+            refresh_token_expires_at: None,
+            scopes: Vec::new(),
+            received_at,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets the token type.
+    pub fn with_token_type(mut self, token_type: TokenType) -> Self {
+        self.token_type = token_type;
+        self
+    }
+
+    /// Sets the absolute expiry.
+    pub fn with_expires_at(mut self, at: Option<SystemTime>) -> Self {
+        self.expires_at = at;
+        self
+    }
+
+    /// Sets the expiry from a lifetime counted from receipt (`expires_in`).
+    pub fn with_expires_in(mut self, lifetime: Option<Duration>) -> Self {
+        self.expires_at = lifetime.map(|d| self.received_at + d);
+        self
+    }
+
+    /// Sets the refresh token.
+    pub fn with_refresh_token(mut self, token: Option<RefreshToken>) -> Self {
+        self.refresh_token = token;
+        self
+    }
+
+    /// Sets the refresh token's absolute expiry.
+    pub fn with_refresh_token_expires_at(mut self, at: Option<SystemTime>) -> Self {
+        self.refresh_token_expires_at = at;
+        self
+    }
+
+    /// Sets the refresh token's expiry from a lifetime counted from receipt.
+    pub fn with_refresh_token_expires_in(mut self, lifetime: Option<Duration>) -> Self {
+        self.refresh_token_expires_at = lifetime.map(|d| self.received_at + d);
+        self
+    }
+
+    /// Sets the granted scopes.
+    pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// Sets the scopes from a space-separated `scope` string.
+    pub fn with_scope_string(self, scope: Option<&str>) -> Self {
+        let scopes = scope
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        self.with_scopes(scopes)
+    }
+
+    /// Sets the provider's other fields, kept as sent.
+    pub fn with_extra(mut self, extra: Map<String, Value>) -> Self {
+        self.extra = extra;
+        self
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The token type.
+    pub fn token_type(&self) -> &TokenType {
+        &self.token_type
+    }
+
+    /// When the access token expires; `None` when the server gave no expiry (Sunshine
+    /// Conversations tokens live until revoked).
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+
+    /// The refresh token, when one was issued.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// When the refresh token expires, when the server said.
+    pub fn refresh_token_expires_at(&self) -> Option<SystemTime> {
+        self.refresh_token_expires_at
+    }
+
+    /// Granted scopes (empty when the server did not say).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// When the token was received.
+    pub fn received_at(&self) -> SystemTime {
+        self.received_at
+    }
+
+    /// The provider's other response fields, kept as sent.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// Whether the access token expires within `margin` of `now` (never, without an expiry).
+    pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
+        self.expires_at.is_some_and(|at| now + margin >= at)
+    }
+
+    /// The value of an `Authorization` header for this token, e.g. `Bearer abc`.
+    ///
+    /// The result holds the secret; pass it straight to the request.
+    pub fn authorization_header(&self) -> String {
+        format!(
+            "{} {}",
+            self.token_type.as_str(),
+            self.access_token.secret()
+        )
+    }
+
+    /// Carries over the refresh token of `previous` when this token (a refresh response)
+    /// came without one: servers that do not rotate omit it, and it must not be lost.
+    pub fn inherit_refresh_token(mut self, previous: &Token) -> Self {
+        if self.refresh_token.is_none() {
+            self.refresh_token = previous.refresh_token.clone();
+            self.refresh_token_expires_at = previous.refresh_token_expires_at;
+        }
+        self
+    }
+
+    /// A view of this token that serializes with its secrets, for token stores.
+    pub fn exposing_secrets(&self) -> ExposeSecrets<'_> {
+        ExposeSecrets(self)
+    }
+
+    /// Reads a token written through [`Token::exposing_secrets`].
+    pub fn from_stored(stored: StoredToken) -> Self {
+        Self {
+            access_token: stored.access_token,
+            token_type: TokenType::parse(stored.token_type.as_deref()),
+            expires_at: stored.expires_at_ms.map(from_ms),
+            refresh_token: stored.refresh_token,
+            refresh_token_expires_at: stored.refresh_token_expires_at_ms.map(from_ms),
+            scopes: stored.scopes,
+            received_at: from_ms(stored.received_at_ms),
+            extra: stored.extra,
+        }
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &self.access_token)
+            .field("token_type", &self.token_type)
+            .field("expires_at", &self.expires_at.map(to_ms))
+            .field("refresh_token", &self.refresh_token)
+            .field(
+                "refresh_token_expires_at",
+                &self.refresh_token_expires_at.map(to_ms),
+            )
+            .field("scopes", &self.scopes)
+            .field("received_at", &to_ms(self.received_at))
+            .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The stored form of a [`Token`]: times in unix milliseconds, secrets in clear.
+#[derive(Serialize, Deserialize)]
+pub struct StoredToken {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The token type as sent (`None` means Bearer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// Access token expiry, unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<u64>,
+    /// The refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshToken>,
+    /// Refresh token expiry, unix milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_at_ms: Option<u64>,
+    /// Granted scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Receipt time, unix milliseconds.
+    pub received_at_ms: u64,
+    /// The provider's other fields.
+    #[serde(default)]
+    pub extra: Map<String, Value>,
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredToken([redacted])")
+    }
+}
+
+/// Serializes a [`Token`] with its secrets (see [`Token::exposing_secrets`]).
+pub struct ExposeSecrets<'a>(&'a Token);
+
+impl Serialize for ExposeSecrets<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        StoredToken {
+            access_token: t.access_token.clone(),
+            token_type: Some(t.token_type.as_str().to_owned()),
+            expires_at_ms: t.expires_at.map(to_ms),
+            refresh_token: t.refresh_token.clone(),
+            refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
+            scopes: t.scopes.clone(),
+            received_at_ms: to_ms(t.received_at),
+            extra: t.extra.clone(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        StoredToken::deserialize(deserializer).map(Token::from_stored)
+    }
+}
+
+fn to_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn from_ms(ms: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Token {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut extra = Map::new();
+        extra.insert("id_token".into(), Value::String("eyJ-secret-id".into()));
+        Token::new(AccessToken::new("at-secret-1"), at)
+            .with_token_type(TokenType::parse(Some("bearer")))
+            .with_expires_in(Some(Duration::from_secs(3600)))
+            .with_refresh_token(Some(RefreshToken::new("rt-secret-1")))
+            .with_scope_string(Some("read write"))
+            .with_extra(extra)
+    }
+
+    #[test]
+    fn expiry_is_absolute_from_receipt() {
+        let t = sample();
+        assert_eq!(
+            t.expires_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_003_600))
+        );
+        let before = UNIX_EPOCH + Duration::from_secs(1_700_003_000);
+        assert!(!t.expires_within(before, Duration::from_secs(60)));
+        assert!(t.expires_within(before, Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn token_type_is_case_insensitive_and_defaults_to_bearer() {
+        assert_eq!(TokenType::parse(Some("BEARER")), TokenType::Bearer);
+        assert_eq!(TokenType::parse(None), TokenType::Bearer);
+        assert_eq!(TokenType::parse(Some("")), TokenType::Bearer);
+        assert_eq!(
+            TokenType::parse(Some("MAC")),
+            TokenType::Other("MAC".into())
+        );
+    }
+
+    #[test]
+    fn debug_redacts_secrets_and_extra_values() {
+        let text = format!("{:?}", sample());
+        for secret in ["at-secret-1", "rt-secret-1", "eyJ-secret-id"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("id_token"), "{text}");
+    }
+
+    #[test]
+    fn storage_round_trip_keeps_everything() {
+        let t = sample();
+        let json = serde_json::to_string(&t.exposing_secrets()).unwrap();
+        let back: Token = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.access_token().secret(), "at-secret-1");
+        assert_eq!(back.refresh_token().unwrap().secret(), "rt-secret-1");
+        assert_eq!(back.expires_at(), t.expires_at());
+        assert_eq!(back.received_at(), t.received_at());
+        assert_eq!(back.scopes(), ["read", "write"]);
+        assert_eq!(back.extra()["id_token"], "eyJ-secret-id");
+    }
+
+    #[test]
+    fn refresh_response_without_refresh_token_keeps_the_old_one() {
+        let old = sample();
+        let new =
+            Token::new(AccessToken::new("at-2"), old.received_at()).inherit_refresh_token(&old);
+        assert_eq!(new.refresh_token().unwrap().secret(), "rt-secret-1");
+        let rotated = Token::new(AccessToken::new("at-3"), old.received_at())
+            .with_refresh_token(Some(RefreshToken::new("rt-3")))
+            .inherit_refresh_token(&old);
+        assert_eq!(rotated.refresh_token().unwrap().secret(), "rt-3");
+    }
+}

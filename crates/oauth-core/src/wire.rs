@@ -1,0 +1,155 @@
+//! Lenient scalars for what real servers send: numbers that sometimes arrive as strings.
+//!
+//! The specs map `expires_in`, `created_at` and friends to these types (`x-rust-type`), so the
+//! generated clients accept `3600`, `3600.0` and `"3600"` alike.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Reads a non-negative number given as an integer, a float or a numeric string.
+fn lenient_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct Lenient;
+
+    impl Visitor<'_> for Lenient {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a non-negative number or a numeric string")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::custom("a negative number"))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            if v.is_finite() && v >= 0.0 && v <= u64::MAX as f64 {
+                Ok(v as u64)
+            } else {
+                Err(E::custom("a number out of range"))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            let v = v.trim();
+            if let Ok(n) = v.parse::<u64>() {
+                return Ok(n);
+            }
+            match v.parse::<f64>() {
+                Ok(f) => self.visit_f64(f),
+                Err(_) => Err(E::custom("a string that is not a number")),
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Lenient)
+}
+
+macro_rules! lenient_number {
+    ($(#[$doc:meta])* $name:ident, $description:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u64);
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_u64(self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                lenient_u64(deserializer).map(Self)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "description": $description,
+                    "anyOf": [
+                        { "type": "integer", "minimum": 0 },
+                        { "type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$" }
+                    ]
+                })
+            }
+        }
+    };
+}
+
+lenient_number! {
+    /// A duration in whole seconds (`expires_in`).
+    Seconds, "A duration in seconds."
+}
+
+lenient_number! {
+    /// A point in time in seconds since the unix epoch (Procore's `created_at`).
+    EpochSeconds, "Seconds since the unix epoch."
+}
+
+lenient_number! {
+    /// A point in time in milliseconds since the unix epoch (Cal.com's `accessTokenExpiresAt`).
+    EpochMillis, "Milliseconds since the unix epoch."
+}
+
+impl Seconds {
+    /// As a [`Duration`].
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.0)
+    }
+}
+
+impl EpochSeconds {
+    /// As a [`SystemTime`].
+    pub fn time(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.0)
+    }
+}
+
+impl EpochMillis {
+    /// As a [`SystemTime`].
+    pub fn time(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_accepts_numbers_floats_and_numeric_strings() {
+        for text in ["3600", "3600.0", "\"3600\"", "\" 3600 \"", "\"3600.9\""] {
+            let s: Seconds = serde_json::from_str(text).unwrap();
+            assert_eq!(s, Seconds(3600), "{text}");
+        }
+    }
+
+    #[test]
+    fn seconds_rejects_negative_and_non_numeric() {
+        for text in ["-1", "\"soon\"", "true", "null", "\"\""] {
+            assert!(serde_json::from_str::<Seconds>(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn epoch_millis_converts_to_time() {
+        let t: EpochMillis = serde_json::from_str("1700000000123").unwrap();
+        assert_eq!(
+            t.time().duration_since(UNIX_EPOCH).unwrap(),
+            Duration::from_millis(1_700_000_000_123)
+        );
+    }
+}

@@ -23,6 +23,7 @@ pub mod pkce;
 pub mod response;
 pub mod secret;
 pub mod state;
+pub mod store;
 pub mod token;
 pub mod wire;
 
@@ -39,7 +40,7 @@ pub use error::{
 pub use http::{BaseUrl, HttpSettings};
 pub use pkce::Pkce;
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, JwtAssertion, PkceVerifier, RefreshToken,
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier, RefreshToken,
     RevocableToken, SessionCookie,
 };
 pub use state::CsrfState;

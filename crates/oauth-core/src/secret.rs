@@ -97,6 +97,11 @@ secret_type! {
 }
 
 secret_type! {
+    /// An OpenID Connect ID token (a signed JWT about the user).
+    IdToken
+}
+
+secret_type! {
     /// A Cal.com session cookie, or any other credential passed through as a header.
     SessionCookie
 }

@@ -513,9 +513,8 @@ are not sent.
         pub endpoint_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
-        ///OpenID Connect ID token, when the OpenID flow was used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id_token: ::std::option::Option<::std::string::String>,
+        pub id_token: ::std::option::Option<::oauth_core::IdToken>,
         ///Token owner's RingCentral user (extension) ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner_id: ::std::option::Option<::std::string::String>,

@@ -1,0 +1,116 @@
+//! Where tokens live between refreshes, with compare-and-swap so concurrent writers (tasks or
+//! processes) cannot silently overwrite each other's rotated refresh tokens.
+//!
+//! - [`MemoryStore`]: one process.
+//! - [`FileStore`]: one JSON document per key, replaced atomically.
+//! - `RedisStore` (feature `redis`): shared by processes, with a refresh lock so that each
+//!   expiry causes exactly one refresh across all of them.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::StoreError;
+use crate::token::Token;
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+/// A token and the version it was stored under.
+#[derive(Debug, Clone)]
+pub struct Versioned {
+    /// The token.
+    pub token: Token,
+    /// Incremented by every successful write; compare-and-swap compares it.
+    pub version: u64,
+}
+
+/// Proof of holding a key's refresh lock; released with [`TokenStore::unlock`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshLock {
+    owner: String,
+}
+
+impl RefreshLock {
+    /// A lock held by `owner` (a random value unique to this holder).
+    pub fn new(owner: impl Into<String>) -> Self {
+        Self {
+            owner: owner.into(),
+        }
+    }
+
+    /// The owner value the store compares on release.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+}
+
+impl fmt::Debug for RefreshLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshLock(..)")
+    }
+}
+
+/// Storage for tokens, by key (one key per account or grant).
+pub trait TokenStore: Send + Sync + 'static {
+    /// The token stored under `key`, if any.
+    fn load(&self, key: &str) -> impl Future<Output = Result<Option<Versioned>, StoreError>> + Send;
+
+    /// Stores `token` under `key` if the stored version is still `expected` (`None`: nothing
+    /// stored yet). Returns the new version, or a [`crate::StoreErrorKind::Conflict`] error when
+    /// someone else wrote first.
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &Token,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Tries to take the refresh lock of `key` for at most `ttl`. `None` means another holder
+    /// has it. Stores used by one process need no lock beyond the token source's own and return
+    /// a lock at once (the default).
+    fn try_lock(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<RefreshLock>, StoreError>> + Send {
+        let _ = (key, ttl);
+        async { Ok(Some(RefreshLock::new("local"))) }
+    }
+
+    /// Releases the lock if `lock` still owns it (a lock that expired and was taken by another
+    /// holder is left alone).
+    fn unlock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (key, lock);
+        async { Ok(()) }
+    }
+
+    /// Whether other processes may refresh the same key (so a held lock is worth waiting for).
+    fn is_shared(&self) -> bool {
+        false
+    }
+}
+
+/// Checks a store key: non-empty, at most 200 bytes, `[A-Za-z0-9._-]` only, so it is safe as
+/// a file name and a Redis key suffix alike.
+pub fn validate_key(key: &str) -> Result<(), StoreError> {
+    let ok = !key.is_empty()
+        && key.len() <= 200
+        && !key.starts_with('.')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::new(
+            crate::StoreErrorKind::Io,
+            format!("invalid store key `{key}`: use 1-200 of [A-Za-z0-9._-], not starting with `.`"),
+        ))
+    }
+}

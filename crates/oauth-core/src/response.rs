@@ -67,10 +67,10 @@ fn server_error<E: ErrorBody>(value: ResponseValue<E>) -> Error {
 }
 
 fn decode_failure<T: DeserializeOwned, E: ErrorBody>(bytes: &[u8], e: &serde_json::Error) -> Error {
-    if let Ok(body) = serde_json::from_slice::<E>(bytes) {
-        if body.reports_error() {
-            return body.into_server_error(200).into();
-        }
+    if let Ok(body) = serde_json::from_slice::<E>(bytes)
+        && body.reports_error()
+    {
+        return body.into_server_error(200).into();
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {

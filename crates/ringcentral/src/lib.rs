@@ -1,5 +1,52 @@
-//! placeholder
+//! RingCentral OAuth 2.0 / OpenID Connect client.
+//!
+//! A client generated from `specs/ringcentral.yaml` ([`generated`]) and a small layer that maps
+//! it onto [`oauth_core`]: authorization URLs with PKCE S256 by default, code exchange,
+//! refresh (rotating), the JWT bearer grant and revocation. Confidential clients authenticate
+//! with HTTP Basic (id and secret form-encoded first, RFC 6749 §2.3.1); public clients send
+//! `client_id` in the body.
+//!
+//! ```no_run
+//! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant};
+//! use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
+//!
+//! # async fn run(redirect_from_browser: &str) -> oauth_core::Result<()> {
+//! let client = RingCentralClient::builder("my-client-id")
+//!     .client_secret(ClientSecret::new("my-client-secret"))
+//!     .build()?;
+//! let request = client.authorization_request(&AuthorizeParams::new("https://app.example/cb"));
+//! // Send the browser to request.url(); keep `request` until it comes back.
+//! let grant = request.verify_redirect(redirect_from_browser)?;
+//! let token = client.exchange_code(&grant).await?;
+//! let token = client.refresh(token.refresh_token().expect("issued")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! RingCentral has no token-info endpoint and no client-credentials grant, so neither
+//! compiles:
+//!
+//! ```compile_fail
+//! use oauth_core::TokenIntrospection;
+//! async fn info(c: &ringcentral_oauth::RingCentralClient, t: &oauth_core::AccessToken) {
+//!     let _ = c.token_info(t).await;
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use oauth_core::ClientCredentialsGrant;
+//! async fn cc(c: &ringcentral_oauth::RingCentralClient) {
+//!     let _ = c.client_credentials().await;
+//! }
+//! ```
+
+mod authorize;
+mod client;
+mod convert;
 #[rustfmt::skip]
-#[allow(clippy::all, missing_docs, unused)]
+#[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
 mod hooks;
+
+pub use authorize::AuthorizeParams;
+pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};
+pub use generated::types;

@@ -1,0 +1,297 @@
+//! The RingCentral client: configuration, client authentication and the grants.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::response::map_error;
+use oauth_core::{
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientSecret, Clock, Error,
+    HttpSettings, JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant,
+    RevocableToken, Result, SystemClock, Token, TokenRevocation,
+};
+
+use crate::convert;
+use crate::generated::{self, types};
+
+/// RingCentral environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://platform.ringcentral.com`
+    Production,
+    /// `https://platform.devtest.ringcentral.com`, the developer sandbox.
+    Sandbox,
+}
+
+impl Environment {
+    /// The platform base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Self::Production => "https://platform.ringcentral.com",
+            Self::Sandbox => "https://platform.devtest.ringcentral.com",
+        }
+    }
+}
+
+/// Optional token lifetimes and instance id, sent with every token request only when set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenOptions {
+    /// `access_token_ttl` in seconds (600 to 3600).
+    pub access_token_ttl: Option<u32>,
+    /// `refresh_token_ttl` in seconds (at most 2592000).
+    pub refresh_token_ttl: Option<u32>,
+    /// `endpoint_id`: the client application instance.
+    pub endpoint_id: Option<String>,
+}
+
+/// A RingCentral OAuth client.
+///
+/// Confidential clients (built with a secret) authenticate with HTTP Basic
+/// (`client_secret_basic`); public clients send `client_id` in the body and rely on PKCE.
+#[derive(Clone)]
+pub struct RingCentralClient {
+    pub(crate) generated: generated::Client,
+    pub(crate) base: BaseUrl,
+    pub(crate) client_id: String,
+    client_secret: Option<ClientSecret>,
+    options: TokenOptions,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for RingCentralClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingCentralClient")
+            .field("base_url", &self.base)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// Builds a [`RingCentralClient`].
+pub struct RingCentralClientBuilder {
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    base_url: String,
+    options: TokenOptions,
+    http: HttpSettings,
+    reqwest: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for RingCentralClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingCentralClientBuilder")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RingCentralClient {
+    /// Starts a client for the application `client_id`, on production.
+    pub fn builder(client_id: impl Into<String>) -> RingCentralClientBuilder {
+        RingCentralClientBuilder {
+            client_id: client_id.into(),
+            client_secret: None,
+            base_url: Environment::Production.base_url().to_owned(),
+            options: TokenOptions::default(),
+            http: HttpSettings::new(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            )),
+            reqwest: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The generated client, for calls this layer does not wrap.
+    pub fn generated(&self) -> &generated::Client {
+        &self.generated
+    }
+
+    /// The application's client ID.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The `Authorization` header value for confidential clients.
+    fn basic(&self) -> Option<String> {
+        self.client_secret
+            .as_ref()
+            .map(|s| oauth_core::http::basic_authorization(&self.client_id, s))
+    }
+
+    /// A token request for `grant_type` with client identification and options filled in.
+    fn token_request(&self, grant_type: types::GrantType) -> types::GetTokenRequest {
+        types::GetTokenRequest {
+            grant_type,
+            // Public clients identify themselves in the body; confidential ones in the header.
+            client_id: self
+                .client_secret
+                .is_none()
+                .then(|| self.client_id.clone()),
+            access_token_ttl: self.options.access_token_ttl.map(|t| t as i32),
+            refresh_token_ttl: self.options.refresh_token_ttl.map(|t| t as i32),
+            endpoint_id: self.options.endpoint_id.clone(),
+            assertion: None,
+            client_assertion: None,
+            client_assertion_type: None,
+            code: None,
+            code_verifier: None,
+            redirect_uri: None,
+            refresh_token: None,
+            scope: None,
+        }
+    }
+
+    async fn request_token(&self, body: types::GetTokenRequest) -> Result<Token> {
+        let basic = self.basic();
+        let response = self
+            .generated
+            .get_token(basic.as_deref(), &body)
+            .await
+            .map_err(map_error::<types::TokenInfo, _>)?;
+        Ok(convert::token(response.into_inner(), self.clock.now()))
+    }
+}
+
+impl RingCentralClientBuilder {
+    /// The client secret: makes this a confidential client (HTTP Basic authentication).
+    pub fn client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// Production or the sandbox.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.base_url = environment.base_url().to_owned();
+        self
+    }
+
+    /// Another base URL (tests, proxies): `https`, or `http` on loopback only.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Token lifetimes and instance id to request.
+    pub fn token_options(mut self, options: TokenOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whole-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// Uses this `reqwest` client instead of building one. It must not follow redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.reqwest = Some(client);
+        self
+    }
+
+    /// The clock that stamps received tokens (tests inject a manual one).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<RingCentralClient> {
+        if self.client_id.is_empty() {
+            return Err(Error::Config("the client ID is empty".into()));
+        }
+        if let Some(ttl) = self.options.access_token_ttl
+            && !(600..=3600).contains(&ttl)
+        {
+            return Err(Error::Config(format!(
+                "access_token_ttl {ttl} is outside RingCentral's 600..=3600 seconds"
+            )));
+        }
+        if let Some(ttl) = self.options.refresh_token_ttl
+            && ttl > 2_592_000
+        {
+            return Err(Error::Config(format!(
+                "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
+            )));
+        }
+        let base = BaseUrl::parse(&self.base_url)?;
+        let http = match self.reqwest {
+            Some(client) => client,
+            None => self.http.build()?,
+        };
+        Ok(RingCentralClient {
+            generated: generated::Client::new_with_client(base.as_str(), http),
+            base,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            options: self.options,
+            clock: self.clock,
+        })
+    }
+}
+
+impl Provider for RingCentralClient {
+    const NAME: &'static str = "ringcentral";
+}
+
+impl AuthorizationCodeGrant for RingCentralClient {
+    /// Sends the code with its PKCE verifier and redirect URI.
+    async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
+        let mut body = self.token_request(types::GrantType::AuthorizationCode);
+        body.code = Some(grant.code.clone());
+        body.code_verifier = grant.pkce_verifier.clone();
+        body.redirect_uri = grant.redirect_uri.clone();
+        self.request_token(body).await
+    }
+}
+
+impl RefreshTokenGrant for RingCentralClient {
+    async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
+        let mut body = self.token_request(types::GrantType::RefreshToken);
+        body.refresh_token = Some(refresh_token.clone());
+        self.request_token(body).await
+    }
+}
+
+impl JwtBearerGrant for RingCentralClient {
+    /// `urn:ietf:params:oauth:grant-type:jwt-bearer` with the JWT credential as `assertion`.
+    async fn jwt_bearer(&self, assertion: &JwtAssertion) -> Result<Token> {
+        let mut body = self.token_request(types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
+        body.assertion = Some(assertion.clone());
+        self.request_token(body).await
+    }
+}
+
+impl TokenRevocation for RingCentralClient {
+    /// Sends the refresh token when the token has one, else the access token, in the form body
+    /// (never the query). RingCentral ends the whole OAuth session either way; revoking the
+    /// refresh token is what RFC 7009 servers need to revoke the grant.
+    async fn revoke(&self, token: &Token) -> Result<()> {
+        let revocable = match token.refresh_token() {
+            Some(rt) => RevocableToken::from(rt),
+            None => RevocableToken::from(token.access_token()),
+        };
+        let body = types::RevokeTokenRequest {
+            token: Some(revocable),
+            client_id: self
+                .client_secret
+                .is_none()
+                .then(|| self.client_id.clone()),
+            client_assertion: None,
+            client_assertion_type: None,
+        };
+        let basic = self.basic();
+        self.generated
+            .revoke_token(None, basic.as_deref(), &body)
+            .await
+            .map_err(map_error::<(), _>)?;
+        Ok(())
+    }
+}

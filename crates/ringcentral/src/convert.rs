@@ -1,0 +1,58 @@
+//! From the generated RingCentral types to oauth-core's.
+
+use std::time::SystemTime;
+
+use oauth_core::response::ErrorBody;
+use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
+use serde_json::Value;
+
+use crate::generated::types;
+
+/// Builds the unified token from a `TokenInfo` received at `now`.
+///
+/// Fields without a place in [`Token`] (`owner_id`, `endpoint_id`, `id_token`, `session_*`,
+/// and anything unknown) are kept in [`Token::extra`].
+pub(crate) fn token(info: types::TokenInfo, now: SystemTime) -> Token {
+    let mut extra = info.extra;
+    let mut keep = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            extra.insert(name.to_owned(), v);
+        }
+    };
+    keep("owner_id", info.owner_id.map(Value::String));
+    keep("endpoint_id", info.endpoint_id.map(Value::String));
+    keep("id_token", info.id_token.map(|t| Value::String(t.secret().to_owned())));
+    keep("session_id", info.session_id.map(Value::String));
+    keep("session_expires_in", info.session_expires_in.map(|s| s.0.into()));
+    keep(
+        "session_expiration_time",
+        info.session_expiration_time.map(Value::String),
+    );
+    keep("session_idle_timeout", info.session_idle_timeout.map(|s| s.0.into()));
+
+    Token::new(info.access_token, now)
+        .with_token_type(TokenType::parse(info.token_type.as_deref()))
+        .with_expires_in(info.expires_in.map(|s| s.duration()))
+        .with_refresh_token(info.refresh_token)
+        .with_refresh_token_expires_in(info.refresh_token_expires_in.map(|s| s.duration()))
+        .with_scope_string(info.scope.as_deref())
+        .with_extra(extra)
+}
+
+impl ErrorBody for types::ErrorResponse {
+    fn reports_error(&self) -> bool {
+        self.error.is_some() || !self.errors.is_empty()
+    }
+
+    fn into_server_error(self, status: u16) -> ServerError {
+        let details = self
+            .errors
+            .into_iter()
+            .map(|e| ErrorDetail::new(e.error_code, e.message, e.parameter_name))
+            .collect();
+        ServerError::from_status(status)
+            .with_code(self.error.as_deref())
+            .with_description(self.error_description)
+            .with_details(details)
+    }
+}

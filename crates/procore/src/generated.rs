@@ -414,12 +414,17 @@ Arguments:
 an `https://` address; headless applications use `urn:ietf:wg:oauth:2.0:oob`.
 
 - `response_type`: `code` for server apps, `token` for client apps.
+- `state`: Opaque value returned unchanged in the redirect, to detect forged redirects (CSRF).
+Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 6749
+§4.1.1 and echoes it, and SDKs should always send one.
+
 */
     pub async fn oauth_authorize_get<'a>(
         &'a self,
         client_id: &'a str,
         redirect_uri: &'a str,
         response_type: types::ResponseType,
+        state: Option<&'a str>,
     ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
         let url = format!("{}/oauth/authorize", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -435,6 +440,7 @@ an `https://` address; headless applications use `urn:ietf:wg:oauth:2.0:oob`.
             .query(&progenitor_client::QueryParam::new("client_id", &client_id))
             .query(&progenitor_client::QueryParam::new("redirect_uri", &redirect_uri))
             .query(&progenitor_client::QueryParam::new("response_type", &response_type))
+            .query(&progenitor_client::QueryParam::new("state", &state))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

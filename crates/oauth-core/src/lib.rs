@@ -22,6 +22,7 @@ pub mod http;
 pub mod pkce;
 pub mod response;
 pub mod secret;
+pub mod source;
 pub mod state;
 pub mod store;
 pub mod token;
@@ -43,5 +44,6 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier, RefreshToken,
     RevocableToken, SessionCookie,
 };
+pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};

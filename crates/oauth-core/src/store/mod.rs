@@ -55,7 +55,8 @@ impl fmt::Debug for RefreshLock {
 /// Storage for tokens, by key (one key per account or grant).
 pub trait TokenStore: Send + Sync + 'static {
     /// The token stored under `key`, if any.
-    fn load(&self, key: &str) -> impl Future<Output = Result<Option<Versioned>, StoreError>> + Send;
+    fn load(&self, key: &str)
+    -> impl Future<Output = Result<Option<Versioned>, StoreError>> + Send;
 
     /// Stores `token` under `key` if the stored version is still `expected` (`None`: nothing
     /// stored yet). Returns the new version, or a [`crate::StoreErrorKind::Conflict`] error when
@@ -110,7 +111,48 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::new(
             crate::StoreErrorKind::Io,
-            format!("invalid store key `{key}`: use 1-200 of [A-Za-z0-9._-], not starting with `.`"),
+            format!(
+                "invalid store key `{key}`: use 1-200 of [A-Za-z0-9._-], not starting with `.`"
+            ),
         ))
+    }
+}
+
+/// A shared store: several token sources (one per key, say) can use one store.
+impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
+    fn load(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<Versioned>, StoreError>> + Send {
+        (**self).load(key)
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &Token,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).compare_and_swap(key, expected, token)
+    }
+
+    fn try_lock(
+        &self,
+        key: &str,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<RefreshLock>, StoreError>> + Send {
+        (**self).try_lock(key, ttl)
+    }
+
+    fn unlock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).unlock(key, lock)
+    }
+
+    fn is_shared(&self) -> bool {
+        (**self).is_shared()
     }
 }

@@ -1,0 +1,412 @@
+//! TokenSource behaviour against a scripted provider and an injectable clock (no sleeps).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use oauth_core::Clock;
+use oauth_core::store::{MemoryStore, TokenStore, Versioned};
+use oauth_core::{
+    AccessToken, Error, ManualClock, Provider, RefreshEvent, RefreshToken, RefreshTokenGrant,
+    RetryPolicy, ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError,
+    TransportKind,
+};
+
+fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+/// A provider whose refresh answers come from a script; records the refresh tokens it saw.
+#[derive(Clone, Default)]
+struct Scripted {
+    answers: Arc<Mutex<VecDeque<Result<Token, Error>>>>,
+    seen: Arc<Mutex<Vec<String>>>,
+    gate: Option<Arc<tokio::sync::Notify>>,
+}
+
+impl Scripted {
+    fn push(&self, answer: Result<Token, Error>) {
+        self.answers.lock().unwrap().push_back(answer);
+    }
+    fn calls(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+impl Provider for Scripted {
+    const NAME: &'static str = "scripted";
+}
+
+impl RefreshTokenGrant for Scripted {
+    async fn refresh(&self, refresh_token: &RefreshToken) -> oauth_core::Result<Token> {
+        self.seen
+            .lock()
+            .unwrap()
+            .push(refresh_token.secret().to_owned());
+        if let Some(gate) = &self.gate {
+            gate.notified().await;
+        }
+        self.answers
+            .lock()
+            .unwrap()
+            .pop_front()
+            .expect("an unscripted refresh")
+    }
+}
+
+fn token(access: &str, refresh: Option<&str>, received: SystemTime, ttl: u64) -> Token {
+    Token::new(AccessToken::new(access), received)
+        .with_expires_in(Some(Duration::from_secs(ttl)))
+        .with_refresh_token(refresh.map(RefreshToken::new))
+}
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        max_retry_after: Duration::from_secs(1),
+    }
+}
+
+async fn source(
+    provider: &Scripted,
+    store: Arc<MemoryStore>,
+    clock: &Arc<ManualClock>,
+) -> TokenSource<Scripted, Arc<MemoryStore>> {
+    TokenSource::builder(provider.clone(), store, "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 3600))
+        .clock(clock.clone())
+        .retry(quick_retry())
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn fresh_token_is_served_without_refresh() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    clock.advance(Duration::from_secs(3600 - 61));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-1"
+    );
+    assert_eq!(provider.calls(), 0);
+}
+
+#[tokio::test]
+async fn refreshes_inside_the_margin_adopts_rotation_and_persists_first() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(MemoryStore::new());
+    let s = source(&provider, store.clone(), &clock).await;
+    clock.advance(Duration::from_secs(3600 - 59));
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    let t = s.access_token().await.unwrap();
+    assert_eq!(t.access_token().secret(), "at-2");
+    assert_eq!(provider.seen.lock().unwrap().as_slice(), ["rt-1"]);
+    let stored = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
+    assert_eq!(stored.version, 2);
+}
+
+#[tokio::test]
+async fn response_without_refresh_token_keeps_the_old_one() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(MemoryStore::new());
+    let s = source(&provider, store.clone(), &clock).await;
+    clock.advance(Duration::from_secs(3600));
+    provider.push(Ok(token("at-2", None, clock.now(), 3600)));
+    s.access_token().await.unwrap();
+    let stored = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-1");
+}
+
+#[tokio::test]
+async fn token_without_expiry_never_refreshes() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = TokenSource::builder(provider.clone(), MemoryStore::new(), "k")
+        .initial_token(Token::new(AccessToken::new("forever"), t0()))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(10 * 365 * 86_400));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "forever"
+    );
+    assert_eq!(provider.calls(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_callers_share_one_refresh() {
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let provider = Scripted {
+        gate: Some(gate.clone()),
+        ..Scripted::default()
+    };
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    clock.advance(Duration::from_secs(4000));
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.access_token().await })
+        })
+        .collect();
+    // Hold the single refresh until every caller is queued behind it.
+    while provider.calls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    gate.notify_one();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap().access_token().secret(), "at-2");
+    }
+    assert_eq!(provider.calls(), 1);
+}
+
+#[tokio::test]
+async fn invalid_grant_needs_reauthorization_and_is_not_retried() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let s = TokenSource::builder(provider.clone(), MemoryStore::new(), "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+        .clock(clock.clone())
+        .retry(quick_retry())
+        .on_event(move |e| {
+            if let RefreshEvent::Failed { permanent, .. } = e {
+                seen.lock().unwrap().push(*permanent);
+            }
+        })
+        .build()
+        .await
+        .unwrap();
+    provider.push(Err(ServerError::from_status(400)
+        .with_code(Some("invalid_grant"))
+        .into()));
+    let e = s.access_token().await.unwrap_err();
+    assert!(matches!(e, Error::NeedsReauthorization(_)), "{e:?}");
+    assert_eq!(e.oauth_code().map(|c| c.as_str()), Some("invalid_grant"));
+    // Reported again, never retried.
+    assert!(matches!(
+        s.access_token().await,
+        Err(Error::NeedsReauthorization(_))
+    ));
+    assert_eq!(provider.calls(), 1);
+    assert!(s.needs_reauthorization().is_some());
+    assert_eq!(events.lock().unwrap().as_slice(), [true]);
+    // A new authorization revives it.
+    s.replace(token("at-9", Some("rt-9"), clock.now(), 3600))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-9"
+    );
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_then_succeed() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    clock.advance(Duration::from_secs(4000));
+    provider.push(Err(ServerError::from_status(503).into()));
+    provider.push(Err(ServerError::from_status(429)
+        .with_retry_after(Some(Duration::from_millis(5)))
+        .into()));
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+    assert_eq!(provider.calls(), 3);
+}
+
+#[tokio::test]
+async fn transient_errors_are_bounded() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    clock.advance(Duration::from_secs(4000));
+    for _ in 0..3 {
+        provider.push(Err(Error::Transport(TransportError {
+            kind: TransportKind::Connect,
+            message: "refused".into(),
+        })));
+    }
+    let e = s.access_token().await.unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert_eq!(provider.calls(), 3);
+    // Not a permanent state: the next call tries again.
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+}
+
+#[tokio::test]
+async fn long_retry_after_is_not_waited_out() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    clock.advance(Duration::from_secs(4000));
+    provider.push(Err(ServerError::from_status(429)
+        .with_retry_after(Some(Duration::from_secs(3600)))
+        .into()));
+    let e = s.access_token().await.unwrap_err();
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(provider.calls(), 1);
+}
+
+/// A store whose writes fail while `fail_writes` is set.
+#[derive(Default)]
+struct Flaky {
+    inner: MemoryStore,
+    fail_writes: std::sync::atomic::AtomicBool,
+    writes: AtomicUsize,
+}
+
+impl TokenStore for Flaky {
+    async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        self.inner.load(key).await
+    }
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &Token,
+    ) -> Result<u64, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        if self.fail_writes.load(Ordering::SeqCst) {
+            return Err(StoreError::new(StoreErrorKind::Io, "disk full"));
+        }
+        self.inner.compare_and_swap(key, expected, token).await
+    }
+}
+
+#[tokio::test]
+async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(Flaky::default());
+    let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    store.fail_writes.store(true, Ordering::SeqCst);
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    let e = s.access_token().await.unwrap_err();
+    assert!(matches!(e, Error::Store(_)), "{e:?}");
+    // Still failing: error again, and no second refresh (that would burn rt-2).
+    let e = s.access_token().await.unwrap_err();
+    assert!(matches!(e, Error::Store(_)), "{e:?}");
+    assert_eq!(provider.calls(), 1);
+    store.fail_writes.store(false, Ordering::SeqCst);
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+    let stored = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
+    assert_eq!(provider.calls(), 1);
+}
+
+#[tokio::test]
+async fn invalidate_forces_exactly_one_refresh() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    let rejected = s.access_token().await.unwrap();
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    s.invalidate(&rejected);
+    s.invalidate(&rejected);
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+    // A late report about the old token changes nothing.
+    s.invalidate(&rejected);
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+    assert_eq!(provider.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_newer_token_in_the_store_is_adopted_instead_of_refreshing() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(MemoryStore::new());
+    let s = source(&provider, store.clone(), &clock).await;
+    clock.advance(Duration::from_secs(4000));
+    // Another process refreshed and stored.
+    store
+        .compare_and_swap(
+            "acct",
+            Some(1),
+            &token("at-other", Some("rt-other"), clock.now(), 3600),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-other"
+    );
+    assert_eq!(provider.calls(), 0);
+}
+
+#[tokio::test]
+async fn expired_without_refresh_token_needs_reauthorization() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = TokenSource::builder(provider.clone(), MemoryStore::new(), "k")
+        .initial_token(token("at-1", None, t0(), 60))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(120));
+    assert!(matches!(
+        s.access_token().await,
+        Err(Error::NeedsReauthorization(_))
+    ));
+    assert_eq!(provider.calls(), 0);
+}
+
+#[tokio::test]
+async fn building_without_any_token_is_a_config_error() {
+    let e = TokenSource::builder(Scripted::default(), MemoryStore::new(), "empty")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Config(_)));
+    let e = TokenSource::builder(Scripted::default(), MemoryStore::new(), "../etc/passwd")
+        .initial_token(token("a", None, t0(), 1))
+        .build()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Store(_)));
+}
+
+#[tokio::test]
+async fn debug_of_source_has_no_secret() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
+    let text = format!("{s:?}");
+    assert!(!text.contains("at-1") && !text.contains("rt-1"), "{text}");
+}

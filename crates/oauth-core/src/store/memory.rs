@@ -22,7 +22,12 @@ impl MemoryStore {
 
 impl TokenStore for MemoryStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
-        Ok(self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned())
+        Ok(self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned())
     }
 
     async fn compare_and_swap(

@@ -1,1 +1,137 @@
-//! Shared fixtures for the cross-crate tests.
+//! Shared fixtures for the cross-crate tests: servers the tests start on 127.0.0.1 and stop.
+
+#![allow(clippy::print_stderr)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A `redis-server` child on 127.0.0.1, killed on drop.
+pub struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    /// Starts one, or `None` when `redis-server` is missing and `OAUTH_SKIP_REDIS=1` says that
+    /// is acceptable. Without that variable a missing server is a test failure.
+    pub fn start() -> Option<Self> {
+        let port = free_port();
+        let child = match Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
+                eprintln!("skipping: redis-server unavailable ({e})");
+                return None;
+            }
+            Err(e) => panic!(
+                "redis-server could not be started ({e}); install it (Debian: redis-server) or \
+                 set OAUTH_SKIP_REDIS=1"
+            ),
+        };
+        let server = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:<port>/`
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `oidc-provider` test server (`tests/oidc-server`), started on a free 127.0.0.1 port and
+/// stopped on drop. It also exits by itself when its stdin closes, so a crashed test leaves
+/// nothing running.
+pub struct OidcServer {
+    child: Child,
+    base: String,
+}
+
+impl OidcServer {
+    /// Installs its npm packages if needed (`npm ci`), starts it with the given access token
+    /// lifetime, and waits for its `listening http://127.0.0.1:<port>` line.
+    pub fn start(access_token_ttl_secs: u64) -> Self {
+        let dir = oidc_server_dir();
+        if !dir.join("node_modules").is_dir() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm is needed for the end-to-end tests");
+            assert!(status.success(), "npm ci failed in {}", dir.display());
+        }
+        let mut child = Command::new("node")
+            .arg("server.mjs")
+            .current_dir(&dir)
+            .env("E2E_OIDC_PORT", "0")
+            .env("E2E_ACCESS_TOKEN_TTL", access_token_ttl_secs.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node is needed for the end-to-end tests");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(base) = line.strip_prefix("listening ") {
+                    let _ = tx.send(base.trim().to_owned());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the oidc-provider server did not start within 30 s");
+            }
+        };
+        Self { child, base }
+    }
+
+    /// `http://127.0.0.1:<port>`, also the issuer.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+}
+
+impl Drop for OidcServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn oidc_server_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-server")
+}

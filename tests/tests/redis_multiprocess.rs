@@ -1,0 +1,183 @@
+//! Four OS processes share one Redis store: each expiry causes exactly one refresh across all
+//! of them, and the stored refresh token is always the last one the server issued.
+//!
+//! The server issues `rt-<n+1>` for `rt-<n>`, each through its own mock, so a reused refresh
+//! token would show up as a second call on that mock. The processes are this test binary run
+//! again in worker mode; the parent drives rounds over their stdin: in round `k` every worker
+//! moves its clock to hour `k` (so the round's token has expired) and asks for a token at once.
+
+#![cfg(feature = "redis")]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use httpmock::Method::POST;
+use httpmock::MockServer;
+use oauth_core::store::{RedisStore, TokenStore};
+use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token, TokenSource};
+use oauth_sdk_tests::RedisServer;
+use ringcentral_oauth::RingCentralClient;
+use serde_json::json;
+
+const WORKERS: usize = 4;
+const EXPIRIES: usize = 20;
+const KEY: &str = "shared-account";
+
+fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+fn hour(k: usize) -> Duration {
+    Duration::from_secs(3600 * k as u64)
+}
+
+#[test]
+fn four_processes_twenty_expiries_twenty_refreshes() {
+    if std::env::var("OAUTH_MP_WORKER").is_ok() {
+        return worker();
+    }
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start_async());
+    let mocks: Vec<_> = (0..EXPIRIES)
+        .map(|n| {
+            rt.block_on(server.mock_async(|when, then| {
+                when.method(POST)
+                    .path("/restapi/oauth/token")
+                    .form_urlencoded_tuple("refresh_token", format!("rt-{n}"));
+                then.status(200).json_body(json!({
+                    "access_token": format!("at-{}", n + 1),
+                    "refresh_token": format!("rt-{}", n + 1),
+                    "expires_in": 3600,
+                    "token_type": "bearer"
+                }));
+            }))
+        })
+        .collect();
+    let prefix = format!("mp-{}", std::process::id());
+    rt.block_on(async {
+        let store = RedisStore::connect(&redis.url(), prefix.clone())
+            .await
+            .unwrap();
+        let first = Token::new(AccessToken::new("at-0"), t0())
+            .with_expires_in(Some(hour(1)))
+            .with_refresh_token(Some(RefreshToken::new("rt-0")));
+        store.compare_and_swap(KEY, None, &first).await.unwrap();
+    });
+
+    let exe = std::env::current_exe().unwrap();
+    let mut workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            Command::new(&exe)
+                .args([
+                    "--exact",
+                    "four_processes_twenty_expiries_twenty_refreshes",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("OAUTH_MP_WORKER", "1")
+                .env("OAUTH_MP_REDIS", redis.url())
+                .env("OAUTH_MP_PREFIX", &prefix)
+                .env("OAUTH_MP_SERVER", server.base_url())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // A watchdog: a stuck worker fails the test instead of hanging it.
+    let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if done_rx.recv_timeout(Duration::from_secs(120)).is_err() {
+            for pid in pids {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+        }
+    });
+
+    let mut outputs: Vec<_> = workers
+        .iter_mut()
+        .map(|w| BufReader::new(w.stdout.take().unwrap()).lines())
+        .collect();
+    for k in 1..=EXPIRIES {
+        for w in &mut workers {
+            writeln!(w.stdin.as_mut().unwrap(), "{k}").unwrap();
+        }
+        for out in &mut outputs {
+            let line = loop {
+                let line = out.next().expect("a worker died").unwrap();
+                if let Some(rest) = line.strip_prefix("token ") {
+                    break rest.to_owned();
+                }
+            };
+            assert_eq!(line, format!("{k} at-{k}"), "round {k}");
+        }
+    }
+    for w in &mut workers {
+        drop(w.stdin.take());
+        assert!(w.wait().unwrap().success());
+    }
+    let _ = done_tx.send(());
+    watchdog.join().unwrap();
+
+    for (n, mock) in mocks.iter().enumerate() {
+        assert_eq!(
+            rt.block_on(mock.calls_async()),
+            1,
+            "refresh token rt-{n} used once"
+        );
+    }
+    let stored = rt.block_on(async {
+        RedisStore::connect(&redis.url(), prefix)
+            .await
+            .unwrap()
+            .load(KEY)
+            .await
+            .unwrap()
+            .unwrap()
+    });
+    assert_eq!(
+        stored.token.refresh_token().unwrap().secret(),
+        format!("rt-{EXPIRIES}")
+    );
+}
+
+/// One process: reads round numbers on stdin, answers `token <round> <access token>`.
+fn worker() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let var = |name: &str| std::env::var(name).unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let source = rt.block_on(async {
+        let store = RedisStore::connect(&var("OAUTH_MP_REDIS"), var("OAUTH_MP_PREFIX"))
+            .await
+            .unwrap();
+        let client = RingCentralClient::builder("mp-client")
+            .client_secret(ClientSecret::new("mp-secret"))
+            .base_url(var("OAUTH_MP_SERVER"))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        TokenSource::builder(client, store, KEY)
+            .clock(clock.clone())
+            .poll_interval(Duration::from_millis(5))
+            .build()
+            .await
+            .unwrap()
+    });
+    let mut at = 0;
+    for line in std::io::stdin().lock().lines() {
+        let k: usize = line.unwrap().trim().parse().unwrap();
+        clock.advance(hour(k) - hour(at));
+        at = k;
+        let token = rt.block_on(source.access_token()).unwrap();
+        assert!(token.expires_at().unwrap() > clock.now());
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "token {k} {}", token.access_token().secret()).unwrap();
+        out.flush().unwrap();
+    }
+}

@@ -87,14 +87,14 @@ fn check_operation(spec: &OpenAPI, op: &Operation, report: &mut dyn FnMut(String
         };
         let shape = shape_of(response);
         for (media, content) in &response.content {
-            if let Some(ReferenceOr::Item(_)) = &content.schema {
-                if media.contains("json") {
-                    report(format!(
-                        "response {status} has an inline JSON schema; put it in \
-                         `components/schemas` and `$ref` it (inline schemas are named after the \
-                         operation and can silently take another type's name)"
-                    ));
-                }
+            if let Some(ReferenceOr::Item(_)) = &content.schema
+                && media.contains("json")
+            {
+                report(format!(
+                    "response {status} has an inline JSON schema; put it in \
+                     `components/schemas` and `$ref` it (inline schemas are named after the \
+                     operation and can silently take another type's name)"
+                ));
             }
         }
         match class(status) {

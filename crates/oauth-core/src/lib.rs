@@ -41,8 +41,8 @@ pub use error::{
 pub use http::{BaseUrl, HttpSettings};
 pub use pkce::Pkce;
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier, RefreshToken,
-    RevocableToken, SessionCookie,
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier,
+    RefreshToken, RevocableToken, SessionCookie,
 };
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;

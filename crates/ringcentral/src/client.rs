@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientSecret, Clock, Error,
-    HttpSettings, JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant,
-    RevocableToken, Result, SystemClock, Token, TokenRevocation,
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientSecret, Clock, Error, HttpSettings,
+    JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant, Result,
+    RevocableToken, SystemClock, Token, TokenRevocation,
 };
 
 use crate::convert;
@@ -130,10 +130,7 @@ impl RingCentralClient {
         types::GetTokenRequest {
             grant_type,
             // Public clients identify themselves in the body; confidential ones in the header.
-            client_id: self
-                .client_secret
-                .is_none()
-                .then(|| self.client_id.clone()),
+            client_id: self.client_secret.is_none().then(|| self.client_id.clone()),
             access_token_ttl: self.options.access_token_ttl.map(|t| t as i32),
             refresh_token_ttl: self.options.refresh_token_ttl.map(|t| t as i32),
             endpoint_id: self.options.endpoint_id.clone(),
@@ -280,10 +277,7 @@ impl TokenRevocation for RingCentralClient {
         };
         let body = types::RevokeTokenRequest {
             token: Some(revocable),
-            client_id: self
-                .client_secret
-                .is_none()
-                .then(|| self.client_id.clone()),
+            client_id: self.client_secret.is_none().then(|| self.client_id.clone()),
             client_assertion: None,
             client_assertion_type: None,
         };

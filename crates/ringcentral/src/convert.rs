@@ -21,14 +21,23 @@ pub(crate) fn token(info: types::TokenInfo, now: SystemTime) -> Token {
     };
     keep("owner_id", info.owner_id.map(Value::String));
     keep("endpoint_id", info.endpoint_id.map(Value::String));
-    keep("id_token", info.id_token.map(|t| Value::String(t.secret().to_owned())));
+    keep(
+        "id_token",
+        info.id_token.map(|t| Value::String(t.secret().to_owned())),
+    );
     keep("session_id", info.session_id.map(Value::String));
-    keep("session_expires_in", info.session_expires_in.map(|s| s.0.into()));
+    keep(
+        "session_expires_in",
+        info.session_expires_in.map(|s| s.0.into()),
+    );
     keep(
         "session_expiration_time",
         info.session_expiration_time.map(Value::String),
     );
-    keep("session_idle_timeout", info.session_idle_timeout.map(|s| s.0.into()));
+    keep(
+        "session_idle_timeout",
+        info.session_idle_timeout.map(|s| s.0.into()),
+    );
 
     Token::new(info.access_token, now)
         .with_token_type(TokenType::parse(info.token_type.as_deref()))

@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
 use tracing::Instrument;
 use url::Url;
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
@@ -111,6 +113,77 @@ impl HttpSettings {
             .user_agent(&self.user_agent)
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))
+    }
+}
+
+/// What every provider client builder collects besides credentials: where to connect, how,
+/// and which clock stamps received tokens.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// The base URL (validated by [`BaseUrl::parse`] when connecting).
+    pub base_url: String,
+    /// Settings of the HTTP client built when none is given.
+    pub http: HttpSettings,
+    /// A caller-supplied HTTP client; it must not follow redirects.
+    pub reqwest: Option<reqwest::Client>,
+    /// The clock that stamps received tokens (tests inject a [`crate::ManualClock`]).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ClientOptions {
+    /// Options for `base_url` with a `User-Agent` of `user_agent`, the system clock, and the
+    /// default timeouts.
+    pub fn new(base_url: impl Into<String>, user_agent: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            http: HttpSettings::new(user_agent),
+            reqwest: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Validates the base URL and builds (or takes) the HTTP client.
+    pub fn connect(self) -> Result<Connection> {
+        let base = BaseUrl::parse(&self.base_url)?;
+        let http = match self.reqwest {
+            Some(client) => client,
+            None => self.http.build()?,
+        };
+        Ok(Connection {
+            base,
+            http,
+            clock: self.clock,
+        })
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.http.timeout)
+            .field("user_agent", &self.http.user_agent)
+            .field("custom_http_client", &self.reqwest.is_some())
+            .finish()
+    }
+}
+
+/// A validated base URL, an HTTP client and a clock: what a provider client runs on.
+#[derive(Clone)]
+pub struct Connection {
+    /// The base URL.
+    pub base: BaseUrl,
+    /// The HTTP client (redirects off).
+    pub http: reqwest::Client,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 

@@ -38,7 +38,7 @@ pub use error::{
     AuthorizationError, DecodeError, Error, ErrorCode, ErrorDetail, Result, ServerError,
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
-pub use http::{BaseUrl, HttpSettings};
+pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use pkce::Pkce;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier,

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientSecret, Clock, Error, HttpSettings,
-    JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant, Result,
-    RevocableToken, SystemClock, Token, TokenRevocation,
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
+    Connection, Error, JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant,
+    Result, RevocableToken, Token, TokenRevocation,
 };
 
 use crate::convert;
@@ -73,11 +73,8 @@ impl fmt::Debug for RingCentralClient {
 pub struct RingCentralClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
-    base_url: String,
     options: TokenOptions,
-    http: HttpSettings,
-    reqwest: Option<reqwest::Client>,
-    clock: Arc<dyn Clock>,
+    connection: ClientOptions,
 }
 
 impl fmt::Debug for RingCentralClientBuilder {
@@ -85,7 +82,7 @@ impl fmt::Debug for RingCentralClientBuilder {
         f.debug_struct("RingCentralClientBuilder")
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
-            .field("base_url", &self.base_url)
+            .field("connection", &self.connection)
             .finish_non_exhaustive()
     }
 }
@@ -96,15 +93,11 @@ impl RingCentralClient {
         RingCentralClientBuilder {
             client_id: client_id.into(),
             client_secret: None,
-            base_url: Environment::Production.base_url().to_owned(),
             options: TokenOptions::default(),
-            http: HttpSettings::new(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            )),
-            reqwest: None,
-            clock: Arc::new(SystemClock),
+            connection: ClientOptions::new(
+                Environment::Production.base_url(),
+                concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+            ),
         }
     }
 
@@ -165,13 +158,13 @@ impl RingCentralClientBuilder {
 
     /// Production or the sandbox.
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.base_url = environment.base_url().to_owned();
+        self.connection.base_url = environment.base_url().to_owned();
         self
     }
 
     /// Another base URL (tests, proxies): `https`, or `http` on loopback only.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.connection.base_url = url.into();
         self
     }
 
@@ -183,19 +176,19 @@ impl RingCentralClientBuilder {
 
     /// Whole-request timeout (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
+        self.connection.http.timeout = timeout;
         self
     }
 
     /// Uses this `reqwest` client instead of building one. It must not follow redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.reqwest = Some(client);
+        self.connection.reqwest = Some(client);
         self
     }
 
     /// The clock that stamps received tokens (tests inject a manual one).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.connection.clock = clock;
         self
     }
 
@@ -218,18 +211,14 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let base = BaseUrl::parse(&self.base_url)?;
-        let http = match self.reqwest {
-            Some(client) => client,
-            None => self.http.build()?,
-        };
+        let Connection { base, http, clock } = self.connection.connect()?;
         Ok(RingCentralClient {
             generated: generated::Client::new_with_client(base.as_str(), http),
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,
             options: self.options,
-            clock: self.clock,
+            clock,
         })
     }
 }

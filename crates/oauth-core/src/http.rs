@@ -247,6 +247,38 @@ pub async fn execute(
     .await
 }
 
+/// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and
+/// [`execute`]. Every provider crate invokes it once: `oauth_core::client_hooks!(generated::Client);`
+/// (the crate needs `progenitor-client` and `reqwest` as dependencies, as generated code does).
+#[macro_export]
+macro_rules! client_hooks {
+    ($client:ty) => {
+        impl ::progenitor_client::ClientHooks for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut ::reqwest::Request,
+                _info: &::progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
+                $crate::http::prepare_request(request);
+                Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: ::reqwest::Request,
+                info: &::progenitor_client::OperationInfo,
+            ) -> ::reqwest::Result<::reqwest::Response> {
+                $crate::http::execute(
+                    ::progenitor_client::ClientInfo::client(self),
+                    request,
+                    info.operation_id,
+                )
+                .await
+            }
+        }
+    };
+}
+
 async fn normalize_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();

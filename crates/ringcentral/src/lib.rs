@@ -45,7 +45,8 @@ mod convert;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
-mod hooks;
+
+oauth_core::client_hooks!(generated::Client);
 
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};

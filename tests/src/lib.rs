@@ -135,3 +135,26 @@ impl Drop for OidcServer {
 fn oidc_server_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-server")
 }
+
+/// The instant every test's manual clock starts at.
+pub fn t0() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+/// A manual clock at [`t0`].
+pub fn clock() -> std::sync::Arc<oauth_core::ManualClock> {
+    std::sync::Arc::new(oauth_core::ManualClock::new(t0()))
+}
+
+/// A client secret with every character RFC 6749 §2.3.1 form-encoding must handle.
+pub const RESERVED_SECRET: &str = "p@ss:w/rd+%&= ~!";
+
+/// Fails when `text` contains any of `secrets`.
+pub fn assert_no_secrets(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !text.contains(secret),
+            "secret `{secret}` leaked in: {text}"
+        );
+    }
+}

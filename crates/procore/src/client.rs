@@ -1,0 +1,272 @@
+//! The Procore client: environments, configuration and the grants.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oauth_core::response::map_error;
+use oauth_core::{
+    AccessToken, AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, BaseUrl,
+    ClientCredentialsGrant, ClientOptions, ClientSecret, Clock, Connection, Error, Provider,
+    RefreshToken, RefreshTokenGrant, Result, RevocableToken, Token, TokenIntrospection,
+    TokenRevocation,
+};
+
+use crate::convert;
+use crate::generated::{self, types};
+
+/// Procore environments. Tokens are not shared between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://login.procore.com`
+    Production,
+    /// The developer sandbox, `https://login-sandbox.procore.com`.
+    Sandbox,
+    /// The monthly sandbox, `https://login-sandbox-monthly.procore.com`.
+    MonthlySandbox,
+}
+
+impl Environment {
+    /// The login (OAuth) host.
+    pub fn login_url(self) -> &'static str {
+        match self {
+            Self::Production => "https://login.procore.com",
+            Self::Sandbox => "https://login-sandbox.procore.com",
+            Self::MonthlySandbox => "https://login-sandbox-monthly.procore.com",
+        }
+    }
+
+    /// The API host the tokens are for.
+    pub fn api_url(self) -> &'static str {
+        match self {
+            Self::Production => "https://api.procore.com",
+            Self::Sandbox => "https://sandbox.procore.com",
+            Self::MonthlySandbox => "https://api-monthly.procore.com",
+        }
+    }
+}
+
+/// A Procore OAuth client (a confidential app or a service account).
+#[derive(Clone)]
+pub struct ProcoreClient {
+    generated: generated::Client,
+    base: BaseUrl,
+    client_id: String,
+    client_secret: ClientSecret,
+    company_id: Option<i64>,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for ProcoreClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcoreClient")
+            .field("base_url", &self.base)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("company_id", &self.company_id)
+            .finish()
+    }
+}
+
+/// Builds a [`ProcoreClient`].
+pub struct ProcoreClientBuilder {
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    company_id: Option<i64>,
+    connection: ClientOptions,
+}
+
+impl fmt::Debug for ProcoreClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcoreClientBuilder")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("company_id", &self.company_id)
+            .field("connection", &self.connection)
+            .finish()
+    }
+}
+
+impl ProcoreClient {
+    /// Starts a client for the application `client_id`, on production.
+    pub fn builder(client_id: impl Into<String>) -> ProcoreClientBuilder {
+        ProcoreClientBuilder {
+            client_id: client_id.into(),
+            client_secret: None,
+            company_id: None,
+            connection: ClientOptions::new(
+                Environment::Production.login_url(),
+                concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+            ),
+        }
+    }
+
+    /// The generated client, for calls this layer does not wrap.
+    pub fn generated(&self) -> &generated::Client {
+        &self.generated
+    }
+
+    /// The authorization request for the browser: `GET /oauth/authorize` on the login host
+    /// with `response_type=code` and a fresh random state. Headless apps pass
+    /// `urn:ietf:wg:oauth:2.0:oob` as the redirect URI.
+    pub fn authorization_request(&self, redirect_uri: &str) -> AuthorizationRequest {
+        AuthorizationRequest::builder(self.base.endpoint("/oauth/authorize"))
+            .param("response_type", "code")
+            .param("client_id", self.client_id.as_str())
+            .redirect_uri(redirect_uri)
+            .build()
+    }
+
+    fn token_request(&self, grant_type: types::GrantType) -> types::TokenRequest {
+        types::TokenRequest {
+            grant_type,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            code: None,
+            redirect_uri: None,
+            refresh_token: None,
+        }
+    }
+
+    async fn request_token(&self, body: types::TokenRequest) -> Result<Token> {
+        let response = self
+            .generated
+            .oauth_token_post(&body)
+            .await
+            .map_err(map_error::<types::TokenResponse, _>)?;
+        Ok(convert::token(response.into_inner(), self.clock.now()))
+    }
+}
+
+impl ProcoreClientBuilder {
+    /// The client secret (required: Procore's token endpoint authenticates every grant).
+    pub fn client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// The company whose tokens are revoked (`Procore-Company-Id`); needed by revocation only.
+    pub fn company_id(mut self, company_id: i64) -> Self {
+        self.company_id = Some(company_id);
+        self
+    }
+
+    /// Production or one of the sandboxes.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.connection.base_url = environment.login_url().to_owned();
+        self
+    }
+
+    /// Another base URL (tests, proxies): `https`, or `http` on loopback only.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.connection.base_url = url.into();
+        self
+    }
+
+    /// Whole-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.connection.http.timeout = timeout;
+        self
+    }
+
+    /// Uses this `reqwest` client instead of building one. It must not follow redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.connection.reqwest = Some(client);
+        self
+    }
+
+    /// The clock that stamps received tokens.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.connection.clock = clock;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<ProcoreClient> {
+        if self.client_id.is_empty() {
+            return Err(Error::Config("the client ID is empty".into()));
+        }
+        let Some(client_secret) = self.client_secret else {
+            return Err(Error::Config(
+                "Procore's token endpoint needs the client secret".into(),
+            ));
+        };
+        let Connection { base, http, clock } = self.connection.connect()?;
+        Ok(ProcoreClient {
+            generated: generated::Client::new_with_client(base.as_str(), http),
+            base,
+            client_id: self.client_id,
+            client_secret,
+            company_id: self.company_id,
+            clock,
+        })
+    }
+}
+
+impl Provider for ProcoreClient {
+    const NAME: &'static str = "procore";
+}
+
+impl AuthorizationCodeGrant for ProcoreClient {
+    /// Sends the code and the redirect URI of the request.
+    async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
+        let mut body = self.token_request(types::GrantType::AuthorizationCode);
+        body.code = Some(grant.code.clone());
+        body.redirect_uri = grant.redirect_uri.clone();
+        self.request_token(body).await
+    }
+}
+
+impl RefreshTokenGrant for ProcoreClient {
+    /// Procore rotates refresh tokens: the one sent stops working.
+    async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
+        let mut body = self.token_request(types::GrantType::RefreshToken);
+        body.refresh_token = Some(refresh_token.clone());
+        self.request_token(body).await
+    }
+}
+
+impl ClientCredentialsGrant for ProcoreClient {
+    /// A service account token; it comes without a refresh token (ask again when it expires).
+    async fn client_credentials(&self) -> Result<Token> {
+        self.request_token(self.token_request(types::GrantType::ClientCredentials))
+            .await
+    }
+}
+
+impl TokenRevocation for ProcoreClient {
+    /// Sends the access token; Procore revokes it and its refresh token. Needs
+    /// [`ProcoreClientBuilder::company_id`].
+    async fn revoke(&self, token: &Token) -> Result<()> {
+        let Some(company_id) = self.company_id else {
+            return Err(Error::Config(
+                "revocation needs the company ID (ProcoreClientBuilder::company_id)".into(),
+            ));
+        };
+        let body = types::RevokeRequest {
+            token: RevocableToken::from(token.access_token()),
+            client_id: self.client_id.clone(),
+            client_secret: Some(self.client_secret.clone()),
+        };
+        self.generated
+            .oauth_revoke_post(company_id, &body)
+            .await
+            .map_err(map_error::<types::RevokeResponse, _>)?;
+        Ok(())
+    }
+}
+
+impl TokenIntrospection for ProcoreClient {
+    type Info = types::TokenInfo;
+
+    /// `GET /oauth/token/info` with the token as `Authorization: Bearer`.
+    async fn token_info(&self, access_token: &AccessToken) -> Result<types::TokenInfo> {
+        let bearer = format!("Bearer {}", access_token.secret());
+        let response = self
+            .generated
+            .oauth_token_info_get(&bearer)
+            .await
+            .map_err(map_error::<types::TokenInfo, _>)?;
+        Ok(response.into_inner())
+    }
+}

@@ -5,12 +5,18 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
     ///Every field is optional; the server sends one of the two shapes.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct Error {
         ///Procore error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -34,8 +40,8 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /**`authorization_code` to get a new access token, `refresh_token` to refresh one,
-    `client_credentials` for a Procore Service Account.
-    */
+`client_credentials` for a Procore Service Account.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -47,7 +53,7 @@ pub mod types {
         Ord,
         PartialEq,
         PartialOrd,
-        schemars::JsonSchema,
+        schemars::JsonSchema
     )]
     pub enum GrantType {
         #[serde(rename = "authorization_code")]
@@ -68,7 +74,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GrantType {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "authorization_code" => Ok(Self::AuthorizationCode),
                 "refresh_token" => Ok(Self::RefreshToken),
@@ -79,7 +87,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GrantType {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -103,7 +113,7 @@ pub mod types {
         Ord,
         PartialEq,
         PartialOrd,
-        schemars::JsonSchema,
+        schemars::JsonSchema
     )]
     pub enum ResponseType {
         #[serde(rename = "code")]
@@ -121,7 +131,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ResponseType {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "code" => Ok(Self::Code),
                 "token" => Ok(Self::Token),
@@ -131,7 +143,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ResponseType {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -144,9 +158,15 @@ pub mod types {
         }
     }
     /**`client_secret` is required by the published spec but only needed for confidential
-    applications; it is optional here so public applications can revoke too.
-    */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+applications; it is optional here so public applications can revoke too.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct RevokeRequest {
         ///Client ID.
         pub client_id: ::std::string::String,
@@ -155,31 +175,48 @@ pub mod types {
         pub token: ::oauth_core::RevocableToken,
     }
     ///Always `{}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     #[serde(transparent)]
-    pub struct RevokeResponse(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    pub struct RevokeResponse(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
     impl ::std::ops::Deref for RevokeResponse {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
             &self.0
         }
     }
     impl ::std::convert::From<RevokeResponse>
-        for ::serde_json::Map<::std::string::String, ::serde_json::Value>
-    {
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: RevokeResponse) -> Self {
             value.0
         }
     }
-    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-        for RevokeResponse
-    {
-        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for RevokeResponse {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
             Self(value)
         }
     }
     ///`TokenInfo`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct TokenInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub application: ::std::option::Option<TokenInfoApplication>,
@@ -197,7 +234,13 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Application information.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct TokenInfoApplication {
         ///The application's client ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -206,7 +249,13 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TokenRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct TokenRequest {
         ///Client ID you were assigned when you registered your application.
         pub client_id: ::std::string::String,
@@ -215,18 +264,24 @@ pub mod types {
         pub code: ::std::option::Option<::oauth_core::AuthorizationCode>,
         pub grant_type: GrantType,
         /**The redirect URI used in the authorization request (`authorization_code` only);
-        `urn:ietf:wg:oauth:2.0:oob` for headless applications.
-        */
+`urn:ietf:wg:oauth:2.0:oob` for headless applications.
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub redirect_uri: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
     }
     /**Procore sends `token_type` as lower-case `bearer`, `expires_in` (about 5400 s) and
-    `created_at` (unix seconds). `refresh_token` is absent for client credentials. Unknown
-    fields are kept.
-    */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, schemars::JsonSchema)]
+`created_at` (unix seconds). `refresh_token` is absent for client credentials. Unknown
+fields are kept.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
     pub struct TokenResponse {
         pub access_token: ::oauth_core::AccessToken,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -250,12 +305,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -302,9 +363,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -342,24 +401,24 @@ impl ClientHooks<()> for &Client {}
 impl Client {
     /**Grant App Authorization
 
-    Creates and returns a temporary authorization code with 10 minute expiration (RFC 6749
-    §3.1). All parameters are required. The answer is a redirect to `redirect_uri`: a browser
-    follows it, so SDKs build this URL rather than calling it.
+Creates and returns a temporary authorization code with 10 minute expiration (RFC 6749
+§3.1). All parameters are required. The answer is a redirect to `redirect_uri`: a browser
+follows it, so SDKs build this URL rather than calling it.
 
 
-    Sends a `GET` request to `/oauth/authorize`
+Sends a `GET` request to `/oauth/authorize`
 
-    Arguments:
-    - `client_id`: Client ID you were assigned when you registered your application.
-    - `redirect_uri`: Where the user is sent after granting authorization. Browser-based web applications use
-    an `https://` address; headless applications use `urn:ietf:wg:oauth:2.0:oob`.
+Arguments:
+- `client_id`: Client ID you were assigned when you registered your application.
+- `redirect_uri`: Where the user is sent after granting authorization. Browser-based web applications use
+an `https://` address; headless applications use `urn:ietf:wg:oauth:2.0:oob`.
 
-    - `response_type`: `code` for server apps, `token` for client apps.
-    - `state`: Opaque value returned unchanged in the redirect, to detect forged redirects (CSRF).
-    Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 6749
-    §4.1.1 and echoes it, and SDKs should always send one.
+- `response_type`: `code` for server apps, `token` for client apps.
+- `state`: Opaque value returned unchanged in the redirect, to detect forged redirects (CSRF).
+Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 6749
+§4.1.1 and echoes it, and SDKs should always send one.
 
-    */
+*/
     pub async fn oauth_authorize_get<'a>(
         &'a self,
         client_id: &'a str,
@@ -369,23 +428,18 @@ impl Client {
     ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
         let url = format!("{}/oauth/authorize", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
             .get(url)
             .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new(
-                "redirect_uri",
-                &redirect_uri,
-            ))
-            .query(&progenitor_client::QueryParam::new(
-                "response_type",
-                &response_type,
-            ))
+            .query(&progenitor_client::QueryParam::new("redirect_uri", &redirect_uri))
+            .query(&progenitor_client::QueryParam::new("response_type", &response_type))
             .query(&progenitor_client::QueryParam::new("state", &state))
             .headers(header_map)
             .build()?;
@@ -398,29 +452,29 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200..=299 => Ok(ResponseValue::stream(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Revoke Token
 
-    Revokes an access token and its refresh token. The server answers 200 `{}` also for an
-    unknown token (RFC 7009 §2.2). `client_secret` is needed for confidential applications
-    only. Procore's guide says "form-data" but its published spec and SDKs send JSON, which
-    the server accepts; this spec follows the published one.
+Revokes an access token and its refresh token. The server answers 200 `{}` also for an
+unknown token (RFC 7009 §2.2). `client_secret` is needed for confidential applications
+only. Procore's guide says "form-data" but its published spec and SDKs send JSON, which
+the server accepts; this spec follows the published one.
 
 
-    Sends a `POST` request to `/oauth/revoke`
+Sends a `POST` request to `/oauth/revoke`
 
-    Arguments:
-    - `procore_company_id`: Unique company identifier associated with the Procore User Account.
-    - `body`
-    */
+Arguments:
+- `procore_company_id`: Unique company identifier associated with the Procore User Account.
+- `body`
+*/
     pub async fn oauth_revoke_post<'a>(
         &'a self,
         procore_company_id: i64,
@@ -428,14 +482,13 @@ impl Client {
     ) -> Result<ResponseValue<types::RevokeResponse>, Error<types::Error>> {
         let url = format!("{}/oauth/revoke", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
-        header_map.append(
-            "Procore-Company-Id",
-            procore_company_id.to_string().try_into()?,
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        header_map
+            .append("Procore-Company-Id", procore_company_id.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -456,36 +509,37 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Get or Refresh an Access Token
 
-    Acquires a new access token or refreshes an existing one (RFC 6749 §3.2). The body
-    depends on the grant: `authorization_code` needs `code` and `redirect_uri`,
-    `refresh_token` needs `refresh_token`, `client_credentials` (service accounts) needs
-    neither. Refresh tokens rotate: the old one stops working once used.
+Acquires a new access token or refreshes an existing one (RFC 6749 §3.2). The body
+depends on the grant: `authorization_code` needs `code` and `redirect_uri`,
+`refresh_token` needs `refresh_token`, `client_credentials` (service accounts) needs
+neither. Refresh tokens rotate: the old one stops working once used.
 
 
-    Sends a `POST` request to `/oauth/token`
+Sends a `POST` request to `/oauth/token`
 
-    */
+*/
     pub async fn oauth_token_post<'a>(
         &'a self,
         body: &'a types::TokenRequest,
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
         let url = format!("{}/oauth/token", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -506,37 +560,38 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
     /**Get Token Info
 
-    Returns details of the access token. The published spec lists no security, but the server
-    requires `Authorization: Bearer <access token>`; this spec declares that header so the
-    generated method cannot be called without it.
+Returns details of the access token. The published spec lists no security, but the server
+requires `Authorization: Bearer <access token>`; this spec declares that header so the
+generated method cannot be called without it.
 
 
-    Sends a `GET` request to `/oauth/token/info`
+Sends a `GET` request to `/oauth/token/info`
 
-    Arguments:
-    - `authorization`: `Bearer <access token>`.
-    */
+Arguments:
+- `authorization`: `Bearer <access token>`.
+*/
     pub async fn oauth_token_info_get<'a>(
         &'a self,
         authorization: &'a str,
     ) -> Result<ResponseValue<types::TokenInfo>, Error<types::Error>> {
         let url = format!("{}/oauth/token/info", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
@@ -557,12 +612,12 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             200u16 => ResponseValue::from_response(response).await,
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -13,8 +13,10 @@ use std::time::Duration;
 use crate::error::StoreError;
 use crate::token::Token;
 
+mod file;
 mod memory;
 
+pub use file::FileStore;
 pub use memory::MemoryStore;
 
 /// A token and the version it was stored under.

@@ -15,9 +15,13 @@ use crate::token::Token;
 
 mod file;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 
 /// A token and the version it was stored under.
 #[derive(Debug, Clone)]

@@ -97,7 +97,8 @@ impl OidcServer {
             .env("E2E_ACCESS_TOKEN_TTL", access_token_ttl_secs.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            // Its start-up warnings (in-memory adapter, development keys) are expected here.
+            .stderr(Stdio::null())
             .spawn()
             .expect("node is needed for the end-to-end tests");
         let stdout = child.stdout.take().expect("piped stdout");

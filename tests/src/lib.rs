@@ -2,8 +2,8 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,44 +16,63 @@ pub fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// A `redis-server` child on 127.0.0.1, killed on drop.
+/// A `redis-server` child process on a free 127.0.0.1 port, killed on drop.
 pub struct RedisServer {
     child: Child,
     port: u16,
 }
 
 impl RedisServer {
-    /// Starts one, or `None` when `redis-server` is missing and `OAUTH_SKIP_REDIS=1` says that
-    /// is acceptable. Without that variable a missing server is a test failure.
+    /// Starts one and waits until it answers `PING`.
+    ///
+    /// A missing `redis-server` fails the test, unless `OAUTH_SKIP_REDIS=1` says that is
+    /// acceptable (then `None`): a silently skipped test would look like a passing one.
+    #[allow(clippy::print_stderr, reason = "a skipped test says so")]
     pub fn start() -> Option<Self> {
-        let port = free_port();
-        let child = match Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
-                eprintln!("skipping: redis-server unavailable ({e})");
-                return None;
+        // The free port can be taken by someone else between our probe and the server's bind;
+        // the server then exits and a new port is tried.
+        for _ in 0..5 {
+            let port = free_port();
+            let child = match Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+            {
+                Ok(child) => child,
+                Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
+                    eprintln!("skipping: redis-server could not be started ({e})");
+                    return None;
+                }
+                Err(e) => panic!(
+                    "redis-server could not be started ({e}). Install it (Debian/Ubuntu: \
+                     `apt-get install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the \
+                     Redis tests"
+                ),
+            };
+            let mut server = Self { child, port };
+            if server.wait_for_ping() {
+                return Some(server);
             }
-            Err(e) => panic!(
-                "redis-server could not be started ({e}); install it (Debian: redis-server) or \
-                 set OAUTH_SKIP_REDIS=1"
-            ),
-        };
-        let server = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
         }
-        Some(server)
+        panic!("redis-server did not answer PING on any of 5 free ports");
+    }
+
+    /// Polls until the server answers `PING`; false if it exited or took over 10 s.
+    fn wait_for_ping(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return false;
+            }
+            if ping(self.port) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
     }
 
     /// `redis://127.0.0.1:<port>/`
@@ -67,6 +86,17 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }
 
 /// The `oidc-provider` test server (`tests/oidc-server`), started on a free 127.0.0.1 port and

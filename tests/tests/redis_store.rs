@@ -1,7 +1,11 @@
-//! RedisStore against a real redis-server: documents, compare-and-swap and the refresh lock.
+//! RedisStore against a real `redis-server` (one per test): documents, compare-and-swap,
+//! unreadable values and the refresh lock.
+//!
+//! `redis-server` must be installed; `OAUTH_SKIP_REDIS=1` turns its absence into a skip.
 
 #![cfg(feature = "redis")]
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use oauth_core::store::{RedisStore, RefreshLock, TokenStore};
@@ -11,10 +15,11 @@ use oauth_sdk_tests::RedisServer;
 fn token(n: u64) -> Token {
     Token::new(
         AccessToken::new(format!("redis-access-{n}")),
-        UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + n),
     )
     .with_expires_in(Some(Duration::from_secs(3600)))
     .with_refresh_token(Some(RefreshToken::new(format!("redis-refresh-{n}"))))
+    .with_scope_string(Some("read write"))
 }
 
 async fn raw(server: &RedisServer) -> redis::aio::MultiplexedConnection {
@@ -25,12 +30,17 @@ async fn raw(server: &RedisServer) -> redis::aio::MultiplexedConnection {
         .unwrap()
 }
 
+async fn get(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> Option<Vec<u8>> {
+    redis::cmd("GET").arg(key).query_async(conn).await.unwrap()
+}
+
 #[tokio::test]
-async fn round_trip_and_compare_and_swap() {
+async fn round_trip_keeps_the_token_under_the_prefixed_key() {
     let Some(server) = RedisServer::start() else {
         return;
     };
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
+    assert!(store.is_shared());
     assert!(store.load("acct").await.unwrap().is_none());
     assert_eq!(
         store
@@ -41,18 +51,76 @@ async fn round_trip_and_compare_and_swap() {
     );
     let loaded = store.load("acct").await.unwrap().unwrap();
     assert_eq!(loaded.version, 1);
+    assert_eq!(loaded.token.access_token().secret(), "redis-access-1");
     assert_eq!(
         loaded.token.refresh_token().unwrap().secret(),
         "redis-refresh-1"
     );
     assert_eq!(loaded.token.expires_at(), token(1).expires_at());
+    assert_eq!(loaded.token.received_at(), token(1).received_at());
+    assert_eq!(loaded.token.scopes(), ["read", "write"]);
+
+    // The value is the shared JSON document, versioned, under `<prefix>:token:<key>`.
+    let mut conn = raw(&server).await;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&get(&mut conn, "t:token:acct").await.unwrap()).unwrap();
+    assert_eq!(doc["format"], "oauth-core.token");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["token"]["access_token"], "redis-access-1");
+
+    // Another prefix is another namespace; invalid keys are refused.
+    let other = RedisStore::connect(&server.url(), "u").await.unwrap();
+    assert!(other.load("acct").await.unwrap().is_none());
+    assert!(store.load("a:b").await.is_err());
+    assert!(
+        store
+            .try_lock("../x", Duration::from_secs(1))
+            .await
+            .is_err()
+    );
+    let debug = format!("{store:?}");
+    assert!(
+        debug.contains("\"t\"") && !debug.contains("127.0.0.1"),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url(), "t").await.unwrap();
+    store
+        .compare_and_swap("acct", None, &token(1))
+        .await
+        .unwrap();
 
     let e = store
         .compare_and_swap("acct", None, &token(2))
         .await
         .unwrap_err();
     assert_eq!(e.kind, StoreErrorKind::Conflict);
-    assert!(!e.to_string().contains("redis-"), "{e}");
+    assert!(e.message.contains("t:token:acct"), "{e}");
+    assert!(!e.to_string().contains("redis-access"), "{e}");
+    assert!(!e.to_string().contains("redis-refresh"), "{e}");
+    for stale in [Some(0), Some(2), Some(7)] {
+        assert_eq!(
+            store
+                .compare_and_swap("acct", stale, &token(2))
+                .await
+                .unwrap_err()
+                .kind,
+            StoreErrorKind::Conflict,
+            "{stale:?}"
+        );
+    }
+    // None of the rejected writes landed.
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1);
+    assert_eq!(current.token.access_token().secret(), "redis-access-1");
+
     assert_eq!(
         store
             .compare_and_swap("acct", Some(1), &token(2))
@@ -68,88 +136,246 @@ async fn round_trip_and_compare_and_swap() {
             .kind,
         StoreErrorKind::Conflict
     );
-    // Another prefix is another namespace.
-    let other = RedisStore::connect(&server.url(), "u").await.unwrap();
-    assert!(other.load("acct").await.unwrap().is_none());
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 2);
+    assert_eq!(current.token.access_token().secret(), "redis-access-2");
+
+    // Expecting a version of a key that holds nothing is stale too.
+    assert_eq!(
+        store
+            .compare_and_swap("absent", Some(1), &token(4))
+            .await
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::Conflict
+    );
+    assert!(store.load("absent").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_on_separate_connections_lose_no_update() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let stores = [
+        RedisStore::connect(&server.url(), "t").await.unwrap(),
+        RedisStore::connect(&server.url(), "t").await.unwrap(),
+    ];
+    stores[0]
+        .compare_and_swap("acct", None, &token(0))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..8u64)
+        .map(|t| {
+            let store = stores[t as usize % 2].clone();
+            tokio::spawn(async move {
+                let mut won = Vec::new();
+                for i in 0..25 {
+                    let mut attempts = 0;
+                    loop {
+                        attempts += 1;
+                        assert!(attempts < 10_000, "task {t} starved");
+                        let current = store.load("acct").await.unwrap().unwrap();
+                        let n = 1000 * (t + 1) + i;
+                        match store
+                            .compare_and_swap("acct", Some(current.version), &token(n))
+                            .await
+                        {
+                            Ok(v) => {
+                                won.push((v, n));
+                                break;
+                            }
+                            Err(e) if e.kind == StoreErrorKind::Conflict => {}
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+                won
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for t in tasks {
+        won.extend(t.await.unwrap());
+    }
+    // Every success got its own version: no two writers both "won" the same step.
+    let versions: BTreeSet<u64> = won.iter().map(|&(v, _)| v).collect();
+    assert_eq!(versions, (2..=201).collect::<BTreeSet<_>>());
+    let last = last_written(&won);
+    let current = stores[1].load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1 + won.len() as u64);
+    assert_eq!(
+        current.token.access_token().secret(),
+        format!("redis-access-{last}")
+    );
+}
+
+/// The token number written at the highest version.
+fn last_written(won: &[(u64, u64)]) -> u64 {
+    won.iter().max().unwrap().1
 }
 
 #[tokio::test]
-async fn foreign_documents_are_reported_and_kept() {
+async fn unreadable_values_are_corrupt_and_never_overwritten() {
     let Some(server) = RedisServer::start() else {
         return;
     };
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     let mut conn = raw(&server).await;
+    let valid = |format_version: u64| {
+        serde_json::json!({"format": "oauth-core.token", "format_version": format_version,
+            "version": 3, "token": {"access_token": "stored-secret", "received_at_ms": 1}})
+        .to_string()
+    };
+    let cases = [
+        ("garbage", "not json at all: stored-secret".to_owned()),
+        ("truncated", valid(1)[..valid(1).len() - 5].to_owned()),
+        ("foreign_version", valid(99)),
+        (
+            "foreign_format",
+            valid(1).replace("oauth-core.token", "someone-else"),
+        ),
+        (
+            "no_token",
+            r#"{"format":"oauth-core.token","format_version":1,"version":3}"#.to_owned(),
+        ),
+        (
+            "bad_token",
+            valid(1).replace("\"stored-secret\"", "[\"stored-secret\"]"),
+        ),
+    ];
+    for (key, value) in &cases {
+        let redis_key = format!("t:token:{key}");
+        let _: () = redis::cmd("SET")
+            .arg(&redis_key)
+            .arg(value)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let e = store.load(key).await.unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key}: {e}");
+        assert!(e.message.contains(&redis_key), "{key}: {e}");
+        assert!(!e.message.contains("stored-secret"), "{key}: {e}");
+        for expected in [None, Some(3)] {
+            let e = store
+                .compare_and_swap(key, expected, &token(1))
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key} {expected:?}: {e}");
+            assert!(e.message.contains(&redis_key), "{key}: {e}");
+        }
+        assert_eq!(
+            get(&mut conn, &redis_key).await.unwrap(),
+            value.as_bytes(),
+            "{key}"
+        );
+    }
+
+    // A value of another type under our key is not ours either.
     let _: () = redis::cmd("HSET")
-        .arg("t:token:acct")
+        .arg("t:token:hash")
         .arg("version")
-        .arg("4")
-        .arg("doc")
-        .arg("{\"format\":\"something-else\"}")
+        .arg("3")
         .query_async(&mut conn)
         .await
         .unwrap();
     assert_eq!(
-        store.load("acct").await.unwrap_err().kind,
+        store.load("hash").await.unwrap_err().kind,
         StoreErrorKind::Corrupt
     );
-    let e = store
-        .compare_and_swap("acct", Some(4), &token(1))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, StoreErrorKind::Corrupt);
-    let doc: String = redis::cmd("HGET")
-        .arg("t:token:acct")
-        .arg("doc")
+    assert_eq!(
+        store
+            .compare_and_swap("hash", Some(3), &token(1))
+            .await
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::Corrupt
+    );
+    let version: String = redis::cmd("HGET")
+        .arg("t:token:hash")
+        .arg("version")
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(doc, "{\"format\":\"something-else\"}");
+    assert_eq!(version, "3");
 }
 
 #[tokio::test]
-async fn the_refresh_lock_is_exclusive_owned_and_expires() {
+async fn the_refresh_lock_is_exclusive_and_only_its_owner_releases_it() {
     let Some(server) = RedisServer::start() else {
         return;
     };
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
-    assert!(store.is_shared());
-    let ttl = Duration::from_millis(300);
+    let other_process = RedisStore::connect(&server.url(), "t").await.unwrap();
+    let ttl = Duration::from_secs(30);
     let held = store.try_lock("acct", ttl).await.unwrap().expect("free");
+    assert!(held.owner().len() >= 22, "128 random bits, base64");
     assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
-    // Someone else's release does nothing.
-    store
-        .unlock("acct", &RefreshLock::new("not-the-owner"))
-        .await
-        .unwrap();
-    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
+    assert!(other_process.try_lock("acct", ttl).await.unwrap().is_none());
+    // Other keys have their own locks.
+    assert!(store.try_lock("other", ttl).await.unwrap().is_some());
+
+    // A release by anyone but the owner does nothing.
+    for stranger in [RefreshLock::new("not-the-owner"), RefreshLock::new("local")] {
+        other_process.unlock("acct", &stranger).await.unwrap();
+        assert!(other_process.try_lock("acct", ttl).await.unwrap().is_none());
+    }
+    let mut conn = raw(&server).await;
+    assert_eq!(
+        get(&mut conn, "t:lock:acct").await.unwrap(),
+        held.owner().as_bytes()
+    );
+
+    // The owner's release frees it, for any process.
     store.unlock("acct", &held).await.unwrap();
-    let again = store
+    assert!(get(&mut conn, "t:lock:acct").await.is_none());
+    let again = other_process
         .try_lock("acct", ttl)
         .await
         .unwrap()
         .expect("released");
     assert_ne!(again.owner(), held.owner());
+    // The former owner's late release must not free the new holder's lock.
+    store.unlock("acct", &held).await.unwrap();
+    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
+}
 
-    // A holder that never releases loses the lock after its TTL.
+#[tokio::test]
+async fn the_refresh_lock_expires_after_its_ttl() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url(), "t").await.unwrap();
+    let ttl = Duration::from_millis(200);
     let start = Instant::now();
+    let _abandoned = store.try_lock("acct", ttl).await.unwrap().expect("free");
+    assert!(
+        store.try_lock("acct", ttl).await.unwrap().is_none(),
+        "acquirable right after being taken"
+    );
+    let mut conn = raw(&server).await;
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg("t:lock:acct")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(0 < pttl && pttl <= 200, "PTTL {pttl}");
+
+    // A holder that never releases loses the lock once the TTL has passed.
+    let mut polls = 0;
     let taken = loop {
         if let Some(lock) = store.try_lock("acct", ttl).await.unwrap() {
             break lock;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "the lock never expired"
-        );
-        tokio::task::yield_now().await;
+        polls += 1;
+        assert!(polls < 500, "the lock never expired");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     };
+    assert!(polls > 0, "acquirable without waiting");
     assert!(
-        start.elapsed() >= Duration::from_millis(200),
+        start.elapsed() >= Duration::from_millis(150),
         "{:?}",
         start.elapsed()
     );
-    // The expired holder's late release must not free the new holder's lock.
-    store.unlock("acct", &again).await.unwrap();
-    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
     store.unlock("acct", &taken).await.unwrap();
 }

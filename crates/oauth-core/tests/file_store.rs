@@ -1,27 +1,32 @@
-//! FileStore: round trips, compare-and-swap, permissions, corrupt files, and crash safety.
+//! FileStore: round trips, compare-and-swap, permissions, unreadable files, concurrent writers
+//! and writers killed mid-write.
 
+use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token};
+use oauth_core::store::{FileStore, TokenStore, Versioned};
+use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token, TokenType};
+use serde_json::{Map, Value};
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "oauth-file-store-{name}-{}-{}",
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        Self(std::env::temp_dir().join(format!(
+            "oauth-file-store-{name}-{}-{nanos}-{}",
             std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        Self(dir)
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        )))
     }
 }
 
@@ -33,37 +38,111 @@ impl Drop for TempDir {
 
 fn token(n: u64) -> Token {
     Token::new(
-        AccessToken::new(format!("access-{n}")),
+        AccessToken::new(format!("file-access-{n}")),
         UNIX_EPOCH + Duration::from_secs(1_800_000_000 + n),
     )
     .with_expires_in(Some(Duration::from_secs(3600)))
-    .with_refresh_token(Some(RefreshToken::new(format!("refresh-{n}"))))
+    .with_refresh_token(Some(RefreshToken::new(format!("file-refresh-{n}"))))
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[tokio::test]
-async fn round_trip_and_compare_and_swap() {
-    let dir = TempDir::new("cas");
+async fn round_trip_keeps_every_field() {
+    let dir = TempDir::new("round-trip");
     let store = FileStore::new(&dir.0).unwrap();
     assert!(store.load("acct").await.unwrap().is_none());
+
+    let mut extra = Map::new();
+    extra.insert("id_token".into(), Value::String("eyJ-id".into()));
+    let written = token(1)
+        .with_token_type(TokenType::parse(Some("MAC")))
+        .with_refresh_token_expires_in(Some(Duration::from_secs(86_400)))
+        .with_scope_string(Some("read write"))
+        .with_extra(extra);
     assert_eq!(
         store
-            .compare_and_swap("acct", None, &token(1))
+            .compare_and_swap("acct", None, &written)
             .await
             .unwrap(),
         1
     );
-    let loaded = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(loaded.version, 1);
-    assert_eq!(loaded.token.access_token().secret(), "access-1");
-    assert_eq!(loaded.token.refresh_token().unwrap().secret(), "refresh-1");
-    assert_eq!(loaded.token.expires_at(), token(1).expires_at());
+    let Versioned {
+        token: read,
+        version,
+    } = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(version, 1);
+    assert_eq!(read.access_token().secret(), "file-access-1");
+    assert_eq!(read.refresh_token().unwrap().secret(), "file-refresh-1");
+    assert_eq!(read.token_type(), &TokenType::Other("MAC".into()));
+    assert_eq!(read.expires_at(), written.expires_at());
+    assert_eq!(
+        read.refresh_token_expires_at(),
+        written.refresh_token_expires_at()
+    );
+    assert_eq!(read.received_at(), written.received_at());
+    assert_eq!(read.scopes(), ["read", "write"]);
+    assert_eq!(read.extra()["id_token"], "eyJ-id");
 
-    let stale = store
+    // The on-disk document is the stable, versioned format other tools (and the Redis store)
+    // read.
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(dir.0.join("acct.json")).unwrap()).unwrap();
+    assert_eq!(doc["format"], "oauth-core.token");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["token"]["access_token"], "file-access-1");
+    assert_eq!(store.path("acct").unwrap(), dir.0.join("acct.json"));
+
+    // Keys cannot leave the directory, and nothing is written for them.
+    for bad in ["../escape", "a/b", "", ".hidden"] {
+        assert!(store.load(bad).await.is_err(), "{bad:?}");
+        assert!(
+            store.compare_and_swap(bad, None, &token(2)).await.is_err(),
+            "{bad:?}"
+        );
+    }
+    assert!(!dir.0.parent().unwrap().join("escape.json").exists());
+
+    let debug = format!("{store:?}");
+    assert!(debug.contains(&dir.0.display().to_string()), "{debug}");
+    assert!(!debug.contains("file-access"), "{debug}");
+}
+
+#[tokio::test]
+async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
+    let dir = TempDir::new("cas");
+    let store = FileStore::new(&dir.0).unwrap();
+    store
+        .compare_and_swap("acct", None, &token(1))
+        .await
+        .unwrap();
+
+    let e = store
         .compare_and_swap("acct", None, &token(2))
         .await
         .unwrap_err();
-    assert_eq!(stale.kind, StoreErrorKind::Conflict);
-    assert!(!stale.message.contains("access-2"));
+    assert_eq!(e.kind, StoreErrorKind::Conflict);
+    assert!(e.message.contains("acct.json"), "{e}");
+    assert!(!e.to_string().contains("file-access"), "{e}");
+    assert!(!e.to_string().contains("file-refresh"), "{e}");
+    for stale in [Some(0), Some(2), Some(7)] {
+        assert_eq!(
+            store
+                .compare_and_swap("acct", stale, &token(2))
+                .await
+                .unwrap_err()
+                .kind,
+            StoreErrorKind::Conflict,
+            "{stale:?}"
+        );
+    }
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1);
+    assert_eq!(current.token.access_token().secret(), "file-access-1");
+
     assert_eq!(
         store
             .compare_and_swap("acct", Some(1), &token(2))
@@ -79,166 +158,350 @@ async fn round_trip_and_compare_and_swap() {
             .kind,
         StoreErrorKind::Conflict
     );
-    assert!(store.load("../escape").await.is_err());
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 2);
+    assert_eq!(current.token.access_token().secret(), "file-access-2");
+
+    // Expecting a version of a key that holds nothing is stale too.
+    assert_eq!(
+        store
+            .compare_and_swap("absent", Some(1), &token(4))
+            .await
+            .unwrap_err()
+            .kind,
+        StoreErrorKind::Conflict
+    );
+    assert!(store.load("absent").await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn files_are_private() {
     let dir = TempDir::new("modes");
-    let store = FileStore::new(dir.0.join("tokens")).unwrap();
+    let tokens = dir.0.join("nested").join("tokens");
+    let store = FileStore::new(&tokens).unwrap();
+    assert_eq!(mode(&tokens), 0o700);
     store
         .compare_and_swap("acct", None, &token(1))
         .await
         .unwrap();
-    let mode = |p: PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(dir.0.join("tokens")), 0o700);
-    assert_eq!(mode(store.path("acct")), 0o600);
+    assert_eq!(mode(&tokens.join("acct.json")), 0o600);
+    assert_eq!(mode(&tokens.join("acct.lock")), 0o600);
+    // A replacement is a new file: it must be created private too, not inherit by chance.
+    store
+        .compare_and_swap("acct", Some(1), &token(2))
+        .await
+        .unwrap();
+    assert_eq!(mode(&tokens.join("acct.json")), 0o600);
+}
+
+/// Writes `content` as `key`'s document, then checks that load and compare-and-swap both
+/// report it as corrupt, naming the file and quoting nothing from it, and leave it as it was.
+async fn assert_corrupt_and_kept(store: &FileStore, key: &str, content: &str) {
+    let path = store.path(key).unwrap();
+    std::fs::write(&path, content).unwrap();
+    let e = store.load(key).await.unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key}: {e}");
+    assert!(
+        e.message.contains(&path.display().to_string()),
+        "{key}: {e}"
+    );
+    assert!(!e.message.contains("stored-secret"), "{key}: {e}");
+    for expected in [None, Some(3), Some(99)] {
+        let e = store
+            .compare_and_swap(key, expected, &token(1))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key} {expected:?}: {e}");
+        assert!(
+            e.message.contains(&path.display().to_string()),
+            "{key}: {e}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        content.as_bytes(),
+        "{key} was modified"
+    );
+}
+
+fn document(format: &str, format_version: u64) -> String {
+    serde_json::json!({"format": format, "format_version": format_version, "version": 3,
+        "token": {"access_token": "stored-secret", "received_at_ms": 1}})
+    .to_string()
 }
 
 #[tokio::test]
-async fn corrupt_and_foreign_files_are_reported_and_never_overwritten() {
+async fn corrupt_files_are_reported_with_their_path_and_never_overwritten() {
     let dir = TempDir::new("corrupt");
     let store = FileStore::new(&dir.0).unwrap();
-    for (key, content) in [
-        (
-            "garbage",
-            "{\"format\": \"oauth-core.token\", \"format_ver".to_owned(),
-        ),
-        (
-            "foreign",
-            serde_json::json!({"format": "oauth-core.token", "format_version": 99, "version": 3,
-                "token": {"access_token": "x", "received_at_ms": 1}})
-            .to_string(),
-        ),
-        ("other", "{\"hello\": \"world\"}".to_owned()),
-    ] {
-        std::fs::write(store.path(key), &content).unwrap();
-        let e = store.load(key).await.unwrap_err();
-        assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key}");
-        assert!(
-            e.message.contains(&store.path(key).display().to_string()),
-            "{e}"
-        );
-        for expected in [None, Some(3)] {
-            let e = store
-                .compare_and_swap(key, expected, &token(1))
-                .await
-                .unwrap_err();
-            assert_eq!(e.kind, StoreErrorKind::Corrupt, "{key}");
-        }
-        assert_eq!(std::fs::read_to_string(store.path(key)).unwrap(), content);
-    }
+    let whole = document("oauth-core.token", 1);
+    assert_corrupt_and_kept(&store, "truncated", &whole[..whole.len() - 4]).await;
+    assert_corrupt_and_kept(&store, "not_json", "stored-secret").await;
+    assert_corrupt_and_kept(&store, "empty", "").await;
+    assert_corrupt_and_kept(&store, "other_json", r#"{"hello": "world"}"#).await;
+    assert_corrupt_and_kept(
+        &store,
+        "no_token",
+        r#"{"format": "oauth-core.token", "format_version": 1, "version": 3}"#,
+    )
+    .await;
+    // A wrong type whose value is a secret: the message must not quote it.
+    assert_corrupt_and_kept(
+        &store,
+        "bad_token",
+        &whole.replace("\"stored-secret\"", "[\"stored-secret\"]"),
+    )
+    .await;
+    assert_corrupt_and_kept(
+        &store,
+        "bad_version",
+        &whole.replace("\"version\":3", "\"version\":\"stored-secret\""),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn foreign_formats_are_corrupt_and_never_overwritten() {
+    let dir = TempDir::new("foreign");
+    let store = FileStore::new(&dir.0).unwrap();
+    assert_corrupt_and_kept(&store, "newer", &document("oauth-core.token", 99)).await;
+    assert_corrupt_and_kept(&store, "other", &document("someone-else.token", 1)).await;
+    let e = store.load("newer").await.unwrap_err();
+    assert!(e.message.contains("version 99"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_lose_no_update() {
     let dir = TempDir::new("concurrent");
-    let store = FileStore::new(&dir.0).unwrap();
-    store
+    // Two stores on one directory: the lock must hold across handles, not just within one.
+    let stores = [
+        FileStore::new(&dir.0).unwrap(),
+        FileStore::new(&dir.0).unwrap(),
+    ];
+    stores[0]
         .compare_and_swap("acct", None, &token(0))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..8u64)
         .map(|t| {
-            let store = store.clone();
+            let store = stores[t as usize % 2].clone();
             tokio::spawn(async move {
-                let mut wins = 0;
+                let mut won = Vec::new();
                 for i in 0..25 {
+                    let mut attempts = 0;
                     loop {
+                        attempts += 1;
+                        assert!(attempts < 10_000, "task {t} starved");
                         let current = store.load("acct").await.unwrap().unwrap();
+                        let n = 1000 * (t + 1) + i;
                         match store
-                            .compare_and_swap("acct", Some(current.version), &token(t * 100 + i))
+                            .compare_and_swap("acct", Some(current.version), &token(n))
                             .await
                         {
-                            Ok(_) => break,
-                            Err(e) if e.kind == StoreErrorKind::Conflict => continue,
+                            Ok(v) => {
+                                won.push((v, n));
+                                break;
+                            }
+                            Err(e) if e.kind == StoreErrorKind::Conflict => {}
                             Err(e) => panic!("{e}"),
                         }
                     }
-                    wins += 1;
                 }
-                wins
+                won
             })
         })
         .collect();
-    let mut total = 0;
+    let mut won = Vec::new();
     for t in tasks {
-        total += t.await.unwrap();
+        won.extend(t.await.unwrap());
     }
-    assert_eq!(total, 200);
-    assert_eq!(store.load("acct").await.unwrap().unwrap().version, 201);
+    // Every success got its own version: no two writers both "won" the same step, which is
+    // what a lost update would look like.
+    let versions: BTreeSet<u64> = won.iter().map(|&(v, _)| v).collect();
+    assert_eq!(versions, (2..=201).collect::<BTreeSet<_>>());
+    let current = stores[1].load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1 + won.len() as u64);
+    let last = won.iter().max().unwrap().1;
+    assert_eq!(
+        current.token.access_token().secret(),
+        format!("file-access-{last}")
+    );
 }
 
-/// The writer side of the crash test: writes successive tokens until killed.
-fn crash_writer(dir: &str) -> ! {
+const CRASH_TEST: &str = "a_writer_killed_mid_write_leaves_the_old_or_the_new_token";
+const CRASH_WRITER: &str = "OAUTH_FILE_STORE_CRASH_WRITER";
+const CRASH_KEY: &str = "acct";
+
+/// The padding of the crash test's token `n`: large, so that a write takes long enough to be
+/// interrupted, and different for each `n`, so that a mix of two writes shows.
+fn padding(n: u64) -> String {
+    format!("{n:>12}|").repeat(16 * 1024)
+}
+
+fn crash_token(n: u64) -> Token {
+    let mut extra = Map::new();
+    extra.insert("padding".into(), Value::String(padding(n)));
+    token(n).with_extra(extra)
+}
+
+/// Panics unless `v` is exactly what the writer wrote at its version.
+fn assert_whole(v: &Versioned, context: &str) {
+    assert_eq!(
+        v.token.access_token().secret(),
+        format!("file-access-{}", v.version),
+        "{context}"
+    );
+    assert!(
+        v.token.extra()["padding"] == padding(v.version),
+        "{context}: the padding of version {} is not the one written",
+        v.version
+    );
+}
+
+/// The writer side of the crash test: writes token `n` at version `n`, again and again, until
+/// it is killed (or, should its parent have died, for at most a minute).
+fn crash_writer(dir: &Path) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let store = FileStore::new(dir).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
     rt.block_on(async {
-        let mut version = store.load("acct").await.unwrap().map(|v| v.version);
-        loop {
+        let mut version = store.load(CRASH_KEY).await.unwrap().map(|v| v.version);
+        while Instant::now() < deadline {
             let n = version.unwrap_or(0) + 1;
             version = Some(
                 store
-                    .compare_and_swap("acct", version, &token(n))
+                    .compare_and_swap(CRASH_KEY, version, &crash_token(n))
                     .await
                     .unwrap(),
             );
         }
-    })
+    });
 }
 
-#[test]
-fn a_writer_killed_mid_write_leaves_the_old_or_the_new_document() {
-    if let Ok(dir) = std::env::var("OAUTH_FILE_STORE_WRITER") {
-        crash_writer(&dir);
+/// A writer process, killed on drop so that a failing test leaves none behind.
+struct Writer(Child);
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+fn spawn_writer(dir: &Path) -> Writer {
+    Writer(
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", CRASH_TEST, "--nocapture", "--test-threads=1"])
+            .env(CRASH_WRITER, dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// The names of the temporary files in `dir` (left by interrupted writes, or being written).
+fn temporaries(dir: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.starts_with(&format!(".{CRASH_KEY}.")) && name.ends_with(".tmp") {
+            found.insert(name);
+        } else {
+            assert!(
+                name == format!("{CRASH_KEY}.json") || name == format!("{CRASH_KEY}.lock"),
+                "stray file {name}"
+            );
+        }
+    }
+    found
+}
+
+/// A writer process is killed (SIGKILL) 20 times: on even rounds while a temporary file of
+/// its exists (in the middle of writing a document), on odd rounds wherever it happens to be.
+/// Every document ever seen, while it writes and after it died, is one it wrote whole (the old
+/// one or the new one), and the temporary files it leaves are never read.
+#[test]
+#[allow(clippy::print_stderr, reason = "reports what the test exercised")]
+fn a_writer_killed_mid_write_leaves_the_old_or_the_new_token() {
+    if let Some(dir) = std::env::var_os(CRASH_WRITER) {
+        return crash_writer(Path::new(&dir));
+    }
+    let started = Instant::now();
     let dir = TempDir::new("crash");
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let store = FileStore::new(&dir.0).unwrap();
-    let exe = std::env::current_exe().unwrap();
     let mut last = 0;
-    for round in 0..20 {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "a_writer_killed_mid_write_leaves_the_old_or_the_new_document",
-            ])
-            .env("OAUTH_FILE_STORE_WRITER", &dir.0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Let it make progress (a few writes past where it started), then kill it wherever it is.
-        let target = last + 3 + round % 5;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            match rt.block_on(store.load("acct")) {
-                Ok(Some(v)) if v.version >= target => break,
-                Ok(_) => {}
-                Err(e) => panic!("round {round}: a reader saw a broken document: {e}"),
+    let mut reads = 0u64;
+    let mut left = BTreeSet::new();
+    let mut interrupted = 0;
+    for round in 0..20u64 {
+        let mut writer = spawn_writer(&dir.0);
+        let child = &mut writer.0;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let alive = |child: &mut Child| {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("round {round}: the writer exited by itself ({status})");
             }
             assert!(
                 Instant::now() < deadline,
-                "round {round}: the writer made no progress"
+                "round {round}: the writer made no progress in 10 s"
             );
+        };
+        // Let it make some progress, a different amount each round, reading all along.
+        let target = last + 2 + round % 4;
+        loop {
+            reads += 1;
+            match rt.block_on(store.load(CRASH_KEY)) {
+                Ok(Some(v)) => {
+                    assert_whole(&v, &format!("round {round}, while writing"));
+                    assert!(v.version >= last, "round {round}: went back");
+                    if v.version >= target {
+                        break;
+                    }
+                }
+                Ok(None) => assert_eq!(last, 0, "round {round}: the document vanished"),
+                Err(e) => panic!("round {round}: a reader saw a broken document: {e}"),
+            }
+            alive(child);
             std::thread::yield_now();
+        }
+        if round % 2 == 0 {
+            // Catch it between creating its temporary file and renaming it.
+            while temporaries(&dir.0).is_subset(&left) {
+                alive(child);
+                std::thread::yield_now();
+            }
         }
         child.kill().unwrap();
         child.wait().unwrap();
+
         let after = rt
-            .block_on(store.load("acct"))
+            .block_on(store.load(CRASH_KEY))
             .unwrap_or_else(|e| panic!("round {round}: {e}"))
-            .expect("a document");
+            .unwrap_or_else(|| panic!("round {round}: no document"));
+        assert_whole(&after, &format!("round {round}, after the kill"));
         assert!(after.version >= target, "round {round}");
-        assert_eq!(
-            after.token.access_token().secret(),
-            format!("access-{}", after.version),
-            "round {round}: the document is whole"
-        );
         last = after.version;
+        let now_left = temporaries(&dir.0);
+        if now_left.len() > left.len() {
+            interrupted += 1;
+        }
+        left = now_left;
     }
+    // Without this, the test could pass without ever having interrupted a write.
+    assert!(
+        interrupted > 0,
+        "no kill landed in the middle of a write in 10 tries"
+    );
+    eprintln!(
+        "20 writers killed, {interrupted} of them mid-write; last version {last}, {reads} \
+         reads, {:?}",
+        started.elapsed()
+    );
 }

@@ -6,28 +6,29 @@ use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AccessToken, AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, BaseUrl,
-    ClientCredentialsGrant, ClientOptions, ClientSecret, Clock, Connection, Error, Provider,
-    RefreshToken, RefreshTokenGrant, Result, RevocableToken, Token, TokenIntrospection,
-    TokenRevocation,
+    AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientCredentialsGrant,
+    ClientOptions, ClientSecret, Clock, Connection, Error, Provider, RefreshToken,
+    RefreshTokenGrant, Result, RevocableToken, Token, TokenIntrospection, TokenRevocation,
 };
 
 use crate::convert;
 use crate::generated::{self, types};
 
-/// Procore environments. Tokens are not shared between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Procore environments. Each has its own login host (where every OAuth call goes) and API
+/// host; tokens of one are not valid in another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Environment {
-    /// `https://login.procore.com`
+    /// Production: `https://login.procore.com` (the default).
+    #[default]
     Production,
-    /// The developer sandbox, `https://login-sandbox.procore.com`.
+    /// The developer sandbox: `https://login-sandbox.procore.com`.
     Sandbox,
-    /// The monthly sandbox, `https://login-sandbox-monthly.procore.com`.
+    /// The monthly sandbox: `https://login-sandbox-monthly.procore.com`.
     MonthlySandbox,
 }
 
 impl Environment {
-    /// The login (OAuth) host.
+    /// The login host, where the authorization, token, revocation and token-info calls go.
     pub fn login_url(self) -> &'static str {
         match self {
             Self::Production => "https://login.procore.com",
@@ -36,7 +37,7 @@ impl Environment {
         }
     }
 
-    /// The API host the tokens are for.
+    /// The REST API host the tokens are for.
     pub fn api_url(self) -> &'static str {
         match self {
             Self::Production => "https://api.procore.com",
@@ -46,13 +47,18 @@ impl Environment {
     }
 }
 
-/// A Procore OAuth client (a confidential app or a service account).
+/// A Procore OAuth client.
+///
+/// A confidential app or a service account (built with a client secret) can use every grant.
+/// Without a secret (a public app that got its token through the implicit flow) only
+/// revocation and token info work; the grants answer [`Error::Config`] without calling the
+/// server, because Procore's token endpoint requires the secret for every grant.
 #[derive(Clone)]
 pub struct ProcoreClient {
     generated: generated::Client,
-    base: BaseUrl,
-    client_id: String,
-    client_secret: ClientSecret,
+    pub(crate) base: BaseUrl,
+    pub(crate) client_id: String,
+    client_secret: Option<ClientSecret>,
     company_id: Option<i64>,
     clock: Arc<dyn Clock>,
 }
@@ -106,26 +112,32 @@ impl ProcoreClient {
         &self.generated
     }
 
-    /// The authorization request for the browser: `GET /oauth/authorize` on the login host
-    /// with `response_type=code` and a fresh random state. Headless apps pass
-    /// `urn:ietf:wg:oauth:2.0:oob` as the redirect URI.
-    pub fn authorization_request(&self, redirect_uri: &str) -> AuthorizationRequest {
-        AuthorizationRequest::builder(self.base.endpoint("/oauth/authorize"))
-            .param("response_type", "code")
-            .param("client_id", self.client_id.as_str())
-            .redirect_uri(redirect_uri)
-            .build()
+    /// The application's client ID.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 
-    fn token_request(&self, grant_type: types::GrantType) -> types::TokenRequest {
-        types::TokenRequest {
+    /// The company sent as `Procore-Company-Id` on revocation, when configured.
+    pub fn company_id(&self) -> Option<i64> {
+        self.company_id
+    }
+
+    /// A token request for `grant_type` with the client credentials filled in.
+    fn token_request(&self, grant_type: types::GrantType) -> Result<types::TokenRequest> {
+        let Some(client_secret) = self.client_secret.clone() else {
+            return Err(Error::Config(format!(
+                "the `{grant_type}` grant needs the client secret \
+                 (ProcoreClientBuilder::client_secret): Procore's token endpoint requires it"
+            )));
+        };
+        Ok(types::TokenRequest {
             grant_type,
             client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
+            client_secret,
             code: None,
             redirect_uri: None,
             refresh_token: None,
-        }
+        })
     }
 
     async fn request_token(&self, body: types::TokenRequest) -> Result<Token> {
@@ -139,25 +151,26 @@ impl ProcoreClient {
 }
 
 impl ProcoreClientBuilder {
-    /// The client secret (required: Procore's token endpoint authenticates every grant).
+    /// The client secret: needed by every grant, and sent on revocation (confidential apps).
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
         self
     }
 
-    /// The company whose tokens are revoked (`Procore-Company-Id`); needed by revocation only.
+    /// The company the user's account belongs to, sent as `Procore-Company-Id`: the server
+    /// requires it on revocation (and nothing else uses it).
     pub fn company_id(mut self, company_id: i64) -> Self {
         self.company_id = Some(company_id);
         self
     }
 
-    /// Production or one of the sandboxes.
+    /// Production (default) or one of the sandboxes.
     pub fn environment(mut self, environment: Environment) -> Self {
         self.connection.base_url = environment.login_url().to_owned();
         self
     }
 
-    /// Another base URL (tests, proxies): `https`, or `http` on loopback only.
+    /// Another login host (tests, proxies): `https`, or `http` on loopback only.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.connection.base_url = url.into();
         self
@@ -175,7 +188,7 @@ impl ProcoreClientBuilder {
         self
     }
 
-    /// The clock that stamps received tokens.
+    /// The clock that stamps received tokens (tests inject a manual one).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.connection.clock = clock;
         self
@@ -186,17 +199,19 @@ impl ProcoreClientBuilder {
         if self.client_id.is_empty() {
             return Err(Error::Config("the client ID is empty".into()));
         }
-        let Some(client_secret) = self.client_secret else {
-            return Err(Error::Config(
-                "Procore's token endpoint needs the client secret".into(),
-            ));
-        };
+        if let Some(id) = self.company_id
+            && id <= 0
+        {
+            return Err(Error::Config(format!(
+                "company ID {id} is not a Procore company ID (they are positive)"
+            )));
+        }
         let Connection { base, http, clock } = self.connection.connect()?;
         Ok(ProcoreClient {
             generated: generated::Client::new_with_client(base.as_str(), http),
             base,
             client_id: self.client_id,
-            client_secret,
+            client_secret: self.client_secret,
             company_id: self.company_id,
             clock,
         })
@@ -208,9 +223,9 @@ impl Provider for ProcoreClient {
 }
 
 impl AuthorizationCodeGrant for ProcoreClient {
-    /// Sends the code and the redirect URI of the request.
+    /// Sends the code with the redirect URI of the request (Procore checks that it matches).
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
-        let mut body = self.token_request(types::GrantType::AuthorizationCode);
+        let mut body = self.token_request(types::GrantType::AuthorizationCode)?;
         body.code = Some(grant.code.clone());
         body.redirect_uri = grant.redirect_uri.clone();
         self.request_token(body).await
@@ -218,48 +233,60 @@ impl AuthorizationCodeGrant for ProcoreClient {
 }
 
 impl RefreshTokenGrant for ProcoreClient {
-    /// Procore rotates refresh tokens: the one sent stops working.
+    /// Procore rotates refresh tokens: the answer carries a new one, and the one sent stops
+    /// working.
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
-        let mut body = self.token_request(types::GrantType::RefreshToken);
+        let mut body = self.token_request(types::GrantType::RefreshToken)?;
         body.refresh_token = Some(refresh_token.clone());
         self.request_token(body).await
     }
 }
 
 impl ClientCredentialsGrant for ProcoreClient {
-    /// A service account token; it comes without a refresh token (ask again when it expires).
+    /// A service account token. It comes without a refresh token: ask for a new one when it
+    /// expires.
     async fn client_credentials(&self) -> Result<Token> {
-        self.request_token(self.token_request(types::GrantType::ClientCredentials))
-            .await
+        let body = self.token_request(types::GrantType::ClientCredentials)?;
+        self.request_token(body).await
     }
 }
 
 impl TokenRevocation for ProcoreClient {
-    /// Sends the access token; Procore revokes it and its refresh token. Needs
-    /// [`ProcoreClientBuilder::company_id`].
+    /// Sends the access token (Procore revokes it and its refresh token together) with the
+    /// client ID, the secret when the client has one, and the configured
+    /// [`ProcoreClientBuilder::company_id`] as `Procore-Company-Id`; without a company ID this
+    /// is [`Error::Config`] and nothing is sent.
+    ///
+    /// Any 2xx answer is success whatever its body: RFC 7009 §2.2 has the client ignore it,
+    /// and Procore answers 200 also for tokens it does not know.
     async fn revoke(&self, token: &Token) -> Result<()> {
         let Some(company_id) = self.company_id else {
             return Err(Error::Config(
-                "revocation needs the company ID (ProcoreClientBuilder::company_id)".into(),
+                "Procore's revocation needs the company ID (ProcoreClientBuilder::company_id)"
+                    .into(),
             ));
         };
         let body = types::RevokeRequest {
             token: RevocableToken::from(token.access_token()),
             client_id: self.client_id.clone(),
-            client_secret: Some(self.client_secret.clone()),
+            client_secret: self.client_secret.clone(),
         };
-        self.generated
-            .oauth_revoke_post(company_id, &body)
-            .await
-            .map_err(map_error::<types::RevokeResponse, _>)?;
-        Ok(())
+        match self.generated.oauth_revoke_post(company_id, &body).await {
+            Ok(_) => Ok(()),
+            // The spec declares 200 only; a 201 or 204 is a revocation all the same.
+            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_success() => {
+                Ok(())
+            }
+            Err(e) => Err(map_error::<(), _>(e)),
+        }
     }
 }
 
 impl TokenIntrospection for ProcoreClient {
     type Info = types::TokenInfo;
 
-    /// `GET /oauth/token/info` with the token as `Authorization: Bearer`.
+    /// `GET /oauth/token/info` with the token as `Authorization: Bearer`: who it acts for, its
+    /// scopes and remaining lifetime, and the application it was issued to.
     async fn token_info(&self, access_token: &AccessToken) -> Result<types::TokenInfo> {
         let bearer = format!("Bearer {}", access_token.secret());
         let response = self

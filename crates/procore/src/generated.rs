@@ -9,7 +9,11 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///Every field is optional; the server sends one of the two shapes.
+    /**Every field is optional; the server sends one of the two shapes. `code` and `fields`
+accept more than the published types: an error body that does not decode loses its
+status (and `Retry-After`) and becomes a decode failure, so this shape must read anything
+Procore's error answers plausibly carry.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -18,18 +22,19 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct Error {
-        ///Procore error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code: ::std::option::Option<i64>,
+        pub code: ::std::option::Option<ProcoreErrorCode>,
         ///RFC 6749 error code (`invalid_grant`, ...) or a description of the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///Human-readable detail of an OAuth error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_description: ::std::option::Option<::std::string::String>,
-        ///The fields the error is about.
+        /**The fields the error is about: a string in the published spec; any JSON value is
+accepted (a list of names, or an object keyed by field).
+*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fields: ::std::option::Option<::std::string::String>,
+        pub fields: ::std::option::Option<::serde_json::Value>,
         ///Procore error message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -99,6 +104,33 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    /**Procore error code: an integer in the published spec; a string is accepted too.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum ProcoreErrorCode {
+        Int64(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for ProcoreErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int64(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for ProcoreErrorCode {
+        fn from(value: i64) -> Self {
+            Self::Int64(value)
         }
     }
     ///`code` for server apps, `token` for client apps.
@@ -173,41 +205,6 @@ applications; it is optional here so public applications can revoke too.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub client_secret: ::std::option::Option<::oauth_core::ClientSecret>,
         pub token: ::oauth_core::RevocableToken,
-    }
-    ///Always `{}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(transparent)]
-    pub struct RevokeResponse(
-        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    );
-    impl ::std::ops::Deref for RevokeResponse {
-        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
-        fn deref(
-            &self,
-        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RevokeResponse>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn from(value: RevokeResponse) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > for RevokeResponse {
-        fn from(
-            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        ) -> Self {
-            Self(value)
-        }
     }
     ///`TokenInfo`
     #[derive(
@@ -479,7 +476,7 @@ Arguments:
         &'a self,
         procore_company_id: i64,
         body: &'a types::RevokeRequest,
-    ) -> Result<ResponseValue<types::RevokeResponse>, Error<types::Error>> {
+    ) -> Result<ResponseValue<()>, Error<types::Error>> {
         let url = format!("{}/oauth/revoke", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
@@ -508,7 +505,7 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
                 Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }

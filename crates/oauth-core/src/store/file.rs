@@ -1,8 +1,11 @@
 //! Tokens in files: one JSON document per key, replaced atomically.
+//!
+//! This module also owns the stored document format, which the Redis store shares, so that a
+//! document can move between the two stores unchanged.
 
-use std::fs::{self, File, OpenOptions};
+use std::fmt;
+use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,111 +15,160 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use super::{TokenStore, Versioned, validate_key};
-use crate::error::{StoreError, StoreErrorKind};
-use crate::token::{StoredToken, Token};
+use crate::error::{DecodeError, StoreError, StoreErrorKind};
+use crate::token::{ExposeSecrets, StoredToken, Token};
 
-/// The `format` every document carries; a file without it is not ours and is left alone.
-const FORMAT: &str = "oauth-core.token";
-/// The document layout version this code reads and writes.
-const FORMAT_VERSION: u32 = 1;
+/// The `format` every document carries; a document without it is not ours and is left alone.
+pub(super) const FORMAT: &str = "oauth-core.token";
+/// The document layout this code reads and writes. A newer layout is refused rather than
+/// guessed at, so an older binary never overwrites what a newer one wrote.
+pub(super) const FORMAT_VERSION: u64 = 1;
+
+#[derive(Serialize)]
+struct DocumentOut<'a> {
+    format: &'static str,
+    format_version: u64,
+    version: u64,
+    token: ExposeSecrets<'a>,
+}
+
+/// Read first, on its own, so that a foreign document is reported as foreign instead of as
+/// "missing field `token`".
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    format_version: u64,
+}
+
+#[derive(Deserialize)]
+struct Body {
+    version: u64,
+    token: StoredToken,
+}
+
+/// The stored document for `token` at `version`. The bytes hold secrets.
+pub(super) fn encode_document(version: u64, token: &Token) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(&DocumentOut {
+        format: FORMAT,
+        format_version: FORMAT_VERSION,
+        version,
+        token: token.exposing_secrets(),
+    })
+    // serde_json's message could quote a value being encoded; the category cannot.
+    .map_err(|e| {
+        StoreError::new(
+            StoreErrorKind::Io,
+            format!(
+                "could not encode the token document ({:?} error)",
+                e.classify()
+            ),
+        )
+    })
+}
+
+/// Reads a stored document; `name` (a path or a Redis key) names it in errors.
+pub(super) fn decode_document(bytes: &[u8], name: &str) -> Result<Versioned, StoreError> {
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| not_a_document(name, &e))?;
+    if header.format != FORMAT || header.format_version != FORMAT_VERSION {
+        // The foreign format name is shown to help tell what wrote it, but shortened: it is
+        // someone else's data.
+        let format: String = header.format.chars().take(64).collect();
+        return Err(StoreError::new(
+            StoreErrorKind::Corrupt,
+            format!(
+                "{name} has format {format:?} version {}, but this version reads {FORMAT:?} \
+                 version {FORMAT_VERSION}; it was left untouched",
+                header.format_version
+            ),
+        ));
+    }
+    let body: Body = serde_json::from_slice(bytes).map_err(|e| not_a_document(name, &e))?;
+    Ok(Versioned {
+        token: Token::from_stored(body.token),
+        version: body.version,
+    })
+}
+
+/// `DecodeError` describes the failure without quoting the document, which holds secrets.
+fn not_a_document(name: &str, e: &serde_json::Error) -> StoreError {
+    let problem = DecodeError::from_json(None, String::new(), e).problem;
+    let problem = problem.replace("the body", "the document");
+    StoreError::new(
+        StoreErrorKind::Corrupt,
+        format!("{name} is not a readable token document ({problem}); it was left untouched"),
+    )
+}
 
 /// Tokens in a directory, one `<key>.json` per key.
 ///
-/// A write goes to a temporary file (mode 0600) in the same directory, is flushed to disk,
-/// renamed over the old document, and the directory is flushed: a crash at any point leaves
-/// either the old document or the new one, never a mix. Compare-and-swap holds an exclusive
-/// lock on `<key>.lock`, so it is atomic across processes too. A document this version cannot
+/// A write goes to a fresh temporary file (mode 0600) in the same directory, is flushed to
+/// disk, renamed over the old document, and then the directory is flushed: a crash at any
+/// point leaves either the old document or the new one, never a mix. Compare-and-swap holds an
+/// exclusive lock on `<key>.lock` while it reads, compares and writes, so it is atomic against
+/// other tasks and other processes using the same directory. A document this version cannot
 /// read is reported (naming its path) and never overwritten.
+///
+/// Temporary files left by a process that died mid-write (`.<key>.<random>.tmp`) are never
+/// read; they can be deleted at any time no process is writing.
 #[derive(Clone)]
 pub struct FileStore {
     dir: Arc<PathBuf>,
 }
 
-impl std::fmt::Debug for FileStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileStore").field("dir", &self.dir).finish()
     }
 }
 
-#[derive(Serialize)]
-struct DocumentOut<'a> {
-    format: &'static str,
-    format_version: u32,
-    version: u64,
-    token: crate::token::ExposeSecrets<'a>,
-}
-
-#[derive(Deserialize)]
-struct DocumentIn {
-    format: String,
-    format_version: u32,
-    version: u64,
-    token: StoredToken,
-}
-
 impl FileStore {
-    /// A store in `dir`, created (mode 0700) if missing.
+    /// A store in `dir`, created (with its missing parents, mode 0700) if it does not exist.
+    /// An existing directory's mode is left as it is.
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
             .create(&dir)
             .map_err(|e| io_error(&dir, "create the directory", &e))?;
         Ok(Self { dir: Arc::new(dir) })
     }
 
-    /// The file holding `key`.
-    pub fn path(&self, key: &str) -> PathBuf {
+    /// The directory holding the documents.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file holding `key`'s document (which may not exist yet).
+    pub fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
+        validate_key(key)?;
+        Ok(self.document_path(key))
+    }
+
+    fn document_path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{key}.json"))
     }
 
     fn read(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
-        let path = self.path(key);
+        let path = self.document_path(key);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_error(&path, "read", &e)),
         };
-        let doc: DocumentIn = serde_json::from_slice(&bytes).map_err(|e| {
-            StoreError::new(
-                StoreErrorKind::Corrupt,
-                format!(
-                    "{} is not a token document ({}); it was left untouched",
-                    path.display(),
-                    crate::error::DecodeError::from_json(None, String::new(), &e).problem
-                ),
-            )
-        })?;
-        if doc.format != FORMAT || doc.format_version != FORMAT_VERSION {
-            return Err(StoreError::new(
-                StoreErrorKind::Corrupt,
-                format!(
-                    "{} has format `{}` version {}, this version reads `{FORMAT}` version \
-                     {FORMAT_VERSION}; it was left untouched",
-                    path.display(),
-                    doc.format,
-                    doc.format_version
-                ),
-            ));
-        }
-        Ok(Some(Versioned {
-            token: Token::from_stored(doc.token),
-            version: doc.version,
-        }))
+        decode_document(&bytes, &path.display().to_string()).map(Some)
     }
 
     fn cas(&self, key: &str, expected: Option<u64>, token: &Token) -> Result<u64, StoreError> {
         let lock_path = self.dir.join(format!("{key}.lock"));
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
+        let lock = private_file(OpenOptions::new().create(true).truncate(false).write(true))
             .open(&lock_path)
             .map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
+        // An OS lock rather than a mutex: it also excludes other processes, and the OS releases
+        // it when its holder dies. It is released when `lock` is dropped.
         lock.lock().map_err(|e| io_error(&lock_path, "lock", &e))?;
-        // Unlocked when `lock` is dropped (closing the file releases the lock).
 
         let current = self.read(key)?.map(|v| v.version);
         if current != expected {
@@ -124,50 +176,41 @@ impl FileStore {
                 StoreErrorKind::Conflict,
                 format!(
                     "{} is at version {current:?}, not {expected:?}",
-                    self.path(key).display()
+                    self.document_path(key).display()
                 ),
             ));
         }
         let version = current.unwrap_or(0) + 1;
-        let bytes = serde_json::to_vec_pretty(&DocumentOut {
-            format: FORMAT,
-            format_version: FORMAT_VERSION,
-            version,
-            token: token.exposing_secrets(),
-        })
-        .map_err(|e| StoreError::new(StoreErrorKind::Io, format!("could not encode: {e}")))?;
-        self.replace(key, &bytes)?;
+        self.replace(key, &encode_document(version, token)?)?;
+        drop(lock);
         Ok(version)
     }
 
     /// Writes `bytes` to a fresh temporary file, syncs it, renames it over the document and
-    /// syncs the directory so the rename itself is durable.
+    /// syncs the directory so that the rename itself survives a power loss.
     fn replace(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let mut suffix = [0u8; 9];
+        let mut suffix = [0u8; 12];
         rand::rng().fill_bytes(&mut suffix);
+        // The leading dot keeps it apart from every document: keys cannot start with one.
         let tmp = self
             .dir
             .join(format!(".{key}.{}.tmp", URL_SAFE_NO_PAD.encode(suffix)));
+        let target = self.document_path(key);
         let result = (|| {
-            let mut file = OpenOptions::new()
-                .create_new(true)
-                .write(true)
-                .mode(0o600)
+            let mut file = private_file(OpenOptions::new().create_new(true).write(true))
                 .open(&tmp)
                 .map_err(|e| io_error(&tmp, "create", &e))?;
             file.write_all(bytes)
                 .and_then(|()| file.sync_all())
                 .map_err(|e| io_error(&tmp, "write", &e))?;
-            let target = self.path(key);
-            fs::rename(&tmp, &target).map_err(|e| io_error(&target, "replace", &e))?;
-            File::open(self.dir.as_path())
-                .and_then(|d| d.sync_all())
-                .map_err(|e| io_error(&self.dir, "sync the directory", &e))
+            drop(file);
+            fs::rename(&tmp, &target).map_err(|e| io_error(&target, "replace", &e))
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
-        result
+        result?;
+        sync_dir(&self.dir)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -178,9 +221,34 @@ impl FileStore {
         tokio::task::spawn_blocking(move || work(store))
             .await
             .map_err(|e| {
-                StoreError::new(StoreErrorKind::Io, format!("file store task failed: {e}"))
+                let why = if e.is_panic() {
+                    "panicked"
+                } else {
+                    "was cancelled"
+                };
+                StoreError::new(StoreErrorKind::Io, format!("the file store task {why}"))
             })?
     }
+}
+
+/// Options that create files readable by their owner only: they hold secrets.
+fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+    options
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(dir, "sync the directory", &e))
+}
+
+/// Directories cannot be opened as files here; the rename is as durable as the platform makes it.
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<(), StoreError> {
+    Ok(())
 }
 
 fn io_error(path: &Path, action: &str, e: &std::io::Error) -> StoreError {

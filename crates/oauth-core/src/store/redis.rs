@@ -6,43 +6,47 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use redis::aio::ConnectionManager;
-use serde::{Deserialize, Serialize};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
-use crate::token::{StoredToken, Token};
+use crate::token::Token;
 
-/// The `format` of every document; anything else under our keys is reported, not used.
-const FORMAT: &str = "oauth-core.token";
-/// The document layout version this code reads and writes.
-const FORMAT_VERSION: u32 = 1;
+/// What the CAS script answers instead of a version.
+const CONFLICT: i64 = -1;
+const NOT_OURS: i64 = -2;
 
-/// Compare-and-swap on the hash `{version, doc}`: writes only if the version is the expected
-/// one (`""`: the key must not exist) and the current document is ours. Returns the new
-/// version, `-1` on a conflict, `-2` when the stored document is not ours.
+/// The longest refresh lock taken, in milliseconds (a year).
+const MAX_LOCK_TTL_MS: u128 = 365 * 24 * 3600 * 1000;
+
+/// Compare-and-swap in one step on the server, so no other client can write in between.
+///
+/// KEYS[1]: the token key. ARGV: the expected version (`''`: the key must not exist), the new
+/// document, its version, the format and the format version. A value this code could not have
+/// written (another type, not JSON, another format, missing fields) is never overwritten.
 const CAS: &str = r#"
-local current = redis.call('HGET', KEYS[1], 'version')
-local doc = redis.call('HGET', KEYS[1], 'doc')
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if not current or not doc then return -2 end
-  local ok, parsed = pcall(cjson.decode, doc)
-  if not ok or type(parsed) ~= 'table' or parsed['format'] ~= ARGV[3]
-     or tonumber(parsed['format_version']) ~= tonumber(ARGV[4]) then
+local raw = redis.pcall('GET', KEYS[1])
+if type(raw) == 'table' then return -2 end
+if raw then
+  local ok, doc = pcall(cjson.decode, raw)
+  if not ok or type(doc) ~= 'table' or doc['format'] ~= ARGV[4]
+     or doc['format_version'] ~= tonumber(ARGV[5])
+     or type(doc['version']) ~= 'number' or type(doc['token']) ~= 'table'
+     or type(doc['token']['access_token']) ~= 'string'
+     or type(doc['token']['received_at_ms']) ~= 'number' then
     return -2
   end
-end
-if ARGV[1] == '' then
-  if current then return -1 end
-elseif current ~= ARGV[1] then
+  if doc['version'] ~= tonumber(ARGV[1]) then return -1 end
+elseif ARGV[1] ~= '' then
   return -1
 end
-local next = (tonumber(current) or 0) + 1
-redis.call('HSET', KEYS[1], 'version', tostring(next), 'doc', ARGV[2])
-return next
+redis.call('SET', KEYS[1], ARGV[2])
+return tonumber(ARGV[3])
 "#;
 
-/// Deletes the lock only if it still holds the caller's owner value.
+/// Deletes the lock only if it still holds the caller's owner value: a holder whose lock
+/// expired must not release the lock someone else has taken since.
 const UNLOCK: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -50,27 +54,15 @@ end
 return 0
 "#;
 
-#[derive(Serialize)]
-struct DocumentOut<'a> {
-    format: &'static str,
-    format_version: u32,
-    token: crate::token::ExposeSecrets<'a>,
-}
-
-#[derive(Deserialize)]
-struct DocumentIn {
-    format: String,
-    format_version: u32,
-    token: StoredToken,
-}
-
-/// Tokens in Redis under `<prefix>:token:<key>` (a hash of `version` and `doc`), with the
-/// refresh lock of each key at `<prefix>:lock:<key>`.
+/// Tokens in Redis, for processes that share them.
 ///
-/// Several processes sharing a store refresh each expiry once: the lock is taken with
-/// `SET NX PX` and an owner value unique to the holder, released only by that owner (a Lua
-/// compare-and-delete), and expires by itself if the holder dies. Writes are compare-and-swap
-/// in one Lua script.
+/// Each key's document (the same JSON document [`super::FileStore`] writes, holding its
+/// version) is the string at `<prefix>:token:<key>`; its refresh lock is at
+/// `<prefix>:lock:<key>`. Writes are compare-and-swap in one Lua script. The lock is taken with
+/// `SET NX PX` and an owner value unique to the holder, released only by that owner, and
+/// expires by itself if the holder dies, so each expiry causes exactly one refresh across all
+/// processes. A value under a token key that this version cannot read is reported (naming the
+/// key) and never overwritten.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -81,6 +73,7 @@ pub struct RedisStore {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the URL: it can hold a password.
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
@@ -88,10 +81,17 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://host:port/db`); keys start with `prefix`.
+    /// Connects to `url` (`redis://[:password@]host:port/db`); every key starts with `prefix`.
+    ///
+    /// The connection is re-established by itself after a failure. A connection attempt gives
+    /// up after 5 s and a command after 10 s, so a stalled server fails a refresh instead of
+    /// hanging it.
     pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|e| redis_error("open", &e))?;
-        let connection = ConnectionManager::new(client)
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(5))
+            .set_response_timeout(Duration::from_secs(10));
+        let connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| redis_error("connect", &e))?;
         Ok(Self {
@@ -102,59 +102,63 @@ impl RedisStore {
         })
     }
 
-    fn token_key(&self, key: &str) -> String {
-        format!("{}:token:{key}", self.prefix)
+    /// The Redis key holding `key`'s token document.
+    pub fn token_key(&self, key: &str) -> Result<String, StoreError> {
+        validate_key(key)?;
+        Ok(format!("{}:token:{key}", self.prefix))
     }
 
-    fn lock_key(&self, key: &str) -> String {
-        format!("{}:lock:{key}", self.prefix)
+    /// The Redis key holding `key`'s refresh lock.
+    pub fn lock_key(&self, key: &str) -> Result<String, StoreError> {
+        validate_key(key)?;
+        Ok(format!("{}:lock:{key}", self.prefix))
     }
 }
 
-/// Redis errors carry server messages, never our values (the scripts take the document as an
-/// argument, which Redis does not echo).
+/// Only the error's category and code are kept from server replies and conversions: they can
+/// quote the value they concern (a token document). I/O errors are the OS's words and kept.
 fn redis_error(action: &str, e: &redis::RedisError) -> StoreError {
+    let what = if e.is_io_error() {
+        e.to_string()
+    } else {
+        match e.code() {
+            Some(code) => format!("{} ({code})", e.category()),
+            None => e.category().to_owned(),
+        }
+    };
     StoreError::new(
         StoreErrorKind::Io,
-        format!("redis: could not {action}: {e}"),
+        format!("redis: could not {action}: {what}"),
+    )
+}
+
+fn corrupt(redis_key: &str, why: &str) -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Corrupt,
+        format!("{redis_key} {why}; it was left untouched"),
     )
 }
 
 impl TokenStore for RedisStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
-        validate_key(key)?;
-        let redis_key = self.token_key(key);
+        let redis_key = self.token_key(key)?;
         let mut conn = self.connection.clone();
-        let (version, doc): (Option<String>, Option<String>) = redis::cmd("HMGET")
+        // Bytes, not a String: a failed UTF-8 conversion would quote the value in its error.
+        let raw: Option<Vec<u8>> = match redis::cmd("GET")
             .arg(&redis_key)
-            .arg("version")
-            .arg("doc")
             .query_async(&mut conn)
             .await
-            .map_err(|e| redis_error("read", &e))?;
-        let (version, doc) = match (version, doc) {
-            (None, None) => return Ok(None),
-            (Some(v), Some(d)) => (v, d),
-            _ => return Err(corrupt(&redis_key, "it lacks `version` or `doc`")),
+        {
+            Ok(raw) => raw,
+            Err(e) if e.code() == Some("WRONGTYPE") => {
+                return Err(corrupt(
+                    &redis_key,
+                    "is not a string, so not a token document",
+                ));
+            }
+            Err(e) => return Err(redis_error("read", &e)),
         };
-        let version: u64 = version
-            .parse()
-            .map_err(|_| corrupt(&redis_key, "its version is not a number"))?;
-        let doc: DocumentIn = serde_json::from_str(&doc)
-            .map_err(|_| corrupt(&redis_key, "its document is not a token"))?;
-        if doc.format != FORMAT || doc.format_version != FORMAT_VERSION {
-            return Err(corrupt(
-                &redis_key,
-                &format!(
-                    "it has format `{}` version {}",
-                    doc.format, doc.format_version
-                ),
-            ));
-        }
-        Ok(Some(Versioned {
-            token: Token::from_stored(doc.token),
-            version,
-        }))
+        raw.map(|raw| decode_document(&raw, &redis_key)).transpose()
     }
 
     async fn compare_and_swap(
@@ -163,50 +167,53 @@ impl TokenStore for RedisStore {
         expected: Option<u64>,
         token: &Token,
     ) -> Result<u64, StoreError> {
-        validate_key(key)?;
-        let redis_key = self.token_key(key);
-        let doc = serde_json::to_string(&DocumentOut {
-            format: FORMAT,
-            format_version: FORMAT_VERSION,
-            token: token.exposing_secrets(),
-        })
-        .map_err(|e| StoreError::new(StoreErrorKind::Io, format!("could not encode: {e}")))?;
+        let redis_key = self.token_key(key)?;
+        let version = expected.unwrap_or(0) + 1;
+        let document = encode_document(version, token)?;
         let mut conn = self.connection.clone();
         let result: i64 = self
             .cas
             .key(&redis_key)
             .arg(expected.map(|v| v.to_string()).unwrap_or_default())
-            .arg(doc)
+            .arg(document)
+            .arg(version)
             .arg(FORMAT)
             .arg(FORMAT_VERSION)
             .invoke_async(&mut conn)
             .await
             .map_err(|e| redis_error("write", &e))?;
         match result {
-            -1 => Err(StoreError::new(
+            CONFLICT => Err(StoreError::new(
                 StoreErrorKind::Conflict,
                 format!("{redis_key} is no longer at version {expected:?}"),
             )),
-            -2 => Err(corrupt(
+            NOT_OURS => Err(corrupt(
                 &redis_key,
-                "it is not a token document of this version",
+                "does not hold a token document this version can read",
             )),
-            v => Ok(v as u64),
+            v => u64::try_from(v).map_err(|_| {
+                StoreError::new(
+                    StoreErrorKind::Io,
+                    format!("redis: unexpected answer {v} to a write of {redis_key}"),
+                )
+            }),
         }
     }
 
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<RefreshLock>, StoreError> {
-        validate_key(key)?;
+        let lock_key = self.lock_key(key)?;
         let mut owner = [0u8; 16];
         rand::rng().fill_bytes(&mut owner);
         let owner = URL_SAFE_NO_PAD.encode(owner);
+        // Redis refuses expiries past its clock's range; no refresh needs a lock for a year.
+        let ttl_ms = ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS);
         let mut conn = self.connection.clone();
         let taken: Option<String> = redis::cmd("SET")
-            .arg(self.lock_key(key))
+            .arg(&lock_key)
             .arg(&owner)
             .arg("NX")
             .arg("PX")
-            .arg(ttl.as_millis().max(1) as u64)
+            .arg(ttl_ms as u64)
             .query_async(&mut conn)
             .await
             .map_err(|e| redis_error("take the refresh lock", &e))?;
@@ -214,10 +221,11 @@ impl TokenStore for RedisStore {
     }
 
     async fn unlock(&self, key: &str, lock: &RefreshLock) -> Result<(), StoreError> {
+        let lock_key = self.lock_key(key)?;
         let mut conn = self.connection.clone();
         let _: i64 = self
             .unlock
-            .key(self.lock_key(key))
+            .key(&lock_key)
             .arg(lock.owner())
             .invoke_async(&mut conn)
             .await
@@ -228,13 +236,4 @@ impl TokenStore for RedisStore {
     fn is_shared(&self) -> bool {
         true
     }
-}
-
-fn corrupt(redis_key: &str, why: &str) -> StoreError {
-    StoreError::new(
-        StoreErrorKind::Corrupt,
-        format!(
-            "{redis_key} is not a token document this version can read: {why}; it was left untouched"
-        ),
-    )
 }

@@ -1,136 +1,239 @@
-// A real, independently written OAuth 2.0 server (oidc-provider) for the SDK's end-to-end
-// tests, with RingCentral's paths so that `ringcentral-oauth` runs against it unchanged.
-//
-// Environment: E2E_OIDC_PORT (default 0: any free port), E2E_ACCESS_TOKEN_TTL (seconds,
-// default 2), E2E_REDIRECT_URI (default http://127.0.0.1:8976/callback).
-// Prints `listening http://127.0.0.1:<port>` once ready. Exits on SIGTERM/SIGINT and when its
-// stdin closes, so a test harness that dies never leaves it running.
+// A real, independently written OAuth 2.0 server (the npm package `oidc-provider`) for the SDK's
+// end-to-end tests. Its OAuth paths are RingCentral's, so the RingCentral client runs against it
+// unchanged. Test use only: in-memory storage, fixed client, fixed cookie key, plain http on
+// 127.0.0.1. See README.md for the login sequence and the environment variables.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider from 'oidc-provider';
+
+// oidc-provider prints its notices with console.info (stdout). Stdout is reserved for the single
+// `listening ...` line that the test harness reads, so every notice goes to stderr.
+console.info = (...args) => console.error(...args);
+console.log = (...args) => console.error(...args);
+
+const { default: Provider, interactionPolicy } = await import('oidc-provider');
 
 const CLIENT_ID = 'e2e-client';
-// Reserved characters on purpose: client_secret_basic must form-encode them (RFC 6749 §2.3.1).
+// Reserved characters on purpose: client_secret_basic form-encodes them (RFC 6749 §2.3.1) and
+// oidc-provider form-decodes them (`+` is a space, then percent-decoding).
 const CLIENT_SECRET = 'p@ss:w/rd+%&= ~!';
-const REDIRECT_URI = process.env.E2E_REDIRECT_URI ?? 'http://127.0.0.1:8976/callback';
-const ACCESS_TOKEN_TTL = Number(process.env.E2E_ACCESS_TOKEN_TTL ?? 2);
-const PORT = Number(process.env.E2E_OIDC_PORT ?? 0);
+const REDIRECT_URI = process.env.E2E_REDIRECT_URI || 'http://127.0.0.1:8976/callback';
+const ACCESS_TOKEN_TTL = integerEnv('E2E_ACCESS_TOKEN_TTL', 2, 1, 86400);
+const PORT = integerEnv('E2E_OIDC_PORT', 0, 0, 65535);
+const DEFAULT_SCOPE = 'ReadAccounts';
+const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/;
+
+function integerEnv(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    process.stderr.write(`${name} must be an integer in ${min}..=${max}, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// Every authorization request goes through the interaction (login + consent in one POST), also
+// when the user agent still holds a session cookie from an earlier login: the flow a test drives
+// is then the same every time. The check is satisfied by the login submitted in this interaction.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'e2e_always_login',
+  'every authorization request logs in again',
+  'login_required',
+  (ctx) => (ctx.oidc.result?.login
+    ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+    : interactionPolicy.Check.REQUEST_PROMPT),
+));
+
+// A fresh signing key per run, for ID tokens (RS256 is oidc-provider's default algorithm).
+const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ format: 'jwk' });
 
 const server = createServer();
-await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(PORT, '127.0.0.1', resolve);
+});
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
-  clients: [
-    {
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    },
-  ],
+  clients: [{
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
   routes: {
     authorization: '/restapi/oauth/authorize',
     token: '/restapi/oauth/token',
     revocation: '/restapi/oauth/revoke',
   },
-  // PKCE for every client, S256 only.
-  pkce: { methods: ['S256'], required: () => true },
+  scopes: ['openid', 'offline_access', 'ReadAccounts'],
+  jwks: { keys: [{ ...signingKey, kid: 'e2e', use: 'sig', alg: 'RS256' }] },
+  // `enableHttpPostMethods` (POST to the authorization endpoint, which RingCentral accepts too)
+  // requires SameSite=None on the long-lived session cookie. Plain http on 127.0.0.1 works:
+  // cookies are marked Secure only when the request itself came over https.
+  cookies: {
+    keys: ['e2e-test-only-cookie-signing-key'],
+    long: { httpOnly: true, sameSite: 'none' },
+  },
+  enableHttpPostMethods: true,
+  // RingCentral does not require `scope` (an app gets the permissions it was registered with);
+  // oidc-provider refuses a request that ends up with no scope (access_denied), so a request
+  // without one gets DEFAULT_SCOPE.
+  extraParams: {
+    scope: (ctx, value) => {
+      if (!value) ctx.oidc.params.scope = DEFAULT_SCOPE;
+    },
+  },
+  // PKCE on every authorization request; oidc-provider 9 implements S256 only (plain is refused).
+  pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
-    revocation: { enabled: true },
+    revocation: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+    },
   },
-  // Every refresh rotates: the old refresh token is consumed, and presenting it again is
-  // refused with invalid_grant (and revokes the grant, as reuse detection should).
-  rotateRefreshToken: () => true,
-  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  // A refresh token for this client on every code exchange, with or without `offline_access`,
+  // and not tied to the login session.
+  issueRefreshToken: async (_ctx, client) => client.clientId === CLIENT_ID
+    && client.grantTypeAllowed('refresh_token'),
+  expiresWithSession: async () => false,
+  // Every refresh rotates: the presented refresh token is consumed and a new one returned.
+  // Presenting a consumed one again is `invalid_grant` and revokes the whole grant.
+  rotateRefreshToken: true,
+  // Enforce the lifetimes exactly (the default accepts tokens 15 s past their expiry).
+  clockTolerance: 0,
   ttl: {
     AccessToken: ACCESS_TOKEN_TTL,
     AuthorizationCode: 60,
-    Grant: 3600,
     IdToken: 3600,
     Interaction: 600,
-    RefreshToken: 3600,
     Session: 3600,
+    Grant: 86400,
+    RefreshToken: 86400,
   },
-  cookies: { keys: ['e2e-only-cookie-signing-key'] },
-  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-  findAccount: async (_ctx, accountId) => ({ accountId, claims: async () => ({ sub: accountId }) }),
+  interactions: {
+    policy,
+    url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+  },
+  // Errors the authorization endpoint cannot redirect (bad client_id or redirect_uri) are
+  // rendered as the same RFC 6749 JSON the other endpoints answer, instead of an HTML page.
+  renderError: async (ctx, out) => {
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = { error: out.error, error_description: out.error_description };
+  },
+  findAccount: async (_ctx, accountId) => ({
+    accountId,
+    claims: async () => ({ sub: accountId }),
+  }),
+  // Consent is granted automatically, with exactly what the request asks for.
+  loadExistingGrant: async (ctx) => {
+    const { oidc } = ctx;
+    const grantId = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+    let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (!grant || grant.accountId !== oidc.session.accountId) {
+      grant = new oidc.provider.Grant({
+        accountId: oidc.session.accountId,
+        clientId: oidc.client.clientId,
+      });
+    }
+    const scope = [...oidc.requestParamOIDCScopes].join(' ');
+    if (scope) grant.addOIDCScope(scope);
+    const claims = [...oidc.requestParamClaims];
+    if (claims.length) grant.addOIDCClaims(claims);
+    await grant.save();
+    return grant;
+  },
 });
 
-// The login and consent steps, completable by any HTTP client that keeps cookies:
-// `POST /interaction/<uid>/login` with the form field `login=<user>` answers the current prompt
-// (login, then consent granting what the client asked for) and redirects (303) back to the
-// authorization endpoint, which either starts the next prompt or redirects to the client.
-async function interaction(req, res) {
-  const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(new URL(req.url, issuer).pathname);
-  if (!match) return false;
+// The interaction: `GET /interaction/<uid>` shows a form (optional), and
+// `POST /interaction/<uid>/login` with the form field `login=<user>` logs that user in, after
+// which consent is automatic; it answers 303 back to `/restapi/oauth/authorize/<uid>`.
+async function interaction(req, res, uid, isLogin) {
   try {
     const details = await provider.interactionDetails(req, res);
-    if (!match[2]) {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<form method="post" action="/interaction/${details.uid}/login">`
-        + '<input name="login"><button>Sign in and allow</button></form>');
-      return true;
+    if (details.uid !== uid) {
+      return sendError(res, 400, 'invalid_request', 'interaction uid does not match the cookie');
     }
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return true;
+    if (!isLogin) {
+      if (req.method !== 'GET') return sendError(res, 405, 'invalid_request', 'use GET');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(`<!doctype html><title>Sign in</title><form method="post" action="/interaction/${uid}/login">`
+        + '<label>User <input name="login" value="alice"></label> <button>Sign in and allow</button></form>');
+      return undefined;
     }
-    const form = new URLSearchParams(await readBody(req));
-    const accountId = form.get('login');
-    if (!accountId) {
-      res.writeHead(400).end('login is required');
-      return true;
+    if (req.method !== 'POST') return sendError(res, 405, 'invalid_request', 'use POST');
+    const type = (req.headers['content-type'] || '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      return sendError(res, 400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
     }
-    const { params, prompt } = details;
-    let result;
-    if (prompt.name === 'login') {
-      result = { login: { accountId } };
-    } else {
-      // Consent: grant exactly what the client is still missing.
-      const grant = details.grantId
-        ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
-      if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
-      if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
-      if (prompt.details.missingResourceScopes) {
-        for (const [indicator, scopes] of Object.entries(prompt.details.missingResourceScopes)) {
-          grant.addResourceScope(indicator, scopes.join(' '));
-        }
-      }
-      result = { consent: { grantId: await grant.save() } };
-    }
-    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+    const login = new URLSearchParams(await readBody(req)).get('login');
+    if (!login) return sendError(res, 400, 'invalid_request', 'the form field login is required');
+    // Consent is part of the same submission (so `prompt=consent` needs no second round); the
+    // grant's scopes and claims are filled in by loadExistingGrant when the flow resumes.
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    const grantId = grant?.accountId === login
+      ? grant.jti
+      : await new provider.Grant({ accountId: login, clientId: details.params.client_id }).save();
+    return await provider.interactionFinished(req, res, {
+      login: { accountId: login },
+      consent: { grantId },
+    }, { mergeWithLastSubmission: false });
   } catch (err) {
-    res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: 'invalid_request', error_description: String(err.message) }));
+    return sendError(res, err.statusCode || 400, err.error || 'invalid_request',
+      err.error_description || err.message);
   }
-  return true;
+}
+
+function sendError(res, status, error, description) {
+  if (res.headersSent) return res.end();
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  return res.end(JSON.stringify({ error, error_description: description }));
 }
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk) => { body += chunk; });
+    req.on('data', (chunk) => {
+      body += chunk;
+      if (body.length > 64 * 1024) req.destroy(new Error('body too large'));
+    });
     req.on('end', () => resolve(body));
     req.on('error', reject);
   });
 }
 
 const handle = provider.callback();
-server.on('request', async (req, res) => {
-  if (!(await interaction(req, res))) handle(req, res);
+server.on('request', (req, res) => {
+  const match = INTERACTION.exec(new URL(req.url, issuer).pathname);
+  if (match) {
+    interaction(req, res, match[1], Boolean(match[2]));
+  } else {
+    handle(req, res);
+  }
 });
 
-const stop = () => server.close(() => process.exit(0));
+// Exit on SIGTERM/SIGINT, and when stdin closes (a harness that dies closes its end of the pipe).
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+}
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 process.stdin.on('end', stop);
 process.stdin.on('close', stop);
+process.stdin.on('error', stop);
 process.stdin.resume();
 
-console.log(`listening ${issuer}`);
+process.stdout.write(`listening ${issuer}\n`);

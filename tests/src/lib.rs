@@ -112,14 +112,9 @@ impl OidcServer {
     /// lifetime, and waits for its `listening http://127.0.0.1:<port>` line.
     pub fn start(access_token_ttl_secs: u64) -> Self {
         let dir = oidc_server_dir();
-        if !dir.join("node_modules").is_dir() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .status()
-                .expect("npm is needed for the end-to-end tests");
-            assert!(status.success(), "npm ci failed in {}", dir.display());
-        }
+        // Tests of one binary start servers in parallel; one install serves them all.
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| install_npm_packages(&dir));
         let mut child = Command::new("node")
             .arg("server.mjs")
             .current_dir(&dir)
@@ -161,6 +156,23 @@ impl Drop for OidcServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `npm ci` unless `node_modules` was installed from the current `package-lock.json`
+/// (a copy of the lock it was installed from is kept beside the packages).
+fn install_npm_packages(dir: &Path) {
+    let lock = std::fs::read(dir.join("package-lock.json")).expect("package-lock.json");
+    let stamp = dir.join("node_modules").join(".installed-from-lock.json");
+    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .expect("npm is needed for the end-to-end tests");
+    assert!(status.success(), "npm ci failed in {}", dir.display());
+    std::fs::write(&stamp, lock).expect("write the install stamp");
 }
 
 fn oidc_server_dir() -> PathBuf {

@@ -410,3 +410,63 @@ async fn debug_of_source_has_no_secret() {
     let text = format!("{s:?}");
     assert!(!text.contains("at-1") && !text.contains("rt-1"), "{text}");
 }
+
+/// A provider whose refresh times out after another process stored a newer token: the case of
+/// a response lost after the request reached the server.
+#[derive(Clone)]
+struct TimesOutAfterOthersRefresh {
+    store: Arc<MemoryStore>,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Provider for TimesOutAfterOthersRefresh {
+    const NAME: &'static str = "times-out";
+}
+
+impl RefreshTokenGrant for TimesOutAfterOthersRefresh {
+    async fn refresh(&self, _: &RefreshToken) -> oauth_core::Result<Token> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let stored = self.store.load("acct").await.unwrap().unwrap();
+        self.store
+            .compare_and_swap(
+                "acct",
+                Some(stored.version),
+                &token(
+                    "at-other",
+                    Some("rt-other"),
+                    t0() + Duration::from_secs(4000),
+                    3600,
+                ),
+            )
+            .await
+            .unwrap();
+        Err(Error::Transport(TransportError {
+            kind: TransportKind::Timeout,
+            message: "timed out".into(),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn after_a_lost_response_the_store_is_read_before_any_retry() {
+    let store = Arc::new(MemoryStore::new());
+    let provider = TimesOutAfterOthersRefresh {
+        store: store.clone(),
+        calls: Arc::new(AtomicUsize::new(0)),
+    };
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+        .clock(clock.clone())
+        .retry(quick_retry())
+        .build()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(4000));
+    // The newer stored token is used; the possibly consumed refresh token is not sent again.
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-other"
+    );
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+}

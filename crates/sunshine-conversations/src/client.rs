@@ -6,23 +6,28 @@ use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AccessToken, AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, BaseUrl,
-    ClientOptions, ClientSecret, Clock, Connection, Error, Provider, Result, Token,
-    TokenIntrospection, TokenRevocation,
+    AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret,
+    Clock, Connection, Error, Provider, Result, Token, TokenIntrospection, TokenRevocation,
 };
+use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::generated::{self, types};
 
 /// Where the OAuth calls go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Any other host, such as a licensed Zendesk account's `https://{subdomain}.zendesk.com/sc`
+/// (the subdomain comes with [`TokenIntrospection::token_info`]), is set with
+/// [`SunshineClientBuilder::base_url`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Region {
-    /// The OAuth bridge, `https://oauth-bridge.zendesk.com/sc`: the documented host of every
-    /// OAuth endpoint (the default).
+    /// The OAuth bridge, `https://oauth-bridge.zendesk.com/sc` (the default): the host Zendesk
+    /// documents for the authorization, token and token-info endpoints.
+    #[default]
     OAuthBridge,
-    /// The legacy United States API host, `https://api.smooch.io`.
+    /// The legacy United States host, `https://api.smooch.io`.
     Us,
-    /// The legacy European Union API host, `https://api.eu-1.smooch.io`.
+    /// The legacy European Union host, `https://api.eu-1.smooch.io`.
     Eu,
 }
 
@@ -37,12 +42,15 @@ impl Region {
     }
 }
 
-/// A Sunshine Conversations OAuth client (a Zendesk Technology Partner integration).
+/// A Sunshine Conversations OAuth client: a Zendesk Technology Partner integration.
+///
+/// Always confidential: the code exchange sends the client secret, so
+/// [`SunshineClientBuilder::build`] requires one.
 #[derive(Clone)]
 pub struct SunshineClient {
     generated: generated::Client,
-    base: BaseUrl,
-    client_id: String,
+    pub(crate) base: BaseUrl,
+    pub(crate) client_id: String,
     client_secret: ClientSecret,
     clock: Arc<dyn Clock>,
 }
@@ -81,7 +89,7 @@ impl SunshineClient {
             client_id: client_id.into(),
             client_secret: None,
             connection: ClientOptions::new(
-                Region::OAuthBridge.base_url(),
+                Region::default().base_url(),
                 concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
             ),
         }
@@ -92,29 +100,26 @@ impl SunshineClient {
         &self.generated
     }
 
-    /// The authorization request for the browser: `GET /oauth/authorize` with
-    /// `response_type=code` and a fresh random state. Without a redirect URI the first one
-    /// registered for the integration is used.
-    pub fn authorization_request(&self, redirect_uri: Option<&str>) -> AuthorizationRequest {
-        let builder = AuthorizationRequest::builder(self.base.endpoint("/oauth/authorize"))
-            .param("client_id", self.client_id.as_str())
-            .param("response_type", "code");
-        match redirect_uri {
-            Some(uri) => builder.redirect_uri(uri),
-            None => builder,
-        }
-        .build()
+    /// The integration's client ID.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 }
 
+/// The `Authorization` header for `access_token`. Sunshine only issues bearer tokens, so the
+/// scheme is fixed rather than taken from the token's `token_type`.
+fn bearer(access_token: &AccessToken) -> String {
+    format!("Bearer {}", access_token.secret())
+}
+
 impl SunshineClientBuilder {
-    /// The OAuth client secret (required by the token exchange).
+    /// The OAuth client secret (required: the token exchange sends it).
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
         self
     }
 
-    /// The OAuth bridge (default) or a regional API host.
+    /// The OAuth bridge (default) or a legacy regional host.
     pub fn region(mut self, region: Region) -> Self {
         self.connection.base_url = region.base_url().to_owned();
         self
@@ -138,7 +143,7 @@ impl SunshineClientBuilder {
         self
     }
 
-    /// The clock that stamps received tokens.
+    /// The clock that stamps received tokens (tests inject a manual one).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.connection.clock = clock;
         self
@@ -149,10 +154,16 @@ impl SunshineClientBuilder {
         if self.client_id.is_empty() {
             return Err(Error::Config("the client ID is empty".into()));
         }
-        let Some(client_secret) = self.client_secret else {
-            return Err(Error::Config(
-                "the Sunshine Conversations token exchange needs the client secret".into(),
-            ));
+        let client_secret = match self.client_secret {
+            Some(secret) if !secret.secret().is_empty() => secret,
+            Some(_) => return Err(Error::Config("the client secret is empty".into())),
+            None => {
+                return Err(Error::Config(
+                    "Sunshine Conversations' token exchange needs the client secret \
+                     (SunshineClientBuilder::client_secret)"
+                        .into(),
+                ));
+            }
         };
         let Connection { base, http, clock } = self.connection.connect()?;
         Ok(SunshineClient {
@@ -170,8 +181,9 @@ impl Provider for SunshineClient {
 }
 
 impl AuthorizationCodeGrant for SunshineClient {
-    /// `POST /oauth/token` with JSON `{code, grant_type, client_id, client_secret}`. The token
-    /// never expires and has no refresh token.
+    /// `POST /oauth/token` with JSON `{code, grant_type, client_id, client_secret}`. The grant's
+    /// redirect URI is not sent (the endpoint takes none). The token has no expiry and no
+    /// refresh token: it is valid until revoked.
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
         let body = types::GetTokenRequest {
             code: grant.code.clone(),
@@ -191,28 +203,55 @@ impl AuthorizationCodeGrant for SunshineClient {
 impl TokenIntrospection for SunshineClient {
     type Info = types::AppResponse;
 
-    /// `GET /v2/tokenInfo` with `Authorization: Bearer`: the app the token is for (its `id` and
-    /// `subdomain` for later API calls). Also a cheap check that the token still works.
+    /// `GET /v2/tokenInfo` with `Authorization: Bearer`: the app the token is for (its `id`
+    /// and `subdomain` for later API calls). Also a cheap check that the token still works: a
+    /// removed integration answers 401.
     async fn token_info(&self, access_token: &AccessToken) -> Result<types::AppResponse> {
-        let bearer = format!("Bearer {}", access_token.secret());
-        let response = self
+        let info = self
             .generated
-            .get_token_info(&bearer)
+            .get_token_info(&bearer(access_token))
             .await
-            .map_err(map_error::<types::AppResponse, _>)?;
-        Ok(response.into_inner())
+            .map_err(map_error::<types::AppResponse, _>)?
+            .into_inner();
+        // Every field of the answer is optional, so an error body in a 200 decodes as an
+        // answer without an app; it is an error all the same.
+        if info.app.is_none()
+            && let Some(e) = convert::error_in_success(&info.extra)
+        {
+            return Err(e.into());
+        }
+        Ok(info)
     }
 }
 
 impl TokenRevocation for SunshineClient {
-    /// `DELETE /oauth/authorization` with `Authorization: Bearer`: removes the integration
-    /// from the app, with its webhooks.
+    /// `DELETE /oauth/authorization` with the access token as `Authorization: Bearer`: removes
+    /// the integration from the user's app, with its webhooks, and calls its `removeUrl`.
+    ///
+    /// Any 2xx answer is success whatever its body (Sunshine sends `{}`), unless the body is
+    /// Sunshine's error shape.
     async fn revoke(&self, token: &Token) -> Result<()> {
-        let bearer = format!("Bearer {}", token.access_token().secret());
-        self.generated
-            .revoke_access(&bearer)
+        match self
+            .generated
+            .revoke_access(&bearer(token.access_token()))
             .await
-            .map_err(map_error::<types::EmptyResponse, _>)?;
-        Ok(())
+        {
+            Ok(answer) => match convert::error_in_success(&answer.into_inner()) {
+                Some(e) => Err(e.into()),
+                None => Ok(()),
+            },
+            // The spec declares 200 only; a 202 or 204 is a revocation all the same.
+            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_success() => {
+                Ok(())
+            }
+            // A body that is not a JSON object (empty, `OK`) can only come with a 2xx here:
+            // oauth-core's response hook replaces such bodies of error answers with `{}`.
+            Err(progenitor_client::Error::InvalidResponsePayload(body, _))
+                if serde_json::from_slice::<Map<String, Value>>(&body).is_err() =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(map_error::<types::EmptyResponse, _>(e)),
+        }
     }
 }

@@ -2,11 +2,24 @@
 //!
 //! A client generated from `specs/sunshine-conversations.yaml` ([`generated`]) and a small
 //! layer that maps it onto [`oauth_core`]: the authorization URL on the OAuth bridge with a
-//! CSRF state, the code exchange (the token never expires), token info and revocation with
-//! `Authorization: Bearer`, on the OAuth bridge or the US and EU hosts.
+//! CSRF state (Sunshine defines no PKCE), the code exchange (client credentials in the JSON
+//! body), token info and revocation with `Authorization: Bearer`, on the OAuth bridge (the
+//! default) or the legacy US and EU hosts ([`Region`]).
+//!
+//! # Tokens never expire
+//!
+//! Sunshine issues a bearer token with `integration` scope and no lifetime and no refresh
+//! token: it works until the integration is removed, by the user or by
+//! [`revoke`](oauth_core::TokenRevocation::revoke). A received [`Token`](oauth_core::Token)
+//! therefore has no [`expires_at`](oauth_core::Token::expires_at), there is nothing to refresh
+//! (this client does not implement [`RefreshTokenGrant`](oauth_core::RefreshTokenGrant), so it
+//! cannot back a [`TokenSource`](oauth_core::TokenSource)), and an API answering 401 means the
+//! user has to authorize again. Store the token with
+//! [`Token::exposing_secrets`](oauth_core::Token::exposing_secrets) and check it with
+//! [`token_info`](oauth_core::TokenIntrospection::token_info).
 //!
 //! ```no_run
-//! use oauth_core::{AuthorizationCodeGrant, ClientSecret, TokenIntrospection};
+//! use oauth_core::{AuthorizationCodeGrant, ClientSecret, TokenIntrospection, TokenRevocation};
 //! use sunshine_conversations_oauth::SunshineClient;
 //!
 //! # async fn run(redirect_from_browser: &str) -> oauth_core::Result<()> {
@@ -17,28 +30,41 @@
 //! // Send the browser to request.url(); keep `request` until it comes back.
 //! let grant = request.verify_redirect(redirect_from_browser)?;
 //! let token = client.exchange_code(&grant).await?;
-//! let app = client.token_info(token.access_token()).await?;
+//! assert!(token.expires_at().is_none() && token.refresh_token().is_none());
+//! let app = client.token_info(token.access_token()).await?.app;
+//! // Later, to disconnect the integration from the user's app:
+//! client.revoke(&token).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! Sunshine Conversations issues no refresh tokens, so a refresh does not compile:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use oauth_core::RefreshTokenGrant;
-//! async fn refresh(c: &sunshine_conversations_oauth::SunshineClient, t: &oauth_core::RefreshToken) {
-//!     let _ = c.refresh(t).await;
+//! async fn refresh(c: &sunshine_conversations_oauth::SunshineClient, rt: &oauth_core::RefreshToken) {
+//!     let _ = c.refresh(rt).await;
 //! }
 //! ```
 //!
 //! Nor does a client-credentials request:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use oauth_core::ClientCredentialsGrant;
 //! async fn cc(c: &sunshine_conversations_oauth::SunshineClient) {
 //!     let _ = c.client_credentials().await;
 //! }
 //! ```
+//!
+//! Nor the JWT bearer grant:
+//!
+//! ```compile_fail,E0599
+//! use oauth_core::JwtBearerGrant;
+//! async fn jwt(c: &sunshine_conversations_oauth::SunshineClient, a: &oauth_core::JwtAssertion) {
+//!     let _ = c.jwt_bearer(a).await;
+//! }
+//! ```
 
+mod authorize;
 mod client;
 mod convert;
 #[rustfmt::skip]

@@ -416,6 +416,11 @@ async fn malformed_answers_are_clear_errors() {
     assert_eq!(html.status(), Some(502));
     assert!(html.is_transient());
 
+    // JSON, but not RingCentral's error shape (`errorCode` a number): still the typed status.
+    let odd = refresh_answer(401, r#"{"errors":[{"errorCode":401}]}"#, "application/json").await;
+    assert!(matches!(&odd, Error::Server(s) if s.status == 401), "{odd:?}");
+    assert!(odd.is_permanent());
+
     let limited = refresh_answer(
         429,
         r#"{"errors":[{"errorCode":"CMN-301","message":"Request rate exceeded"}]}"#,

@@ -1,4 +1,4 @@
-//! The Cal.com client: configuration, the server-side authorization, and the grants.
+//! The Cal.com client: configuration, client authentication and the grants.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,24 +6,27 @@ use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AuthorizationCode, AuthorizationCodeGrant, AuthorizationError, AuthorizationGrant,
-    ClientOptions, ClientSecret, Clock, Connection, DecodeError, Error, Provider, RefreshToken,
-    RefreshTokenGrant, Result, SessionCookie, Token,
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
+    Connection, Error, Provider, RefreshToken, RefreshTokenGrant, Result, Token,
 };
-use url::Url;
+use reqwest::header::HeaderValue;
 
 use crate::convert;
 use crate::generated::{self, types};
 
-/// Cal.com's cloud API host.
+/// Cal.com's cloud API host. The published documents name no server; this is where the v2 API
+/// answers. Self-hosted instances pass their own with [`CalcomClientBuilder::base_url`].
 pub const DEFAULT_BASE_URL: &str = "https://api.cal.com";
 
-/// A Cal.com platform OAuth client. The client secret is required: both the code exchange and
-/// the refresh send it.
+/// A Cal.com platform OAuth client.
+///
+/// The client secret is part of every client: the code exchange sends it in the JSON body and
+/// the refresh in the `x-cal-secret-key` header, so a client without one could do nothing.
 #[derive(Clone)]
 pub struct CalcomClient {
-    generated: generated::Client,
-    client_id: String,
+    pub(crate) generated: generated::Client,
+    pub(crate) base: BaseUrl,
+    pub(crate) client_id: String,
     client_secret: ClientSecret,
     clock: Arc<dyn Clock>,
 }
@@ -31,10 +34,7 @@ pub struct CalcomClient {
 impl fmt::Debug for CalcomClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CalcomClient")
-            .field(
-                "base_url",
-                &progenitor_client::ClientInfo::baseurl(&self.generated),
-            )
+            .field("base_url", &self.base)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
             .finish()
@@ -58,17 +58,8 @@ impl fmt::Debug for CalcomClientBuilder {
     }
 }
 
-/// What the authorization endpoint answered: where it redirected, and the code in it.
-#[derive(Debug, Clone)]
-pub struct Authorization {
-    /// The redirect target (`redirectUri?code=...`); it holds the code, so do not log it.
-    pub location: Url,
-    /// The code, ready for [`AuthorizationCodeGrant::exchange_code`].
-    pub grant: AuthorizationGrant,
-}
-
 impl CalcomClient {
-    /// Starts a client for the OAuth client `client_id`, on `https://api.cal.com`.
+    /// Starts a client for the OAuth client `client_id`, on [`DEFAULT_BASE_URL`].
     pub fn builder(client_id: impl Into<String>) -> CalcomClientBuilder {
         CalcomClientBuilder {
             client_id: client_id.into(),
@@ -85,78 +76,21 @@ impl CalcomClient {
         &self.generated
     }
 
-    /// Authorizes this client for the Cal.com user whose session cookie is given, and returns
-    /// the code from the redirect. The server answers with a redirect to
-    /// `redirect_uri?code=...`; it is read, never followed.
-    pub async fn authorize(
-        &self,
-        redirect_uri: &str,
-        session: Option<&SessionCookie>,
-    ) -> Result<Authorization> {
-        let body = types::OAuthAuthorizeInput {
-            redirect_uri: redirect_uri.to_owned(),
-        };
-        let cookie = session.map(|s| s.secret());
-        let response = match self
-            .generated
-            .o_auth_flow_controller_authorize(&self.client_id, cookie, &body)
-            .await
-        {
-            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_redirection() => {
-                r
-            }
-            Ok(_) => return Err(redirect_problem("the server answered without a redirect")),
-            Err(e) => return Err(map_error::<(), _>(e)),
-        };
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| Url::parse(redirect_uri).ok()?.join(v).ok())
-            .ok_or_else(|| redirect_problem("the redirect has no usable Location"))?;
-        let mut code = None;
-        let mut error = None;
-        let mut description = None;
-        for (k, v) in location.query_pairs() {
-            match k.as_ref() {
-                "code" => code = Some(v.into_owned()),
-                "error" => error = Some(v.into_owned()),
-                "error_description" => description = Some(v.into_owned()),
-                _ => {}
-            }
-        }
-        if let Some(error) = error {
-            return Err(Error::Authorization(AuthorizationError::new(
-                error
-                    .parse()
-                    .unwrap_or_else(|e: std::convert::Infallible| match e {}),
-                description,
-                None,
-            )));
-        }
-        let code = code.filter(|c| !c.is_empty()).ok_or(Error::MissingCode)?;
-        let mut grant = AuthorizationGrant::from_code(AuthorizationCode::new(code));
-        grant.redirect_uri = Some(redirect_uri.to_owned());
-        Ok(Authorization { location, grant })
+    /// The OAuth client ID.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
     }
 }
 
-fn redirect_problem(problem: &str) -> Error {
-    Error::Decode(DecodeError {
-        status: None,
-        path: ".".into(),
-        problem: problem.into(),
-    })
-}
-
 impl CalcomClientBuilder {
-    /// The OAuth client secret (required).
+    /// The OAuth client secret; required (see [`CalcomClient`]).
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
         self
     }
 
-    /// Another base URL (self-hosted Cal.com, tests): `https`, or `http` on loopback only.
+    /// Another base URL (a self-hosted Cal.com, tests, proxies): `https`, or `http` on loopback
+    /// only.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.connection.base_url = url.into();
         self
@@ -168,32 +102,55 @@ impl CalcomClientBuilder {
         self
     }
 
-    /// Uses this `reqwest` client instead of building one. It must not follow redirects, or
-    /// [`CalcomClient::authorize`] cannot see the code.
+    /// Uses this `reqwest` client instead of building one.
+    ///
+    /// It must not follow redirects (`reqwest::redirect::Policy::none()`): the authorization
+    /// endpoint answers with a redirect whose `Location` carries the code, and a client that
+    /// follows it sends the code to the redirect URI instead of handing it back, so
+    /// [`CalcomClient::authorize`] fails. Token calls never follow redirects either way.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.connection.reqwest = Some(client);
         self
     }
 
-    /// The clock that stamps received tokens.
+    /// The clock that stamps received tokens (tests inject a manual one).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.connection.clock = clock;
         self
     }
 
     /// Checks the configuration and builds the client.
+    ///
+    /// [`Error::Config`] when the client ID is empty, the secret is missing, empty or cannot
+    /// travel in an HTTP header, or the base URL is not `https` (`http` is accepted for
+    /// loopback hosts only).
     pub fn build(self) -> Result<CalcomClient> {
         if self.client_id.is_empty() {
             return Err(Error::Config("the client ID is empty".into()));
         }
         let Some(client_secret) = self.client_secret else {
             return Err(Error::Config(
-                "Cal.com's exchange and refresh need the client secret".into(),
+                "Cal.com needs the client secret (CalcomClientBuilder::client_secret): the code \
+                 exchange and the refresh both send it"
+                    .into(),
             ));
         };
+        if client_secret.secret().is_empty() {
+            return Err(Error::Config("the client secret is empty".into()));
+        }
+        // The refresh sends the secret as a header: checked here so that a refresh cannot fail
+        // later, after a token expired, for a reason known at start-up.
+        if HeaderValue::from_str(client_secret.secret()).is_err() {
+            return Err(Error::Config(
+                "the client secret has characters an HTTP header cannot carry (control \
+                 characters or line breaks)"
+                    .into(),
+            ));
+        }
         let Connection { base, http, clock } = self.connection.connect()?;
         Ok(CalcomClient {
             generated: generated::Client::new_with_client(base.as_str(), http),
+            base,
             client_id: self.client_id,
             client_secret,
             clock,
@@ -206,7 +163,9 @@ impl Provider for CalcomClient {
 }
 
 impl AuthorizationCodeGrant for CalcomClient {
-    /// Sends the code as `Authorization: Bearer <code>` and the secret in the body.
+    /// `POST /v2/oauth/{clientId}/exchange` with the code as `Authorization: Bearer <code>` and
+    /// `{"clientSecret": ...}` as the body. Cal.com takes neither a redirect URI nor a PKCE
+    /// verifier here; those of the grant are ignored.
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
         let bearer = format!("Bearer {}", grant.code.secret());
         let body = types::ExchangeAuthorizationCodeInput {
@@ -222,7 +181,9 @@ impl AuthorizationCodeGrant for CalcomClient {
 }
 
 impl RefreshTokenGrant for CalcomClient {
-    /// Sends the secret as `x-cal-secret-key`. Cal.com rotates refresh tokens.
+    /// `POST /v2/oauth/{clientId}/refresh` with the secret as `x-cal-secret-key` and
+    /// `{"refreshToken": ...}` as the body. Cal.com rotates refresh tokens: the answer carries a
+    /// new one and the one sent stops working.
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
         let body = types::RefreshTokenInput {
             refresh_token: refresh_token.clone(),

@@ -7,21 +7,32 @@ use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
 
 use crate::generated::types;
 
-/// Cal.com's documented access token lifetime, used when the server does not send
-/// `accessTokenExpiresAt` (older deployments).
+/// Cal.com's documented access token lifetime ("valid for 60 minutes"), counted from receipt
+/// when the answer has no usable `accessTokenExpiresAt`.
 pub(crate) const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
-/// Builds the unified token from a keys response received at `now`.
+/// Builds the unified token from a keys answer received at `now`.
 ///
-/// Newer servers send the absolute expiries in epoch milliseconds; they are used as they are.
+/// `accessTokenExpiresAt` and `refreshTokenExpiresAt` (epoch milliseconds, sent by current
+/// servers) are the absolute expiries. Without `accessTokenExpiresAt` (older servers), the
+/// access token expires [`ACCESS_TOKEN_LIFETIME`] after receipt; without
+/// `refreshTokenExpiresAt` the refresh token's expiry is unknown (`None`), although Cal.com
+/// documents one year. Cal.com sends no token type (its tokens are bearer tokens) and no scopes.
+/// Fields of `data` and of the envelope this client does not know are kept in [`Token::extra`].
 pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token {
     let keys = response.data;
-    let expires_at = keys
-        .access_token_expires_at
-        .map(|ms| ms.time())
-        .unwrap_or(now + ACCESS_TOKEN_LIFETIME);
+    let expires_at = match keys.access_token_expires_at.map(|ms| ms.time()) {
+        // An expiry at or before receipt cannot be right for a token just issued: the server's
+        // clock and ours disagree (or the unit is not milliseconds). Taken as it is, the token
+        // would look expired forever and every use would refresh, so the documented lifetime
+        // is counted from receipt instead.
+        Some(at) if at > now => at,
+        _ => now + ACCESS_TOKEN_LIFETIME,
+    };
     let mut extra = keys.extra;
-    extra.extend(response.extra);
+    for (name, value) in response.extra {
+        extra.entry(name).or_insert(value);
+    }
     Token::new(keys.access_token, now)
         .with_token_type(TokenType::Bearer)
         .with_expires_at(Some(expires_at))
@@ -31,19 +42,23 @@ pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token 
 }
 
 impl ErrorBody for types::ErrorResponse {
+    /// `{"status": "error", ...}` or an `error` object: Cal.com's envelope, also when it comes
+    /// with a 200.
     fn reports_error(&self) -> bool {
         self.status.as_deref() == Some("error") || self.error.is_some()
     }
 
-    /// Cal.com's codes are exception names (`BadRequestException`), not RFC 6749 codes: they
-    /// go in the details, the message in the description.
+    /// Cal.com's codes are exception names (`BadRequestException`, `UnauthorizedException`),
+    /// not RFC 6749 codes, so [`ServerError::code`] stays unset: the message becomes the
+    /// description and code and message one [`ErrorDetail`]. `details` (validation output on
+    /// non-production servers) is dropped: it can echo the request.
     fn into_server_error(self, status: u16) -> ServerError {
         let (description, details) = match self.error {
-            Some(e) => (
+            Some(e) if e.code.is_some() || e.message.is_some() => (
                 e.message.clone(),
                 vec![ErrorDetail::new(e.code, e.message, None)],
             ),
-            None => (None, Vec::new()),
+            _ => (None, Vec::new()),
         };
         ServerError::from_status(status)
             .with_description(description)

@@ -1,50 +1,87 @@
 //! Cal.com v2 OAuth client.
 //!
 //! A client generated from `specs/calcom.yaml` ([`generated`]) and a small layer that maps it
-//! onto [`oauth_core`]: the server-side authorization (a `POST` answered by a redirect that
-//! carries the code), the code exchange (code as `Authorization: Bearer`) and the rotating
-//! refresh (secret as `x-cal-secret-key`). Token responses with or without Cal.com's
-//! epoch-millisecond expiry fields are understood.
+//! onto [`oauth_core`]: the server-side authorization (a `POST` that Cal.com answers with a
+//! redirect carrying the code; the redirect is read, never followed), the code exchange (the
+//! code as `Authorization: Bearer`, the client secret in the JSON body) and the refresh (the
+//! secret as `x-cal-secret-key`; refresh tokens rotate). Every client has a client secret:
+//! [`CalcomClientBuilder::build`] refuses to build without one.
 //!
 //! ```no_run
-//! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant, SessionCookie};
 //! use calcom_oauth::CalcomClient;
+//! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant, SessionCookie};
 //!
 //! # async fn run(session: SessionCookie) -> oauth_core::Result<()> {
 //! let client = CalcomClient::builder("my-client-id")
 //!     .client_secret(ClientSecret::new("my-client-secret"))
 //!     .build()?;
-//! let authorization = client.authorize("https://app.example/cb", Some(&session)).await?;
-//! let token = client.exchange_code(&authorization.grant).await?;
+//! // `session`: the Cal.com user's `Cookie` header value.
+//! let redirect = client.authorize("https://app.example/cb", Some(&session)).await?;
+//! let token = client.exchange_code(redirect.grant()).await?;
+//! // Store the new refresh token: the old one stops working.
 //! let token = client.refresh(token.refresh_token().expect("issued")).await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Cal.com has no revocation endpoint, so this does not compile:
+//! # Token expiry
 //!
-//! ```compile_fail
+//! Current Cal.com servers send `accessTokenExpiresAt` and `refreshTokenExpiresAt` in epoch
+//! milliseconds; they become [`Token::expires_at`](oauth_core::Token::expires_at) and
+//! [`Token::refresh_token_expires_at`](oauth_core::Token::refresh_token_expires_at) as they
+//! are. Older servers send neither: the access token then expires 60 minutes after receipt,
+//! Cal.com's documented lifetime, and the refresh token's expiry is unknown (`None`; Cal.com
+//! documents one year but the answer does not say when the year started). An
+//! `accessTokenExpiresAt` that is not after receipt (the server's clock and ours disagree) is
+//! also replaced by the 60 minutes, so that the token does not look expired forever.
+//!
+//! # Errors
+//!
+//! Cal.com answers errors as `{"status": "error", "timestamp", "path", "error": {"code",
+//! "message", "details"}}`, sometimes with a 200. Either way they are
+//! [`Error::Server`](oauth_core::Error::Server) with the message as description and code and
+//! message as one [`ErrorDetail`](oauth_core::ErrorDetail); Cal.com's codes are exception names,
+//! not RFC 6749 codes, so [`Error::oauth_code`](oauth_core::Error::oauth_code) is `None`.
+//!
+//! Cal.com has no revocation, client-credentials, JWT-bearer or token-info endpoint, so none of
+//! these compiles:
+//!
+//! ```compile_fail,E0599
 //! use oauth_core::TokenRevocation;
-//! async fn revoke(c: &calcom_oauth::CalcomClient, t: &oauth_core::Token) {
-//!     let _ = c.revoke(t).await;
+//! async fn revoke(c: &calcom_oauth::CalcomClient, token: oauth_core::Token) {
+//!     let _ = c.revoke(&token).await;
 //! }
 //! ```
 //!
-//! Nor does a client-credentials request:
-//!
-//! ```compile_fail
+//! ```compile_fail,E0599
 //! use oauth_core::ClientCredentialsGrant;
 //! async fn cc(c: &calcom_oauth::CalcomClient) {
 //!     let _ = c.client_credentials().await;
 //! }
 //! ```
+//!
+//! ```compile_fail,E0599
+//! use oauth_core::JwtBearerGrant;
+//! async fn jwt(c: &calcom_oauth::CalcomClient, a: &oauth_core::JwtAssertion) {
+//!     let _ = c.jwt_bearer(a).await;
+//! }
+//! ```
+//!
+//! ```compile_fail,E0599
+//! use oauth_core::TokenIntrospection;
+//! async fn info(c: &calcom_oauth::CalcomClient, t: &oauth_core::AccessToken) {
+//!     let _ = c.token_info(t).await;
+//! }
+//! ```
 
+mod authorize;
 mod client;
 mod convert;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
 
-oauth_core::client_hooks!(generated::Client);
+oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 
-pub use client::{Authorization, CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
+pub use authorize::AuthorizationRedirect;
+pub use client::{CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
 pub use generated::types;

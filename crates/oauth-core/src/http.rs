@@ -213,12 +213,14 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 
 /// The execution hook of every generated client: sends the request inside a `tracing` span
 /// (operation, method, path, status, duration; never headers or bodies), and replaces an error
-/// answer's body that is not a JSON object (an HTML page from a proxy, say) with `{}`.
+/// answer's body that does not read as the provider's error schema `E` (an HTML page from a
+/// proxy, a JSON shape nobody documented) with `{}`.
 ///
 /// The replacement lets the generated client report such an answer as a typed error response
-/// that keeps its status and `Retry-After`, instead of a decode failure that loses both. The
-/// original body is dropped, as every body is: it might echo a credential.
-pub async fn execute(
+/// that keeps its status and `Retry-After`, instead of a decode failure that loses both. Every
+/// provider error schema has only optional fields, so `{}` reads as one. The original body is
+/// dropped, as every body is: it might echo a credential.
+pub async fn execute<E: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
@@ -239,7 +241,7 @@ pub async fn execute(
         let response = result?;
         span.record("status", response.status().as_u16());
         if response.status().is_client_error() || response.status().is_server_error() {
-            return normalize_error_body(response).await;
+            return normalize_error_body::<E>(response).await;
         }
         Ok(response)
     }
@@ -248,11 +250,12 @@ pub async fn execute(
 }
 
 /// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and
-/// [`execute`]. Every provider crate invokes it once: `oauth_core::client_hooks!(generated::Client);`
-/// (the crate needs `progenitor-client` and `reqwest` as dependencies, as generated code does).
+/// [`execute`], given the provider's error schema. Every provider crate invokes it once:
+/// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
+/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does).
 #[macro_export]
 macro_rules! client_hooks {
-    ($client:ty) => {
+    ($client:ty, $error:ty) => {
         impl ::progenitor_client::ClientHooks for $client {
             async fn pre<E>(
                 &self,
@@ -268,7 +271,7 @@ macro_rules! client_hooks {
                 request: ::reqwest::Request,
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
-                $crate::http::execute(
+                $crate::http::execute::<$error>(
                     ::progenitor_client::ClientInfo::client(self),
                     request,
                     info.operation_id,
@@ -279,18 +282,19 @@ macro_rules! client_hooks {
     };
 }
 
-async fn normalize_error_body(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+async fn normalize_error_body<E: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let version = response.version();
     let mut headers = response.headers().clone();
     let body = response.bytes().await?;
-    let body =
-        if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body).is_ok() {
-            body
-        } else {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            bytes::Bytes::from_static(b"{}")
-        };
+    let body = if serde_json::from_slice::<E>(&body).is_ok() {
+        body
+    } else {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        bytes::Bytes::from_static(b"{}")
+    };
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;

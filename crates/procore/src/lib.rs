@@ -69,7 +69,7 @@ mod convert;
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
 
-oauth_core::client_hooks!(generated::Client);
+oauth_core::client_hooks!(generated::Client, generated::types::Error);
 
 pub use authorize::OUT_OF_BAND_REDIRECT_URI;
 pub use client::{Environment, ProcoreClient, ProcoreClientBuilder};

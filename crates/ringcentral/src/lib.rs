@@ -46,7 +46,7 @@ mod convert;
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
 
-oauth_core::client_hooks!(generated::Client);
+oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};

@@ -1,0 +1,171 @@
+//! The server-side authorization: a `POST` that Cal.com answers with a redirect carrying the
+//! code. The redirect is read, never followed.
+
+use std::fmt;
+
+use oauth_core::response::map_error;
+use oauth_core::{
+    AuthorizationCode, AuthorizationError, AuthorizationGrant, DecodeError, Error, Result,
+    SessionCookie,
+};
+use reqwest::header::LOCATION;
+use url::Url;
+
+use crate::client::CalcomClient;
+use crate::generated::types;
+
+/// What the authorization endpoint answered: the redirect target and the code in it.
+///
+/// `Debug` shows the target without its query (which holds the code).
+#[derive(Clone)]
+pub struct AuthorizationRedirect {
+    location: Url,
+    grant: AuthorizationGrant,
+}
+
+impl AuthorizationRedirect {
+    /// Reads a redirect target of the authorization endpoint (`redirectUri?code=...`).
+    ///
+    /// `error` in the query (e.g. `?error=access_denied`) is [`Error::Authorization`]; a
+    /// target with neither `error` nor a non-empty `code` is [`Error::MissingCode`].
+    ///
+    /// Cal.com appends `?code=` to the redirect URI as given, so for a redirect URI with a
+    /// query of its own the target reads `...?a=1?code=...`: `?` is taken as a parameter
+    /// separator too, and the last `code` wins (Cal.com's comes last).
+    pub fn from_location(location: Url) -> Result<Self> {
+        let mut code = None;
+        let mut error = None;
+        let mut description = None;
+        let mut uri = None;
+        let query = location.query().unwrap_or_default();
+        for piece in query.split(['&', '?']) {
+            for (k, v) in url::form_urlencoded::parse(piece.as_bytes()) {
+                match k.as_ref() {
+                    "code" => code = Some(v.into_owned()),
+                    "error" => error = Some(v.into_owned()),
+                    "error_description" => description = Some(v.into_owned()),
+                    "error_uri" => uri = Some(v.into_owned()),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(error) = error.filter(|e| !e.is_empty()) {
+            return Err(Error::Authorization(AuthorizationError::new(
+                error
+                    .parse()
+                    .unwrap_or_else(|e: std::convert::Infallible| match e {}),
+                description,
+                uri,
+            )));
+        }
+        match code {
+            Some(code) if !code.is_empty() => Ok(Self {
+                location,
+                grant: AuthorizationGrant::from_code(AuthorizationCode::new(code)),
+            }),
+            _ => Err(Error::MissingCode),
+        }
+    }
+
+    /// The redirect target. It holds the code: do not log it.
+    pub fn location(&self) -> &Url {
+        &self.location
+    }
+
+    /// The authorization code.
+    pub fn code(&self) -> &AuthorizationCode {
+        &self.grant.code
+    }
+
+    /// The code as a grant for [`oauth_core::AuthorizationCodeGrant::exchange_code`] (no PKCE
+    /// verifier or redirect URI: Cal.com's exchange takes neither).
+    pub fn grant(&self) -> &AuthorizationGrant {
+        &self.grant
+    }
+
+    /// The grant, consuming the redirect.
+    pub fn into_grant(self) -> AuthorizationGrant {
+        self.grant
+    }
+}
+
+impl fmt::Debug for AuthorizationRedirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut target = self.location.clone();
+        target.set_query(None);
+        target.set_fragment(None);
+        f.debug_struct("AuthorizationRedirect")
+            .field("location", &target.as_str())
+            .field("query", &"[redacted]")
+            .field("grant", &self.grant)
+            .finish()
+    }
+}
+
+impl CalcomClient {
+    /// Authorizes this OAuth client for the Cal.com user whose session is given, and returns
+    /// the code.
+    ///
+    /// Sends `POST /v2/oauth/{clientId}/authorize` with `{"redirectUri": ...}` and, when given,
+    /// `session` as the `Cookie` header (the whole header value, e.g.
+    /// `__Secure-next-auth.session-token=...`: the endpoint authenticates the user by their
+    /// Cal.com session). The server answers with a redirect to `redirect_uri?code=...`; the
+    /// redirect is read, never followed (see [`crate::CalcomClientBuilder::http_client`]).
+    ///
+    /// Errors: a redirect carrying `error` is [`Error::Authorization`]; Cal.com's refusals
+    /// (unknown client, unregistered redirect URI, a user who already authorized the client:
+    /// 400; no session: 401) are [`Error::Server`] with Cal.com's message; an answer that is not
+    /// a redirect, or one without a usable `Location`, is [`Error::Decode`].
+    pub async fn authorize(
+        &self,
+        redirect_uri: &str,
+        session: Option<&SessionCookie>,
+    ) -> Result<AuthorizationRedirect> {
+        let body = types::OAuthAuthorizeInput {
+            redirect_uri: redirect_uri.to_owned(),
+        };
+        let response = match self
+            .generated
+            .o_auth_flow_controller_authorize(
+                &self.client_id,
+                session.map(SessionCookie::secret),
+                &body,
+            )
+            .await
+        {
+            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_redirection() => {
+                r
+            }
+            Ok(r) => {
+                return Err(redirect_problem(
+                    r.status().as_u16(),
+                    "the authorization endpoint answered without a redirect (an HTTP client \
+                     that follows redirects hides it: use one that does not)",
+                ));
+            }
+            Err(e) => return Err(map_error::<(), _>(e)),
+        };
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .ok_or_else(|| redirect_problem(status, "the redirect has no Location"))?
+            .to_str()
+            .map_err(|_| redirect_problem(status, "the redirect Location is not text"))?;
+        // A relative Location is relative to the request's URL (RFC 9110 §10.2.2).
+        let location = response
+            .url()
+            .join(location)
+            .map_err(|_| redirect_problem(status, "the redirect Location is not a URL"))?;
+        AuthorizationRedirect::from_location(location)
+    }
+}
+
+/// A decode error naming no value from the answer: the Location holds the code.
+fn redirect_problem(status: u16, problem: &str) -> Error {
+    Error::Decode(DecodeError {
+        status: Some(status),
+        path: ".".into(),
+        problem: problem.into(),
+    })
+}

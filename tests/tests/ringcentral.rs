@@ -418,7 +418,10 @@ async fn malformed_answers_are_clear_errors() {
 
     // JSON, but not RingCentral's error shape (`errorCode` a number): still the typed status.
     let odd = refresh_answer(401, r#"{"errors":[{"errorCode":401}]}"#, "application/json").await;
-    assert!(matches!(&odd, Error::Server(s) if s.status == 401), "{odd:?}");
+    assert!(
+        matches!(&odd, Error::Server(s) if s.status == 401),
+        "{odd:?}"
+    );
     assert!(odd.is_permanent());
 
     let limited = refresh_answer(

@@ -5,8 +5,7 @@ use std::fmt;
 
 use oauth_core::response::map_error;
 use oauth_core::{
-    AuthorizationCode, AuthorizationError, AuthorizationGrant, DecodeError, Error, Result,
-    SessionCookie,
+    AuthorizationCode, AuthorizationGrant, DecodeError, Error, RedirectQuery, Result, SessionCookie,
 };
 use reqwest::header::LOCATION;
 use url::Url;
@@ -33,38 +32,11 @@ impl AuthorizationRedirect {
     /// query of its own the target reads `...?a=1?code=...`: `?` is taken as a parameter
     /// separator too, and the last `code` wins (Cal.com's comes last).
     pub fn from_location(location: Url) -> Result<Self> {
-        let mut code = None;
-        let mut error = None;
-        let mut description = None;
-        let mut uri = None;
-        let query = location.query().unwrap_or_default();
-        for piece in query.split(['&', '?']) {
-            for (k, v) in url::form_urlencoded::parse(piece.as_bytes()) {
-                match k.as_ref() {
-                    "code" => code = Some(v.into_owned()),
-                    "error" => error = Some(v.into_owned()),
-                    "error_description" => description = Some(v.into_owned()),
-                    "error_uri" => uri = Some(v.into_owned()),
-                    _ => {}
-                }
-            }
-        }
-        if let Some(error) = error.filter(|e| !e.is_empty()) {
-            return Err(Error::Authorization(AuthorizationError::new(
-                error
-                    .parse()
-                    .unwrap_or_else(|e: std::convert::Infallible| match e {}),
-                description,
-                uri,
-            )));
-        }
-        match code {
-            Some(code) if !code.is_empty() => Ok(Self {
-                location,
-                grant: AuthorizationGrant::from_code(AuthorizationCode::new(code)),
-            }),
-            _ => Err(Error::MissingCode),
-        }
+        let code = RedirectQuery::parse(location.as_str()).into_code()?;
+        Ok(Self {
+            location,
+            grant: AuthorizationGrant::from_code(code),
+        })
     }
 
     /// The redirect target. It holds the code: do not log it.

@@ -59,45 +59,89 @@ impl AuthorizationRequest {
     /// [`Error::StateMismatch`] whatever else it carries. Then `error` (e.g. `access_denied`)
     /// becomes [`Error::Authorization`], and a `code` becomes the grant to exchange.
     pub fn verify_redirect(self, redirect: &str) -> Result<AuthorizationGrant> {
-        let query = match redirect.split_once('?') {
-            Some((_, q)) => q,
-            None => redirect,
-        };
-        let query = query.split('#').next().unwrap_or_default();
-        let mut code = None;
-        let mut state = None;
-        let mut error = None;
-        let mut description = None;
-        let mut uri = None;
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            match k.as_ref() {
-                "code" => code = Some(v.into_owned()),
-                "state" => state = Some(v.into_owned()),
-                "error" => error = Some(v.into_owned()),
-                "error_description" => description = Some(v.into_owned()),
-                "error_uri" => uri = Some(v.into_owned()),
-                _ => {}
-            }
-        }
-        if !state.is_some_and(|s| self.state.matches(&s)) {
+        let query = RedirectQuery::parse(redirect);
+        if !query
+            .state
+            .as_deref()
+            .is_some_and(|s| self.state.matches(s))
+        {
             return Err(Error::StateMismatch);
         }
-        if let Some(code) = error {
+        Ok(AuthorizationGrant {
+            code: query.into_code()?,
+            pkce_verifier: self.pkce_verifier,
+            redirect_uri: self.redirect_uri,
+        })
+    }
+}
+
+/// The OAuth parameters of an authorization redirect (RFC 6749 §4.1.2): `code` and `state`, or
+/// `error`, `error_description` and `error_uri`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RedirectQuery {
+    /// `code`.
+    pub code: Option<String>,
+    /// `state`.
+    pub state: Option<String>,
+    /// `error`.
+    pub error: Option<String>,
+    /// `error_description`.
+    pub error_description: Option<String>,
+    /// `error_uri`.
+    pub error_uri: Option<String>,
+}
+
+impl RedirectQuery {
+    /// Reads a redirect: a full URL or just its query string; a fragment is ignored.
+    ///
+    /// `?` also separates parameters, and the last value of a name wins: some servers (Cal.com)
+    /// append `?code=...` to a redirect URI that already has a query.
+    pub fn parse(redirect: &str) -> Self {
+        let query = redirect.split_once('?').map_or(redirect, |(_, q)| q);
+        let query = query.split('#').next().unwrap_or_default();
+        let mut parsed = Self::default();
+        for piece in query.split(['&', '?']) {
+            for (k, v) in url::form_urlencoded::parse(piece.as_bytes()) {
+                let slot = match k.as_ref() {
+                    "code" => &mut parsed.code,
+                    "state" => &mut parsed.state,
+                    "error" => &mut parsed.error,
+                    "error_description" => &mut parsed.error_description,
+                    "error_uri" => &mut parsed.error_uri,
+                    _ => continue,
+                };
+                *slot = Some(v.into_owned());
+            }
+        }
+        parsed
+    }
+
+    /// The code, or what the redirect says instead: its `error` as [`Error::Authorization`], or
+    /// [`Error::MissingCode`] when it has neither. An error wins over a code.
+    pub fn into_code(self) -> Result<AuthorizationCode> {
+        if let Some(code) = self.error.filter(|e| !e.is_empty()) {
             return Err(Error::Authorization(AuthorizationError::new(
                 code.parse()
                     .unwrap_or_else(|e: std::convert::Infallible| match e {}),
-                description,
-                uri,
+                self.error_description,
+                self.error_uri,
             )));
         }
-        match code {
-            Some(code) if !code.is_empty() => Ok(AuthorizationGrant {
-                code: AuthorizationCode::new(code),
-                pkce_verifier: self.pkce_verifier,
-                redirect_uri: self.redirect_uri,
-            }),
+        match self.code {
+            Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
             _ => Err(Error::MissingCode),
         }
+    }
+}
+
+impl fmt::Debug for RedirectQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedirectQuery")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish_non_exhaustive()
     }
 }
 

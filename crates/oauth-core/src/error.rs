@@ -168,6 +168,22 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// Reads `error` when it is a code (`invalid_grant`: one snake_case word); `None` for a
+    /// sentence (`Invalid Token`), which some providers put in the same field.
+    pub fn from_code_like(error: &str) -> Option<Self> {
+        let code_like = error.starts_with(|c: char| c.is_ascii_lowercase())
+            && error
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        code_like.then(|| {
+            error
+                .parse()
+                .unwrap_or_else(|e: std::convert::Infallible| match e {})
+        })
+    }
+}
+
 impl FromStr for ErrorCode {
     type Err = std::convert::Infallible;
 
@@ -510,6 +526,21 @@ mod tests {
             "invalid_grant".parse::<ErrorCode>().unwrap(),
             ErrorCode::InvalidGrant
         );
+    }
+
+    #[test]
+    fn codes_are_told_from_sentences() {
+        assert_eq!(
+            ErrorCode::from_code_like("invalid_grant"),
+            Some(ErrorCode::InvalidGrant)
+        );
+        assert_eq!(
+            ErrorCode::from_code_like("slow_down2"),
+            Some(ErrorCode::Other("slow_down2".into()))
+        );
+        for sentence in ["Invalid Token", "", "_x", "invalid-grant", "Unauthorized"] {
+            assert_eq!(ErrorCode::from_code_like(sentence), None, "{sentence}");
+        }
     }
 
     #[test]

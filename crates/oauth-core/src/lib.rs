@@ -28,7 +28,9 @@ pub mod store;
 pub mod token;
 pub mod wire;
 
-pub use authorize::{AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder};
+pub use authorize::{
+    AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,
+};
 pub use capability::{
     AuthorizationCodeGrant, ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant,
     TokenIntrospection, TokenRevocation,

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
@@ -42,6 +41,11 @@ impl fmt::Debug for CalcomClient {
 }
 
 /// Builds a [`CalcomClient`].
+///
+/// A client given with `http_client` must not follow redirects: the authorization endpoint
+/// answers with a redirect whose `Location` carries the code, and a client that follows it
+/// sends the code to the redirect URI instead of handing it back, so
+/// [`CalcomClient::authorize`] fails.
 pub struct CalcomClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
@@ -89,35 +93,7 @@ impl CalcomClientBuilder {
         self
     }
 
-    /// Another base URL (a self-hosted Cal.com, tests, proxies): `https`, or `http` on loopback
-    /// only.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.connection.base_url = url.into();
-        self
-    }
-
-    /// Whole-request timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.connection.http.timeout = timeout;
-        self
-    }
-
-    /// Uses this `reqwest` client instead of building one.
-    ///
-    /// It must not follow redirects (`reqwest::redirect::Policy::none()`): the authorization
-    /// endpoint answers with a redirect whose `Location` carries the code, and a client that
-    /// follows it sends the code to the redirect URI instead of handing it back, so
-    /// [`CalcomClient::authorize`] fails. Token calls never follow redirects either way.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.connection.reqwest = Some(client);
-        self
-    }
-
-    /// The clock that stamps received tokens (tests inject a manual one).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.connection.clock = clock;
-        self
-    }
+    oauth_core::client_options_methods!(connection);
 
     /// Checks the configuration and builds the client.
     ///

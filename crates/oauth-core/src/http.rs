@@ -168,6 +168,41 @@ impl fmt::Debug for ClientOptions {
     }
 }
 
+/// The builder methods every provider client shares, over a [`ClientOptions`] field: expands
+/// to `base_url`, `timeout`, `http_client` and `clock` inside the builder's `impl` block:
+/// `oauth_core::client_options_methods!(connection);`.
+#[macro_export]
+macro_rules! client_options_methods {
+    ($field:ident) => {
+        /// Another base URL (tests, proxies, private deployments): `https`, or `http` on a
+        /// loopback host only; checked by `build`.
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.$field.base_url = url.into();
+            self
+        }
+
+        /// Whole-request timeout (default 30 s).
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.http.timeout = timeout;
+            self
+        }
+
+        /// Uses this `reqwest` client instead of building one. It must not follow redirects
+        /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
+        /// credentials to another host, and authorization redirects must be read, not followed.
+        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+            self.$field.reqwest = Some(client);
+            self
+        }
+
+        /// The clock that stamps received tokens (tests inject a [`oauth_core::ManualClock`]).
+        pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::Clock>) -> Self {
+            self.$field.clock = clock;
+            self
+        }
+    };
+}
+
 /// A validated base URL, an HTTP client and a clock: what a provider client runs on.
 #[derive(Clone)]
 pub struct Connection {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oauth_core::response::map_error;
 use oauth_core::{
@@ -162,33 +161,11 @@ impl RingCentralClientBuilder {
         self
     }
 
-    /// Another base URL (tests, proxies): `https`, or `http` on loopback only.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.connection.base_url = url.into();
-        self
-    }
+    oauth_core::client_options_methods!(connection);
 
     /// Token lifetimes and instance id to request.
     pub fn token_options(mut self, options: TokenOptions) -> Self {
         self.options = options;
-        self
-    }
-
-    /// Whole-request timeout (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.connection.http.timeout = timeout;
-        self
-    }
-
-    /// Uses this `reqwest` client instead of building one. It must not follow redirects.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.connection.reqwest = Some(client);
-        self
-    }
-
-    /// The clock that stamps received tokens (tests inject a manual one).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.connection.clock = clock;
         self
     }
 

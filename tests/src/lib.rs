@@ -201,3 +201,19 @@ pub fn assert_no_secrets(text: &str, secrets: &[&str]) {
         );
     }
 }
+
+/// Checks that a generated authorize call got the server's `302` back, unfollowed, with this
+/// `Location` (progenitor reports any 3xx as an unexpected response).
+pub fn assert_unfollowed_redirect<T, E: std::fmt::Debug>(
+    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    location: &str,
+) {
+    match result {
+        Err(progenitor_client::Error::UnexpectedResponse(r)) => {
+            assert_eq!(r.status(), 302);
+            assert_eq!(r.headers()["location"], location);
+        }
+        Ok(r) => panic!("expected the 302, got {}", r.status()),
+        Err(e) => panic!("expected the 302, got {e:?}"),
+    }
+}

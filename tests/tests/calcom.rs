@@ -12,7 +12,7 @@ use oauth_core::{
     ErrorDetail, ManualClock, PkceVerifier, Provider, RefreshToken, RefreshTokenGrant, ServerError,
     SessionCookie, Token, TokenType,
 };
-use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, clock, t0};
+use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, assert_unfollowed_redirect, clock, t0};
 use serde_json::json;
 use url::Url;
 
@@ -192,14 +192,7 @@ async fn generated_authorize_reaches_post_authorize_and_returns_the_302_unfollow
         .await;
     mock.assert_async().await;
     assert_eq!(callback.calls_async().await, 0, "the redirect was followed");
-    match result {
-        Err(progenitor_client::Error::UnexpectedResponse(r)) => {
-            assert_eq!(r.status(), 302);
-            assert_eq!(r.headers()["location"], target.as_str());
-        }
-        Ok(r) => panic!("expected the 302, got {}", r.status()),
-        Err(e) => panic!("expected the 302, got {e}"),
-    }
+    assert_unfollowed_redirect(result, target.as_str());
 }
 
 #[tokio::test]

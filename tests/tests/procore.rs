@@ -108,17 +108,7 @@ async fn generated_authorize_get_reaches_method_and_path() {
         .oauth_authorize_get("pc-id", CB, types::ResponseType::Code, Some("st-1"))
         .await;
     mock.assert_async().await;
-    match result {
-        Err(progenitor_client::Error::UnexpectedResponse(r)) => {
-            assert_eq!(r.status(), 302);
-            assert_eq!(
-                r.headers()["location"],
-                "https://app.example/cb?code=c&state=st-1"
-            );
-        }
-        Ok(r) => panic!("expected the 302, got {}", r.status()),
-        Err(e) => panic!("expected the 302, got {e}"),
-    }
+    oauth_sdk_tests::assert_unfollowed_redirect(result, "https://app.example/cb?code=c&state=st-1");
 }
 
 #[tokio::test]

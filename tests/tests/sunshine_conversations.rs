@@ -10,7 +10,9 @@ use oauth_core::{
     CsrfState, Error, ErrorCode, ErrorDetail, PkceVerifier, ServerError, Token, TokenIntrospection,
     TokenRevocation, TokenType,
 };
-use oauth_sdk_tests::{RESERVED_SECRET as SECRET, assert_no_secrets, clock, t0};
+use oauth_sdk_tests::{
+    RESERVED_SECRET as SECRET, assert_no_secrets, assert_unfollowed_redirect, clock, t0,
+};
 use serde_json::json;
 use sunshine_conversations_oauth::{Region, SunshineClient, types};
 
@@ -102,17 +104,10 @@ async fn generated_authorize_get_reaches_method_and_path() {
         .authorize(CID, Some("https://example.org"), "code", Some("Pending"))
         .await;
     mock.assert_async().await;
-    match result {
-        Err(progenitor_client::Error::UnexpectedResponse(r)) => {
-            assert_eq!(r.status(), 302);
-            assert_eq!(
-                r.headers()["location"],
-                "https://oauth-bridge.zendesk.com/oauth_bridge/start"
-            );
-        }
-        Ok(r) => panic!("expected the 302, got {}", r.status()),
-        Err(e) => panic!("expected the 302, got {e}"),
-    }
+    assert_unfollowed_redirect(
+        result,
+        "https://oauth-bridge.zendesk.com/oauth_bridge/start",
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod store_contract;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

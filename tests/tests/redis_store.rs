@@ -5,21 +5,15 @@
 
 #![cfg(feature = "redis")]
 
-use std::collections::BTreeSet;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use oauth_core::store::{RedisStore, RefreshLock, TokenStore};
-use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token};
+use oauth_core::{StoreErrorKind, Token};
 use oauth_sdk_tests::RedisServer;
+use oauth_sdk_tests::store_contract;
 
 fn token(n: u64) -> Token {
-    Token::new(
-        AccessToken::new(format!("redis-access-{n}")),
-        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + n),
-    )
-    .with_expires_in(Some(Duration::from_secs(3600)))
-    .with_refresh_token(Some(RefreshToken::new(format!("redis-refresh-{n}"))))
-    .with_scope_string(Some("read write"))
+    store_contract::token("redis", n)
 }
 
 async fn raw(server: &RedisServer) -> redis::aio::MultiplexedConnection {
@@ -92,64 +86,12 @@ async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
         return;
     };
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
-    store
-        .compare_and_swap("acct", None, &token(1))
-        .await
-        .unwrap();
-
-    let e = store
-        .compare_and_swap("acct", None, &token(2))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, StoreErrorKind::Conflict);
-    assert!(e.message.contains("t:token:acct"), "{e}");
-    assert!(!e.to_string().contains("redis-access"), "{e}");
-    assert!(!e.to_string().contains("redis-refresh"), "{e}");
-    for stale in [Some(0), Some(2), Some(7)] {
-        assert_eq!(
-            store
-                .compare_and_swap("acct", stale, &token(2))
-                .await
-                .unwrap_err()
-                .kind,
-            StoreErrorKind::Conflict,
-            "{stale:?}"
-        );
-    }
-    // None of the rejected writes landed.
-    let current = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 1);
-    assert_eq!(current.token.access_token().secret(), "redis-access-1");
-
-    assert_eq!(
-        store
-            .compare_and_swap("acct", Some(1), &token(2))
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .compare_and_swap("acct", Some(1), &token(3))
-            .await
-            .unwrap_err()
-            .kind,
-        StoreErrorKind::Conflict
-    );
-    let current = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 2);
-    assert_eq!(current.token.access_token().secret(), "redis-access-2");
-
-    // Expecting a version of a key that holds nothing is stale too.
-    assert_eq!(
-        store
-            .compare_and_swap("absent", Some(1), &token(4))
-            .await
-            .unwrap_err()
-            .kind,
-        StoreErrorKind::Conflict
-    );
-    assert!(store.load("absent").await.unwrap().is_none());
+    store_contract::compare_and_swap_accepts_only_the_current_version(
+        &store,
+        "redis",
+        "t:token:acct",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -161,58 +103,7 @@ async fn concurrent_writers_on_separate_connections_lose_no_update() {
         RedisStore::connect(&server.url(), "t").await.unwrap(),
         RedisStore::connect(&server.url(), "t").await.unwrap(),
     ];
-    stores[0]
-        .compare_and_swap("acct", None, &token(0))
-        .await
-        .unwrap();
-    let tasks: Vec<_> = (0..8u64)
-        .map(|t| {
-            let store = stores[t as usize % 2].clone();
-            tokio::spawn(async move {
-                let mut won = Vec::new();
-                for i in 0..25 {
-                    let mut attempts = 0;
-                    loop {
-                        attempts += 1;
-                        assert!(attempts < 10_000, "task {t} starved");
-                        let current = store.load("acct").await.unwrap().unwrap();
-                        let n = 1000 * (t + 1) + i;
-                        match store
-                            .compare_and_swap("acct", Some(current.version), &token(n))
-                            .await
-                        {
-                            Ok(v) => {
-                                won.push((v, n));
-                                break;
-                            }
-                            Err(e) if e.kind == StoreErrorKind::Conflict => {}
-                            Err(e) => panic!("{e}"),
-                        }
-                    }
-                }
-                won
-            })
-        })
-        .collect();
-    let mut won = Vec::new();
-    for t in tasks {
-        won.extend(t.await.unwrap());
-    }
-    // Every success got its own version: no two writers both "won" the same step.
-    let versions: BTreeSet<u64> = won.iter().map(|&(v, _)| v).collect();
-    assert_eq!(versions, (2..=201).collect::<BTreeSet<_>>());
-    let last = last_written(&won);
-    let current = stores[1].load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 1 + won.len() as u64);
-    assert_eq!(
-        current.token.access_token().secret(),
-        format!("redis-access-{last}")
-    );
-}
-
-/// The token number written at the highest version.
-fn last_written(won: &[(u64, u64)]) -> u64 {
-    won.iter().max().unwrap().1
+    store_contract::concurrent_writers_lose_no_update(stores, "redis").await;
 }
 
 #[tokio::test]

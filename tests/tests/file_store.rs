@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use oauth_core::store::{FileStore, TokenStore, Versioned};
-use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token, TokenType};
+use oauth_core::{StoreErrorKind, Token, TokenType};
+use oauth_sdk_tests::store_contract;
 use serde_json::{Map, Value};
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -37,12 +38,7 @@ impl Drop for TempDir {
 }
 
 fn token(n: u64) -> Token {
-    Token::new(
-        AccessToken::new(format!("file-access-{n}")),
-        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + n),
-    )
-    .with_expires_in(Some(Duration::from_secs(3600)))
-    .with_refresh_token(Some(RefreshToken::new(format!("file-refresh-{n}"))))
+    store_contract::token("file", n)
 }
 
 fn mode(path: &Path) -> u32 {
@@ -115,63 +111,8 @@ async fn round_trip_keeps_every_field() {
 async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
     let dir = TempDir::new("cas");
     let store = FileStore::new(&dir.0).unwrap();
-    store
-        .compare_and_swap("acct", None, &token(1))
-        .await
-        .unwrap();
-
-    let e = store
-        .compare_and_swap("acct", None, &token(2))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind, StoreErrorKind::Conflict);
-    assert!(e.message.contains("acct.json"), "{e}");
-    assert!(!e.to_string().contains("file-access"), "{e}");
-    assert!(!e.to_string().contains("file-refresh"), "{e}");
-    for stale in [Some(0), Some(2), Some(7)] {
-        assert_eq!(
-            store
-                .compare_and_swap("acct", stale, &token(2))
-                .await
-                .unwrap_err()
-                .kind,
-            StoreErrorKind::Conflict,
-            "{stale:?}"
-        );
-    }
-    let current = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 1);
-    assert_eq!(current.token.access_token().secret(), "file-access-1");
-
-    assert_eq!(
-        store
-            .compare_and_swap("acct", Some(1), &token(2))
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store
-            .compare_and_swap("acct", Some(1), &token(3))
-            .await
-            .unwrap_err()
-            .kind,
-        StoreErrorKind::Conflict
-    );
-    let current = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 2);
-    assert_eq!(current.token.access_token().secret(), "file-access-2");
-
-    // Expecting a version of a key that holds nothing is stale too.
-    assert_eq!(
-        store
-            .compare_and_swap("absent", Some(1), &token(4))
-            .await
-            .unwrap_err()
-            .kind,
-        StoreErrorKind::Conflict
-    );
-    assert!(store.load("absent").await.unwrap().is_none());
+    store_contract::compare_and_swap_accepts_only_the_current_version(&store, "file", "acct.json")
+        .await;
 }
 
 #[tokio::test]
@@ -278,54 +219,7 @@ async fn concurrent_writers_lose_no_update() {
         FileStore::new(&dir.0).unwrap(),
         FileStore::new(&dir.0).unwrap(),
     ];
-    stores[0]
-        .compare_and_swap("acct", None, &token(0))
-        .await
-        .unwrap();
-    let tasks: Vec<_> = (0..8u64)
-        .map(|t| {
-            let store = stores[t as usize % 2].clone();
-            tokio::spawn(async move {
-                let mut won = Vec::new();
-                for i in 0..25 {
-                    let mut attempts = 0;
-                    loop {
-                        attempts += 1;
-                        assert!(attempts < 10_000, "task {t} starved");
-                        let current = store.load("acct").await.unwrap().unwrap();
-                        let n = 1000 * (t + 1) + i;
-                        match store
-                            .compare_and_swap("acct", Some(current.version), &token(n))
-                            .await
-                        {
-                            Ok(v) => {
-                                won.push((v, n));
-                                break;
-                            }
-                            Err(e) if e.kind == StoreErrorKind::Conflict => {}
-                            Err(e) => panic!("{e}"),
-                        }
-                    }
-                }
-                won
-            })
-        })
-        .collect();
-    let mut won = Vec::new();
-    for t in tasks {
-        won.extend(t.await.unwrap());
-    }
-    // Every success got its own version: no two writers both "won" the same step, which is
-    // what a lost update would look like.
-    let versions: BTreeSet<u64> = won.iter().map(|&(v, _)| v).collect();
-    assert_eq!(versions, (2..=201).collect::<BTreeSet<_>>());
-    let current = stores[1].load("acct").await.unwrap().unwrap();
-    assert_eq!(current.version, 1 + won.len() as u64);
-    let last = won.iter().max().unwrap().1;
-    assert_eq!(
-        current.token.access_token().secret(),
-        format!("file-access-{last}")
-    );
+    store_contract::concurrent_writers_lose_no_update(stores, "file").await;
 }
 
 const CRASH_TEST: &str = "a_writer_killed_mid_write_leaves_the_old_or_the_new_token";

@@ -1,0 +1,136 @@
+//! What every token store must do, as checks any store's tests can run: the same contract for
+//! files, Redis, or a store someone adds later.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, UNIX_EPOCH};
+
+use oauth_core::store::TokenStore;
+use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token};
+
+/// Token `n` of a test whose secrets start with `label` (`<label>-access-<n>`), so a test can
+/// tell which write it reads back and check that no secret leaks into a message.
+pub fn token(label: &str, n: u64) -> Token {
+    Token::new(
+        AccessToken::new(format!("{label}-access-{n}")),
+        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + n),
+    )
+    .with_expires_in(Some(Duration::from_secs(3600)))
+    .with_refresh_token(Some(RefreshToken::new(format!("{label}-refresh-{n}"))))
+    .with_scope_string(Some("read write"))
+}
+
+/// Compare-and-swap accepts exactly the current version: stale expectations (absent key,
+/// older, newer) are conflicts that change nothing, and conflict messages name `location`
+/// (where the key lives) without any secret.
+pub async fn compare_and_swap_accepts_only_the_current_version<S: TokenStore>(
+    store: &S,
+    label: &str,
+    location: &str,
+) {
+    store
+        .compare_and_swap("acct", None, &token(label, 1))
+        .await
+        .unwrap();
+    let e = store
+        .compare_and_swap("acct", None, &token(label, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Conflict);
+    assert!(e.message.contains(location), "{e}");
+    assert!(!e.to_string().contains(&format!("{label}-access")), "{e}");
+    assert!(!e.to_string().contains(&format!("{label}-refresh")), "{e}");
+    for stale in [Some(0), Some(2), Some(7)] {
+        let e = store
+            .compare_and_swap("acct", stale, &token(label, 2))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Conflict, "{stale:?}");
+    }
+    // None of the rejected writes landed.
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1);
+    assert_eq!(
+        current.token.access_token().secret(),
+        format!("{label}-access-1")
+    );
+
+    assert_eq!(
+        store
+            .compare_and_swap("acct", Some(1), &token(label, 2))
+            .await
+            .unwrap(),
+        2
+    );
+    let e = store
+        .compare_and_swap("acct", Some(1), &token(label, 3))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Conflict);
+    let current = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 2);
+    assert_eq!(
+        current.token.access_token().secret(),
+        format!("{label}-access-2")
+    );
+
+    // Expecting a version of a key that holds nothing is stale too.
+    let e = store
+        .compare_and_swap("absent", Some(1), &token(label, 4))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Conflict);
+    assert!(store.load("absent").await.unwrap().is_none());
+}
+
+/// Eight tasks over two handles of one store each make 25 successful read-modify-writes,
+/// retrying on conflicts: every success gets its own version (no two writers both "won" the
+/// same step, which is what a lost update looks like) and the last write is what is stored.
+pub async fn concurrent_writers_lose_no_update<S: TokenStore + Clone>(stores: [S; 2], label: &str) {
+    stores[0]
+        .compare_and_swap("acct", None, &token(label, 0))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..8u64)
+        .map(|t| {
+            let store = stores[t as usize % 2].clone();
+            let label = label.to_owned();
+            tokio::spawn(async move {
+                let mut won = Vec::new();
+                for i in 0..25 {
+                    let mut attempts = 0;
+                    loop {
+                        attempts += 1;
+                        assert!(attempts < 10_000, "task {t} starved");
+                        let current = store.load("acct").await.unwrap().unwrap();
+                        let n = 1000 * (t + 1) + i;
+                        match store
+                            .compare_and_swap("acct", Some(current.version), &token(&label, n))
+                            .await
+                        {
+                            Ok(v) => {
+                                won.push((v, n));
+                                break;
+                            }
+                            Err(e) if e.kind == StoreErrorKind::Conflict => {}
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+                won
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for t in tasks {
+        won.extend(t.await.unwrap());
+    }
+    let versions: BTreeSet<u64> = won.iter().map(|&(v, _)| v).collect();
+    assert_eq!(versions, (2..=201).collect::<BTreeSet<_>>());
+    let current = stores[1].load("acct").await.unwrap().unwrap();
+    assert_eq!(current.version, 1 + won.len() as u64);
+    let last = won.iter().max().unwrap().1;
+    assert_eq!(
+        current.token.access_token().secret(),
+        format!("{label}-access-{last}")
+    );
+}

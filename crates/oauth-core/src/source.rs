@@ -15,7 +15,8 @@
 //!   writes it again before using it: a rotated refresh token is never dropped.
 //! - **Failures.** A permanent error (`invalid_grant`, `invalid_client`, any 4xx but 408/429)
 //!   puts the source in the *needs re-authorization* state: it is reported to every caller
-//!   ([`Error::NeedsReauthorization`]) and never retried. Network errors, 408, 429, 5xx are
+//!   ([`Error::NeedsReauthorization`]) and never retried. Unless the store meanwhile holds a
+//!   newer token: then another holder used the refresh token first, and its token is adopted. Network errors, 408, 429, 5xx are
 //!   retried with bounded, jittered exponential backoff, honouring `Retry-After`.
 //! - **Lost responses.** A refresh whose request may have reached the server (a timeout, a
 //!   connection cut after sending) may have rotated the refresh token server-side. Before
@@ -426,7 +427,18 @@ impl<P: RefreshTokenGrant, S: TokenStore> TokenSource<P, S> {
         let token = loop {
             match self.inner.provider.refresh(&refresh_token).await {
                 Ok(token) => break token.inherit_refresh_token(&base.token),
-                Err(e) if e.is_permanent() => return Err(self.kill(e)),
+                Err(e) if e.is_permanent() => {
+                    // Another holder may have used this refresh token first (a store without a
+                    // refresh lock, or a lock that expired mid-refresh): its token is the live one.
+                    if let Some(stored) = self.inner.store.load(&self.inner.key).await?
+                        && stored.version != base.version
+                    {
+                        let token = Arc::new(stored.token);
+                        self.set(Arc::clone(&token), Some(stored.version), false);
+                        return Ok(token);
+                    }
+                    return Err(self.kill(e));
+                }
                 Err(e) if e.is_transient() && attempt + 1 < self.inner.retry.max_attempts => {
                     let Some(delay) = self.inner.retry.delay(attempt, e.retry_after()) else {
                         return Err(e);

@@ -470,3 +470,60 @@ async fn after_a_lost_response_the_store_is_read_before_any_retry() {
     );
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
+
+/// A provider that answers `invalid_grant` because another process used the refresh token
+/// first and stored the result.
+#[derive(Clone)]
+struct LostTheRace {
+    store: Arc<MemoryStore>,
+}
+
+impl Provider for LostTheRace {
+    const NAME: &'static str = "lost-the-race";
+}
+
+impl RefreshTokenGrant for LostTheRace {
+    async fn refresh(&self, _: &RefreshToken) -> oauth_core::Result<Token> {
+        let stored = self.store.load("acct").await.unwrap().unwrap();
+        self.store
+            .compare_and_swap(
+                "acct",
+                Some(stored.version),
+                &token(
+                    "at-winner",
+                    Some("rt-winner"),
+                    t0() + Duration::from_secs(4000),
+                    3600,
+                ),
+            )
+            .await
+            .unwrap();
+        Err(ServerError::from_status(400)
+            .with_code(Some("invalid_grant"))
+            .into())
+    }
+}
+
+#[tokio::test]
+async fn invalid_grant_after_another_holder_refreshed_adopts_its_token() {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(t0()));
+    let s = TokenSource::builder(
+        LostTheRace {
+            store: store.clone(),
+        },
+        store.clone(),
+        "acct",
+    )
+    .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+    .clock(clock.clone())
+    .build()
+    .await
+    .unwrap();
+    clock.advance(Duration::from_secs(4000));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-winner"
+    );
+    assert!(s.needs_reauthorization().is_none());
+}

@@ -3,18 +3,20 @@
 //! This module also owns the stored document format, which the Redis store shares, so that a
 //! document can move between the two stores unchanged.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use super::{TokenStore, Versioned, validate_key};
+use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{DecodeError, StoreError, StoreErrorKind};
 use crate::token::{ExposeSecrets, StoredToken, Token};
 
@@ -110,9 +112,15 @@ fn not_a_document(name: &str, e: &serde_json::Error) -> StoreError {
 ///
 /// Temporary files left by a process that died mid-write (`.<key>.<random>.tmp`) are never
 /// read; they can be deleted at any time no process is writing.
+///
+/// Processes sharing a directory also share each key's refresh lock: an exclusive advisory lock
+/// (`flock`) on `<key>.refresh`, held until released or until the holder's process ends, so a
+/// crashed holder never blocks the others. Each expiry is then refreshed by one process.
 #[derive(Clone)]
 pub struct FileStore {
     dir: Arc<PathBuf>,
+    /// Open refresh-lock files by owner value; dropping one releases its lock.
+    refresh_locks: Arc<Mutex<HashMap<String, File>>>,
 }
 
 impl fmt::Debug for FileStore {
@@ -133,7 +141,10 @@ impl FileStore {
         builder
             .create(&dir)
             .map_err(|e| io_error(&dir, "create the directory", &e))?;
-        Ok(Self { dir: Arc::new(dir) })
+        Ok(Self {
+            dir: Arc::new(dir),
+            refresh_locks: Arc::default(),
+        })
     }
 
     /// The directory holding the documents.
@@ -274,5 +285,48 @@ impl TokenStore for FileStore {
         validate_key(key)?;
         let (key, token) = (key.to_owned(), token.clone());
         self.blocking(move |s| s.cas(&key, expected, &token)).await
+    }
+
+    /// Tries the `flock` on `<key>.refresh`; `ttl` is not needed: the lock ends with its
+    /// holder's process.
+    async fn try_lock(&self, key: &str, _ttl: Duration) -> Result<Option<RefreshLock>, StoreError> {
+        validate_key(key)?;
+        let key = key.to_owned();
+        self.blocking(move |s| s.try_refresh_lock(&key)).await
+    }
+
+    async fn unlock(&self, _key: &str, lock: &RefreshLock) -> Result<(), StoreError> {
+        // Closing the file releases the flock.
+        self.refresh_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(lock.owner());
+        Ok(())
+    }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+}
+
+impl FileStore {
+    fn try_refresh_lock(&self, key: &str) -> Result<Option<RefreshLock>, StoreError> {
+        let path = self.dir.join(format!("{key}.refresh"));
+        let file = private_file(OpenOptions::new().create(true).truncate(false).write(true))
+            .open(&path)
+            .map_err(|e| io_error(&path, "open the refresh lock", &e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => return Err(io_error(&path, "lock", &e)),
+        }
+        let mut owner = [0u8; 16];
+        rand::rng().fill_bytes(&mut owner);
+        let owner = URL_SAFE_NO_PAD.encode(owner);
+        self.refresh_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(owner.clone(), file);
+        Ok(Some(RefreshLock::new(owner)))
     }
 }

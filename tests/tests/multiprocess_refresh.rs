@@ -1,47 +1,75 @@
-//! Four OS processes share one Redis store: each expiry causes exactly one refresh across all
-//! of them, and the stored refresh token is always the last one the server issued.
+//! Four OS processes share one store (a directory, or Redis): each expiry causes exactly one
+//! refresh across all of them, and the stored refresh token is always the last one the server
+//! issued.
 //!
 //! The server issues `rt-<n+1>` for `rt-<n>`, each through its own mock, so a reused refresh
 //! token would show up as a second call on that mock. The processes are this test binary run
 //! again in worker mode; the parent drives rounds over their stdin: in round `k` every worker
 //! moves its clock to hour `k` (so the round's token has expired) and asks for a token at once.
 
-#![cfg(feature = "redis")]
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::{RedisStore, TokenStore};
-use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token, TokenSource};
-use oauth_sdk_tests::RedisServer;
+use oauth_core::store::{FileStore, TokenStore};
+use oauth_core::{AccessToken, ClientSecret, Clock, RefreshToken, Token, TokenSource};
+use oauth_sdk_tests::{clock, t0};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
 const WORKERS: usize = 4;
 const EXPIRIES: usize = 20;
 const KEY: &str = "shared-account";
-
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
-}
+/// Set in worker processes: which store to open (`file:<dir>` or `redis:<url>`).
+const WORKER_STORE: &str = "OAUTH_MP_STORE";
 
 fn hour(k: usize) -> Duration {
     Duration::from_secs(3600 * k as u64)
 }
 
 #[test]
-fn four_processes_twenty_expiries_twenty_refreshes() {
-    if std::env::var("OAUTH_MP_WORKER").is_ok() {
-        return worker();
+fn four_processes_share_a_file_store() {
+    if let Ok(store) = std::env::var(WORKER_STORE) {
+        return worker(&store);
     }
-    let Some(redis) = RedisServer::start() else {
+    let dir = std::env::temp_dir().join(format!("oauth-mp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = FileStore::new(&dir).unwrap();
+    run(
+        &rt,
+        &store,
+        &format!("file:{}", dir.display()),
+        "four_processes_share_a_file_store",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn four_processes_share_a_redis_store() {
+    if let Ok(store) = std::env::var(WORKER_STORE) {
+        return worker(&store);
+    }
+    let Some(redis) = oauth_sdk_tests::RedisServer::start() else {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt
+        .block_on(oauth_core::store::RedisStore::connect(&redis.url(), "mp"))
+        .unwrap();
+    run(
+        &rt,
+        &store,
+        &format!("redis:{}", redis.url()),
+        "four_processes_share_a_redis_store",
+    );
+}
+
+/// The parent: a mock server, the first token in `store`, four workers, twenty rounds.
+fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store: &str, test: &str) {
     let server = rt.block_on(MockServer::start_async());
     let mocks: Vec<_> = (0..EXPIRIES)
         .map(|n| {
@@ -58,30 +86,18 @@ fn four_processes_twenty_expiries_twenty_refreshes() {
             }))
         })
         .collect();
-    let prefix = format!("mp-{}", std::process::id());
-    rt.block_on(async {
-        let store = RedisStore::connect(&redis.url(), prefix.clone())
-            .await
-            .unwrap();
-        let first = Token::new(AccessToken::new("at-0"), t0())
-            .with_expires_in(Some(hour(1)))
-            .with_refresh_token(Some(RefreshToken::new("rt-0")));
-        store.compare_and_swap(KEY, None, &first).await.unwrap();
-    });
+    let first = Token::new(AccessToken::new("at-0"), t0())
+        .with_expires_in(Some(hour(1)))
+        .with_refresh_token(Some(RefreshToken::new("rt-0")));
+    rt.block_on(store.compare_and_swap(KEY, None, &first))
+        .unwrap();
 
     let exe = std::env::current_exe().unwrap();
     let mut workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             Command::new(&exe)
-                .args([
-                    "--exact",
-                    "four_processes_twenty_expiries_twenty_refreshes",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env("OAUTH_MP_WORKER", "1")
-                .env("OAUTH_MP_REDIS", redis.url())
-                .env("OAUTH_MP_PREFIX", &prefix)
+                .args(["--exact", test, "--nocapture", "--test-threads=1"])
+                .env(WORKER_STORE, worker_store)
                 .env("OAUTH_MP_SERVER", server.base_url())
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -133,15 +149,7 @@ fn four_processes_twenty_expiries_twenty_refreshes() {
             "refresh token rt-{n} used once"
         );
     }
-    let stored = rt.block_on(async {
-        RedisStore::connect(&redis.url(), prefix)
-            .await
-            .unwrap()
-            .load(KEY)
-            .await
-            .unwrap()
-            .unwrap()
-    });
+    let stored = rt.block_on(store.load(KEY)).unwrap().unwrap();
     assert_eq!(
         stored.token.refresh_token().unwrap().secret(),
         format!("rt-{EXPIRIES}")
@@ -149,33 +157,44 @@ fn four_processes_twenty_expiries_twenty_refreshes() {
 }
 
 /// One process: reads round numbers on stdin, answers `token <round> <access token>`.
-fn worker() {
+fn worker(store: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let var = |name: &str| std::env::var(name).unwrap();
-    let clock = Arc::new(ManualClock::new(t0()));
-    let source = rt.block_on(async {
-        let store = RedisStore::connect(&var("OAUTH_MP_REDIS"), var("OAUTH_MP_PREFIX"))
+    match store.split_once(':') {
+        Some(("file", dir)) => rt.block_on(serve(FileStore::new(dir).unwrap())),
+        #[cfg(feature = "redis")]
+        Some(("redis", url)) => rt.block_on(async {
+            serve(
+                oauth_core::store::RedisStore::connect(url, "mp")
+                    .await
+                    .unwrap(),
+            )
             .await
-            .unwrap();
-        let client = RingCentralClient::builder("mp-client")
-            .client_secret(ClientSecret::new("mp-secret"))
-            .base_url(var("OAUTH_MP_SERVER"))
-            .clock(clock.clone())
-            .build()
-            .unwrap();
-        TokenSource::builder(client, store, KEY)
-            .clock(clock.clone())
-            .poll_interval(Duration::from_millis(5))
-            .build()
-            .await
-            .unwrap()
-    });
+        }),
+        _ => panic!("unknown worker store {store}"),
+    }
+}
+
+async fn serve<S: TokenStore>(store: S) {
+    let clock = clock();
+    let client = RingCentralClient::builder("mp-client")
+        .client_secret(ClientSecret::new("mp-secret"))
+        .base_url(std::env::var("OAUTH_MP_SERVER").unwrap())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let source = TokenSource::builder(client, store, KEY)
+        .clock(clock.clone())
+        .poll_interval(Duration::from_millis(5))
+        .build()
+        .await
+        .unwrap();
     let mut at = 0;
+    // Blocking reads: this process does nothing else while it waits for the next round.
     for line in std::io::stdin().lock().lines() {
         let k: usize = line.unwrap().trim().parse().unwrap();
         clock.advance(hour(k) - hour(at));
         at = k;
-        let token = rt.block_on(source.access_token()).unwrap();
+        let token = source.access_token().await.unwrap();
         assert!(token.expires_at().unwrap() > clock.now());
         let mut out = std::io::stdout().lock();
         writeln!(out, "token {k} {}", token.access_token().secret()).unwrap();

@@ -411,49 +411,59 @@ async fn debug_of_source_has_no_secret() {
     assert!(!text.contains("at-1") && !text.contains("rt-1"), "{text}");
 }
 
-/// A provider whose refresh times out after another process stored a newer token: the case of
-/// a response lost after the request reached the server.
+/// A provider whose refresh is outrun: another process stores a newer token (access token
+/// `winner`) while this refresh is in flight, and this refresh then fails with `failure`.
 #[derive(Clone)]
-struct TimesOutAfterOthersRefresh {
+struct OutrunByAnotherHolder {
     store: Arc<MemoryStore>,
     calls: Arc<AtomicUsize>,
+    winner: &'static str,
+    failure: fn() -> Error,
 }
 
-impl Provider for TimesOutAfterOthersRefresh {
-    const NAME: &'static str = "times-out";
+impl OutrunByAnotherHolder {
+    fn new(store: &Arc<MemoryStore>, winner: &'static str, failure: fn() -> Error) -> Self {
+        Self {
+            store: store.clone(),
+            calls: Arc::new(AtomicUsize::new(0)),
+            winner,
+            failure,
+        }
+    }
 }
 
-impl RefreshTokenGrant for TimesOutAfterOthersRefresh {
+impl Provider for OutrunByAnotherHolder {
+    const NAME: &'static str = "outrun";
+}
+
+impl RefreshTokenGrant for OutrunByAnotherHolder {
     async fn refresh(&self, _: &RefreshToken) -> oauth_core::Result<Token> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let stored = self.store.load("acct").await.unwrap().unwrap();
+        let newer = token(
+            self.winner,
+            Some("rt-other"),
+            t0() + Duration::from_secs(4000),
+            3600,
+        );
         self.store
-            .compare_and_swap(
-                "acct",
-                Some(stored.version),
-                &token(
-                    "at-other",
-                    Some("rt-other"),
-                    t0() + Duration::from_secs(4000),
-                    3600,
-                ),
-            )
+            .compare_and_swap("acct", Some(stored.version), &newer)
             .await
             .unwrap();
-        Err(Error::Transport(TransportError {
-            kind: TransportKind::Timeout,
-            message: "timed out".into(),
-        }))
+        Err((self.failure)())
     }
 }
 
 #[tokio::test]
 async fn after_a_lost_response_the_store_is_read_before_any_retry() {
     let store = Arc::new(MemoryStore::new());
-    let provider = TimesOutAfterOthersRefresh {
-        store: store.clone(),
-        calls: Arc::new(AtomicUsize::new(0)),
-    };
+    // A response lost after the request reached the server.
+    let provider = OutrunByAnotherHolder::new(&store, "at-other", || {
+        Error::Transport(TransportError {
+            kind: TransportKind::Timeout,
+            message: "timed out".into(),
+        })
+    });
     let clock = Arc::new(ManualClock::new(t0()));
     let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
         .initial_token(token("at-1", Some("rt-1"), t0(), 60))
@@ -471,55 +481,22 @@ async fn after_a_lost_response_the_store_is_read_before_any_retry() {
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
 
-/// A provider that answers `invalid_grant` because another process used the refresh token
-/// first and stored the result.
-#[derive(Clone)]
-struct LostTheRace {
-    store: Arc<MemoryStore>,
-}
-
-impl Provider for LostTheRace {
-    const NAME: &'static str = "lost-the-race";
-}
-
-impl RefreshTokenGrant for LostTheRace {
-    async fn refresh(&self, _: &RefreshToken) -> oauth_core::Result<Token> {
-        let stored = self.store.load("acct").await.unwrap().unwrap();
-        self.store
-            .compare_and_swap(
-                "acct",
-                Some(stored.version),
-                &token(
-                    "at-winner",
-                    Some("rt-winner"),
-                    t0() + Duration::from_secs(4000),
-                    3600,
-                ),
-            )
-            .await
-            .unwrap();
-        Err(ServerError::from_status(400)
-            .with_code(Some("invalid_grant"))
-            .into())
-    }
-}
-
 #[tokio::test]
 async fn invalid_grant_after_another_holder_refreshed_adopts_its_token() {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::new(t0()));
-    let s = TokenSource::builder(
-        LostTheRace {
-            store: store.clone(),
-        },
-        store.clone(),
-        "acct",
-    )
-    .initial_token(token("at-1", Some("rt-1"), t0(), 60))
-    .clock(clock.clone())
-    .build()
-    .await
-    .unwrap();
+    // Another process used the refresh token first, so the server refuses it.
+    let provider = OutrunByAnotherHolder::new(&store, "at-winner", || {
+        ServerError::from_status(400)
+            .with_code(Some("invalid_grant"))
+            .into()
+    });
+    let s = TokenSource::builder(provider, store.clone(), "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
     clock.advance(Duration::from_secs(4000));
     assert_eq!(
         s.access_token().await.unwrap().access_token().secret(),

@@ -3,11 +3,8 @@
 
 use std::fmt;
 
-use oauth_core::response::map_error;
-use oauth_core::{
-    AuthorizationCode, AuthorizationGrant, DecodeError, Error, RedirectQuery, Result, SessionCookie,
-};
-use reqwest::header::LOCATION;
+use oauth_core::response::redirect_location;
+use oauth_core::{AuthorizationCode, AuthorizationGrant, RedirectQuery, Result, SessionCookie};
 use url::Url;
 
 use crate::client::CalcomClient;
@@ -25,8 +22,8 @@ pub struct AuthorizationRedirect {
 impl AuthorizationRedirect {
     /// Reads a redirect target of the authorization endpoint (`redirectUri?code=...`).
     ///
-    /// `error` in the query (e.g. `?error=access_denied`) is [`Error::Authorization`]; a
-    /// target with neither `error` nor a non-empty `code` is [`Error::MissingCode`].
+    /// `error` in the query (e.g. `?error=access_denied`) is [`oauth_core::Error::Authorization`]; a
+    /// target with neither `error` nor a non-empty `code` is [`oauth_core::Error::MissingCode`].
     ///
     /// Cal.com appends `?code=` to the redirect URI as given, so for a redirect URI with a
     /// query of its own the target reads `...?a=1?code=...`: `?` is taken as a parameter
@@ -84,10 +81,10 @@ impl CalcomClient {
     /// Cal.com session). The server answers with a redirect to `redirect_uri?code=...`; the
     /// redirect is read, never followed (see [`crate::CalcomClientBuilder::http_client`]).
     ///
-    /// Errors: a redirect carrying `error` is [`Error::Authorization`]; Cal.com's refusals
+    /// Errors: a redirect carrying `error` is [`oauth_core::Error::Authorization`]; Cal.com's refusals
     /// (unknown client, unregistered redirect URI, a user who already authorized the client:
-    /// 400; no session: 401) are [`Error::Server`] with Cal.com's message; an answer that is not
-    /// a redirect, or one without a usable `Location`, is [`Error::Decode`].
+    /// 400; no session: 401) are [`oauth_core::Error::Server`] with Cal.com's message; an answer that is not
+    /// a redirect, or one without a usable `Location`, is [`oauth_core::Error::Decode`].
     pub async fn authorize(
         &self,
         redirect_uri: &str,
@@ -96,48 +93,15 @@ impl CalcomClient {
         let body = types::OAuthAuthorizeInput {
             redirect_uri: redirect_uri.to_owned(),
         };
-        let response = match self
+        let result = self
             .generated
             .o_auth_flow_controller_authorize(
                 &self.client_id,
                 session.map(SessionCookie::secret),
                 &body,
             )
-            .await
-        {
-            Err(progenitor_client::Error::UnexpectedResponse(r)) if r.status().is_redirection() => {
-                r
-            }
-            Ok(r) => {
-                return Err(redirect_problem(
-                    r.status().as_u16(),
-                    "the authorization endpoint answered without a redirect (an HTTP client \
-                     that follows redirects hides it: use one that does not)",
-                ));
-            }
-            Err(e) => return Err(map_error::<(), _>(e)),
-        };
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .ok_or_else(|| redirect_problem(status, "the redirect has no Location"))?
-            .to_str()
-            .map_err(|_| redirect_problem(status, "the redirect Location is not text"))?;
-        // A relative Location is relative to the request's URL (RFC 9110 §10.2.2).
-        let location = response
-            .url()
-            .join(location)
-            .map_err(|_| redirect_problem(status, "the redirect Location is not a URL"))?;
+            .await;
+        let location = redirect_location(result)?;
         AuthorizationRedirect::from_location(location)
     }
-}
-
-/// A decode error naming no value from the answer: the Location holds the code.
-fn redirect_problem(status: u16, problem: &str) -> Error {
-    Error::Decode(DecodeError {
-        status: Some(status),
-        path: ".".into(),
-        problem: problem.into(),
-    })
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::error::{DecodeError, Error, ServerError};
 
@@ -81,6 +82,45 @@ fn decode_failure<T: DeserializeOwned, E: ErrorBody>(bytes: &[u8], e: &serde_jso
         )),
         Ok(_) => Error::Decode(DecodeError::from_json(Some(200), ".".into(), e)),
     }
+}
+
+/// The target of an answer that must be a redirect (an authorization endpoint's), resolved
+/// against the request URL (RFC 9110 §10.2.2). The redirect is read, never followed; an answer
+/// that is not a redirect, or a redirect without a usable `Location`, is a [`DecodeError`]
+/// that names no value from the answer (the target may hold a code).
+pub fn redirect_location<T, E: ErrorBody>(
+    result: Result<ResponseValue<T>, GeneratedError<E>>,
+) -> Result<Url, Error> {
+    let response = match result {
+        Err(GeneratedError::UnexpectedResponse(r)) if r.status().is_redirection() => r,
+        Ok(r) => {
+            return Err(redirect_problem(
+                r.status().as_u16(),
+                "the authorization endpoint answered without a redirect (an HTTP client that \
+                 follows redirects hides it: use one that does not)",
+            ));
+        }
+        Err(e) => return Err(map_error::<(), _>(e)),
+    };
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .ok_or_else(|| redirect_problem(status, "the redirect has no Location"))?
+        .to_str()
+        .map_err(|_| redirect_problem(status, "the redirect Location is not text"))?;
+    response
+        .url()
+        .join(location)
+        .map_err(|_| redirect_problem(status, "the redirect Location is not a URL"))
+}
+
+fn redirect_problem(status: u16, problem: &str) -> Error {
+    Error::Decode(DecodeError {
+        status: Some(status),
+        path: ".".into(),
+        problem: problem.into(),
+    })
 }
 
 /// `Retry-After` as delay seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -1,7 +1,7 @@
 //! Authorization requests: the URL for the browser (`GET`), or the same as a form (`POST`).
 
-use oauth_core::response::map_error;
-use oauth_core::{AuthorizationRequest, CsrfState, Error, Pkce, Result};
+use oauth_core::response::redirect_location;
+use oauth_core::{AuthorizationRequest, CsrfState, Pkce, Result};
 use url::Url;
 
 use crate::client::RingCentralClient;
@@ -128,33 +128,7 @@ impl RingCentralClient {
             login_hint: params.login_hint.clone(),
             brand_id: params.brand_id.clone(),
         };
-        match self.generated.authorize2(&body).await {
-            Err(progenitor_client::Error::UnexpectedResponse(response))
-                if response.status().is_redirection() =>
-            {
-                let location = response
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| redirect_problem("the redirect has no usable Location"))?;
-                let location = response
-                    .url()
-                    .join(location)
-                    .map_err(|_| redirect_problem("the redirect Location is not a URL"))?;
-                Ok((request, location))
-            }
-            Ok(_) => Err(redirect_problem(
-                "the authorization endpoint answered without a redirect",
-            )),
-            Err(e) => Err(map_error::<(), _>(e)),
-        }
+        let location = redirect_location(self.generated.authorize2(&body).await)?;
+        Ok((request, location))
     }
-}
-
-fn redirect_problem(problem: &str) -> Error {
-    Error::Decode(oauth_core::DecodeError {
-        status: None,
-        path: ".".into(),
-        problem: problem.into(),
-    })
 }

@@ -10,6 +10,7 @@
 //!   redirect,
 //! - capability traits ([`RefreshTokenGrant`], [`TokenRevocation`], ...) that say at compile
 //!   time what each provider can do,
+//! - [`Renew`], how a token source gets its next token (refresh, or a grant run again),
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
 //!   rotated refresh token.
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod error;
 pub mod http;
 pub mod pkce;
+pub mod renew;
 pub mod response;
 pub mod secret;
 pub mod source;
@@ -42,6 +44,7 @@ pub use error::{
 };
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use pkce::Pkce;
+pub use renew::Renew;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier,
     RefreshToken, RevocableToken, SessionCookie,

@@ -34,9 +34,9 @@ use arc_swap::ArcSwap;
 use rand::Rng;
 use tracing::Instrument;
 
-use crate::capability::RefreshTokenGrant;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result, StoreError, StoreErrorKind};
+use crate::renew::Renew;
 use crate::store::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::token::Token;
 
@@ -174,7 +174,7 @@ pub struct TokenSourceBuilder<P, S> {
     listener: Option<Listener>,
 }
 
-impl<P: RefreshTokenGrant, S: TokenStore> TokenSource<P, S> {
+impl<P: Renew, S: TokenStore> TokenSource<P, S> {
     /// Starts a source for the token stored under `key` in `store`.
     pub fn builder(provider: P, store: S, key: impl Into<String>) -> TokenSourceBuilder<P, S> {
         TokenSourceBuilder {
@@ -417,16 +417,11 @@ impl<P: RefreshTokenGrant, S: TokenStore> TokenSource<P, S> {
             return Ok(token);
         }
         let expected = (base.version > 0).then_some(base.version);
-        let Some(refresh_token) = base.token.refresh_token().cloned() else {
-            return Err(self.kill(Error::Config(
-                "the token expired and no refresh token was issued with it".into(),
-            )));
-        };
 
         let mut attempt = 0;
         let token = loop {
-            match self.inner.provider.refresh(&refresh_token).await {
-                Ok(token) => break token.inherit_refresh_token(&base.token),
+            match self.inner.provider.renew(&base.token).await {
+                Ok(token) => break token,
                 Err(e) if e.is_permanent() => {
                     // Another holder may have used this refresh token first (a store without a
                     // refresh lock, or a lock that expired mid-refresh): its token is the live one.
@@ -491,7 +486,10 @@ impl<P: RefreshTokenGrant, S: TokenStore> TokenSource<P, S> {
     }
 
     fn kill(&self, cause: Error) -> Error {
-        let cause = Arc::new(cause);
+        let cause = match cause {
+            Error::NeedsReauthorization(cause) => cause,
+            other => Arc::new(other),
+        };
         *self.inner.dead.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&cause));
         Error::NeedsReauthorization(cause)
     }
@@ -508,7 +506,7 @@ enum Acquired {
     Adopted(Arc<Token>),
 }
 
-impl<P: RefreshTokenGrant, S: TokenStore> TokenSourceBuilder<P, S> {
+impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
     /// A token to start with (e.g. fresh from a code exchange). It replaces what the store
     /// holds under the key. Without one, the stored token is used.
     pub fn initial_token(mut self, token: Token) -> Self {

@@ -73,6 +73,8 @@
 //! }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod authorize;
 mod client;
 mod convert;
@@ -85,3 +87,18 @@ oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 pub use authorize::AuthorizationRedirect;
 pub use client::{CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
 pub use generated::types;
+
+/// The core crate, re-exported so that an application needs no dependency of its own on it.
+pub use oauth_core;
+
+/// Everything an application names in everyday use: this crate's client types with
+/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
+/// stores). `use calcom_oauth::prelude::*;`
+pub mod prelude {
+    pub use crate::{AuthorizationRedirect, CalcomClient, CalcomClientBuilder};
+    pub use oauth_core::prelude::*;
+}
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -15,12 +15,15 @@
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
 //!   rotated refresh token.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod authorize;
 pub mod capability;
 pub mod clock;
 pub mod error;
 pub mod http;
 pub mod pkce;
+pub mod prelude;
 pub mod renew;
 pub mod response;
 pub mod secret;
@@ -52,3 +55,7 @@ pub use secret::{
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

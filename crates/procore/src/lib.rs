@@ -62,6 +62,8 @@
 //! }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod authorize;
 mod client;
 mod convert;
@@ -74,3 +76,18 @@ oauth_core::client_hooks!(generated::Client, generated::types::Error);
 pub use authorize::OUT_OF_BAND_REDIRECT_URI;
 pub use client::{Environment, ProcoreClient, ProcoreClientBuilder};
 pub use generated::types;
+
+/// The core crate, re-exported so that an application needs no dependency of its own on it.
+pub use oauth_core;
+
+/// Everything an application names in everyday use: this crate's client types with
+/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
+/// stores). `use procore_oauth::prelude::*;`
+pub mod prelude {
+    pub use crate::{Environment, ProcoreClient, ProcoreClientBuilder};
+    pub use oauth_core::prelude::*;
+}
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

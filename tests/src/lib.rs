@@ -113,6 +113,12 @@ impl OidcServer {
     /// Installs its npm packages if needed (`npm ci`), starts it with the given access token
     /// lifetime, and waits for its `listening http://127.0.0.1:<port>` line.
     pub fn start(access_token_ttl_secs: u64) -> Self {
+        Self::start_with_env(access_token_ttl_secs, &[])
+    }
+
+    /// [`OidcServer::start`] with more environment variables for the server, e.g.
+    /// `[("E2E_OIDC_PROFILE", "calcom")]` (see `tests/oidc-server/README.md`).
+    pub fn start_with_env(access_token_ttl_secs: u64, env: &[(&str, &str)]) -> Self {
         let dir = oidc_server_dir();
         // Tests of one binary start servers in parallel; one install serves them all.
         static INSTALL: std::sync::Once = std::sync::Once::new();
@@ -122,6 +128,11 @@ impl OidcServer {
             .current_dir(&dir)
             .env("E2E_OIDC_PORT", "0")
             .env("E2E_ACCESS_TOKEN_TTL", access_token_ttl_secs.to_string())
+            // Only what the test asks for: a profile left in the caller's shell must not
+            // change the server another test expects.
+            .env_remove("E2E_OIDC_PROFILE")
+            .env_remove("E2E_CALCOM_SHAPE")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // Its start-up warnings (in-memory adapter, development keys) are expected here.

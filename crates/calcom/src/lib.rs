@@ -91,6 +91,13 @@
 //! ```
 //!
 //! ```compile_fail,E0599
+//! use oauth_core::TokenRevocation;
+//! async fn revoke(c: &calcom_oauth::CalcomOAuth2Client, token: oauth_core::Token) {
+//!     let _ = c.revoke(&token).await;
+//! }
+//! ```
+//!
+//! ```compile_fail,E0599
 //! use oauth_core::ClientCredentialsGrant;
 //! async fn cc(c: &calcom_oauth::CalcomClient) {
 //!     let _ = c.client_credentials().await;

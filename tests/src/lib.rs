@@ -231,3 +231,43 @@ pub fn assert_unfollowed_redirect<T, E: std::fmt::Debug>(
         Err(e) => panic!("expected the 302, got {e:?}"),
     }
 }
+
+/// The server error inside `e`; fails the test naming what `e` is instead.
+pub fn server_error(e: &oauth_core::Error) -> &oauth_core::ServerError {
+    match e {
+        oauth_core::Error::Server(s) => s,
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+/// The decode error inside `e`; fails the test naming what `e` is instead.
+pub fn decode_error(e: &oauth_core::Error) -> &oauth_core::DecodeError {
+    match e {
+        oauth_core::Error::Decode(d) => d,
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+/// Asks `source` for a token every 50 ms, as an application would, until it has handed out
+/// `count` different access tokens, each unexpired when handed out. Fails after 15 s.
+pub async fn watch_rotations<P, S>(source: &oauth_core::TokenSource<P, S>, count: usize)
+where
+    P: oauth_core::Renew,
+    S: oauth_core::store::TokenStore,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen: Vec<String> = Vec::new();
+    while seen.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "the source handed out {} different tokens, not {count}",
+            seen.len()
+        );
+        let token = source.access_token().await.expect("a token");
+        assert!(token.expires_at().expect("an expiry") > std::time::SystemTime::now());
+        if seen.last().map(String::as_str) != Some(token.access_token().secret()) {
+            seen.push(token.access_token().secret().to_owned());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -11,10 +11,9 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::{
     AuthorizationCode, AuthorizationCodeGrant, AuthorizationGrant, ClientSecret, Error, ErrorCode,
-    ErrorDetail, Pkce, PkceVerifier, Provider, RefreshToken, RefreshTokenGrant, ServerError, Token,
-    TokenType,
+    ErrorDetail, Pkce, PkceVerifier, Provider, RefreshToken, RefreshTokenGrant, Token, TokenType,
 };
-use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, clock, t0};
+use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, clock, decode_error, server_error, t0};
 use serde_json::json;
 
 const PUBLIC_ID: &str = "cal-oauth2-public";
@@ -67,20 +66,6 @@ fn bare() -> serde_json::Value {
         "expires_in": 1800,
         "scope": "BOOKING_READ PROFILE_READ"
     })
-}
-
-fn server_error(e: &Error) -> &ServerError {
-    match e {
-        Error::Server(s) => s,
-        other => panic!("expected a server error, got {other:?}"),
-    }
-}
-
-fn decode_error(e: &Error) -> &oauth_core::DecodeError {
-    match e {
-        Error::Decode(d) => d,
-        other => panic!("expected a decode error, got {other:?}"),
-    }
 }
 
 /// A refresh by the public client answered with `status`, `content_type` and `body`.

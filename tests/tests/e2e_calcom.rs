@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use calcom_oauth::{AuthorizeParams, CalcomOAuth2Client, ClientKind};
 use oauth_core::store::MemoryStore;
@@ -17,7 +17,7 @@ use oauth_core::{
     RefreshTokenGrant, TokenSource, TokenType,
 };
 use oauth_sdk_tests::browser::Browser;
-use oauth_sdk_tests::{OidcServer, RESERVED_SECRET, assert_no_secrets};
+use oauth_sdk_tests::{OidcServer, RESERVED_SECRET, assert_no_secrets, watch_rotations};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
 const PUBLIC: &str = "calcom-public";
@@ -173,20 +173,7 @@ async fn a_token_source_refreshes_a_two_second_token_by_itself() {
         .build()
         .await
         .unwrap();
-    let first = source.access_token().await.unwrap();
-
-    // Ask as an application would until the token has been replaced twice (about 3 s): each
-    // replacement used the refresh token the previous one rotated in.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut seen = vec![first.access_token().secret().to_owned()];
-    while seen.len() < 3 {
-        assert!(Instant::now() < deadline, "{} tokens", seen.len());
-        let token = source.access_token().await.unwrap();
-        assert!(token.expires_at().unwrap() > SystemTime::now());
-        if token.access_token().secret() != seen.last().unwrap() {
-            seen.push(token.access_token().secret().to_owned());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // About 3 s: each replacement used the refresh token the previous one rotated in.
+    watch_rotations(&source, 3).await;
     assert_eq!(refreshes.load(Ordering::SeqCst), 2);
 }

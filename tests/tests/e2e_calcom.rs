@@ -67,7 +67,8 @@ async fn authorize(server: &OidcServer, client: &CalcomOAuth2Client) -> Authoriz
 }
 
 /// authorize -> exchange -> refresh -> refresh with the rotated-out token (rejected) -> the
-/// code again (rejected).
+/// code again (rejected). (What else a reuse does differs: oidc-provider then revokes the whole
+/// grant, Cal.com only refuses the old token; neither is the client's business.)
 async fn full_flow(server: &OidcServer, client: &CalcomOAuth2Client, secrets: &[&str]) {
     let grant = authorize(server, client).await;
     assert!(grant.pkce_verifier.is_some());
@@ -102,10 +103,6 @@ async fn full_flow(server: &OidcServer, client: &CalcomOAuth2Client, secrets: &[
     ];
     leaked.extend_from_slice(secrets);
     assert_no_secrets(&format!("{e} {e:?} {client:?}"), &leaked);
-
-    // Reuse revoked the grant (oidc-provider, like Cal.com's rotation, keeps one live token).
-    let e = client.refresh(&new_refresh).await.unwrap_err();
-    assert_eq!(e.oauth_code(), Some(&ErrorCode::InvalidGrant), "{e:?}");
 
     // The code was single use.
     let e = client.exchange_code(&grant).await.unwrap_err();

@@ -436,12 +436,14 @@ The token endpoint moved between versions; each stored version answers different
 | version | path | request | success | errors |
 | --- | --- | --- | --- | --- |
 | `oauth2.controller.ts` @059ae832 | `/v2/auth/oauth2/clients/{clientId}/exchange`, `/refresh` | JSON, camelCase (`clientSecret`, `redirectUri`, `codeVerifier`) | `{status, data}`; `data` camelCase (e2e spec @0078a16e: `accessToken`, `tokenType`, `expiresIn: 1800`) or snake_case (e2e spec @26e194db) | Cal.com envelope, `error.message` = the RFC 6749 code |
-| `oauth2.controller.ts` @02892e6a | `/v2/auth/oauth2/clients/{clientId}/token` | form or JSON, RFC 6749 names | bare `OAuth2TokensDto` | `{error, error_description}` in the Cal.com envelope (`oauth2-error.handler.ts` @4a30760e) |
+| `oauth2.controller.ts` @02892e6a | `/v2/auth/oauth2/clients/{clientId}/token` | form or JSON, RFC 6749 names | bare `OAuth2TokensDto` | `HttpException({error, error_description})` (`oauth2-error.handler.ts` @4a30760e) through the envelope filter, whose `message` of an object body is NestJS's generic "Http Exception": the code is lost, only the status tells |
 | `oauth2-token.controller.ts` @5d8030f4 | `/v2/auth/oauth2/token`, `client_id` in the body | form or JSON | `{status, data}` | Cal.com envelope, `error.message` = the RFC 6749 code |
 | today (docs page "Exchange authorization code or refresh token for tokens", `OAuth2Controller_token`) | `/v2/auth/oauth2/token`, `client_id` in the body | form or JSON | bare `{access_token, token_type, refresh_token, expires_in, scope}` | bare `{error, error_description}` (`oauth2-error.service.ts` @742882da, `oauth2-http-exception.filter.ts` @9c7f11e0) |
 
-This fragment describes today's endpoint; its response and error schemas accept every shape
-of the table (the hand-written layer normalizes them). The Cal.com envelope is
+This fragment describes today's endpoint, which Cal.com's cloud serves; its response and
+error schemas accept every shape of the table (the hand-written layer normalizes them). The
+per-client paths of the first two rows are not declared: an instance that old has no
+`/v2/auth/oauth2/token` and answers 404. The Cal.com envelope is
 `{status: "error", timestamp, path, error: {code: <exception name>, message}}`
 (`apps/api/v2/src/filters/http-exception.filter.ts` @01042333).
 

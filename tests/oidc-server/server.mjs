@@ -1,7 +1,10 @@
 // A real, independently written OAuth 2.0 server (the npm package `oidc-provider`) for the SDK's
-// end-to-end tests. Its OAuth paths are RingCentral's, so the RingCentral client runs against it
-// unchanged. Test use only: in-memory storage, fixed client, fixed cookie key, plain http on
-// 127.0.0.1. See README.md for the login sequence and the environment variables.
+// end-to-end tests. By default its OAuth paths and client are RingCentral's, so the RingCentral
+// client runs against it unchanged; `E2E_OIDC_PROFILE=calcom` gives Cal.com's OAuth 2.0 paths and
+// clients instead (a public and a confidential one) and, with `E2E_CALCOM_SHAPE`, the answer
+// shapes of older Cal.com servers. Test use only: in-memory storage, fixed clients, fixed cookie
+// key, plain http on 127.0.0.1. See README.md for the login sequence and the environment
+// variables.
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -20,8 +23,72 @@ const CLIENT_SECRET = 'p@ss:w/rd+%&= ~!';
 const REDIRECT_URI = process.env.E2E_REDIRECT_URI || 'http://127.0.0.1:8976/callback';
 const ACCESS_TOKEN_TTL = integerEnv('E2E_ACCESS_TOKEN_TTL', 2, 1, 86400);
 const PORT = integerEnv('E2E_OIDC_PORT', 0, 0, 65535);
-const DEFAULT_SCOPE = 'ReadAccounts';
+const PROFILE = choiceEnv('E2E_OIDC_PROFILE', 'ringcentral', ['ringcentral', 'calcom']);
+// Cal.com's token answers: today's bare RFC 6749 body, or the `{status, data}` envelope of older
+// servers with snake_case or camelCase fields (their errors in Cal.com's error envelope).
+const CALCOM_SHAPE = choiceEnv('E2E_CALCOM_SHAPE', 'bare', ['bare', 'envelope', 'envelope-camel']);
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/;
+
+// What differs between the profiles: paths, clients, scopes.
+const PROFILES = {
+  ringcentral: {
+    clients: [{
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    }],
+    routes: {
+      authorization: '/restapi/oauth/authorize',
+      token: '/restapi/oauth/token',
+      revocation: '/restapi/oauth/revoke',
+    },
+    scopes: ['openid', 'offline_access', 'ReadAccounts'],
+    defaultScope: 'ReadAccounts',
+    revocation: true,
+  },
+  // Cal.com: the authorization page of the web app and the API's token endpoint; `client_id`
+  // always in the body; a public client (PKCE, no secret) and a confidential one whose secret
+  // travels in the body (client_secret_post). Cal.com has no revocation endpoint.
+  calcom: {
+    clients: [{
+      client_id: 'calcom-public',
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }, {
+      client_id: 'calcom-confidential',
+      client_secret: CLIENT_SECRET,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    }],
+    routes: {
+      authorization: '/auth/oauth2/authorize',
+      token: '/v2/auth/oauth2/token',
+    },
+    scopes: ['offline_access', 'PROFILE_READ', 'BOOKING_READ', 'BOOKING_WRITE'],
+    defaultScope: 'PROFILE_READ',
+    revocation: false,
+  },
+};
+const profile = PROFILES[PROFILE];
+const CLIENT_IDS = new Set(profile.clients.map((c) => c.client_id));
+const DEFAULT_SCOPE = profile.defaultScope;
+
+function choiceEnv(name, fallback, choices) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!choices.includes(raw)) {
+    process.stderr.write(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return raw;
+}
 
 function integerEnv(name, fallback, min, max) {
   const raw = process.env[name];
@@ -59,20 +126,9 @@ await new Promise((resolve, reject) => {
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-    redirect_uris: [REDIRECT_URI],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  }],
-  routes: {
-    authorization: '/restapi/oauth/authorize',
-    token: '/restapi/oauth/token',
-    revocation: '/restapi/oauth/revoke',
-  },
-  scopes: ['openid', 'offline_access', 'ReadAccounts'],
+  clients: profile.clients,
+  routes: profile.routes,
+  scopes: profile.scopes,
   jwks: { keys: [{ ...signingKey, kid: 'e2e', use: 'sig', alg: 'RS256' }] },
   // `enableHttpPostMethods` (POST to the authorization endpoint, which RingCentral accepts too)
   // requires SameSite=None on the long-lived session cookie. Plain http on 127.0.0.1 works:
@@ -95,13 +151,13 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     revocation: {
-      enabled: true,
+      enabled: profile.revocation,
       allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
     },
   },
   // A refresh token for this client on every code exchange, with or without `offline_access`,
   // and not tied to the login session.
-  issueRefreshToken: async (_ctx, client) => client.clientId === CLIENT_ID
+  issueRefreshToken: async (_ctx, client) => CLIENT_IDS.has(client.clientId)
     && client.grantTypeAllowed('refresh_token'),
   expiresWithSession: async () => false,
   // Every refresh rotates: the presented refresh token is consumed and a new one returned.
@@ -151,6 +207,39 @@ const provider = new Provider(issuer, {
     return grant;
   },
 });
+
+// Cal.com's answers, rewritten from oidc-provider's RFC 6749 ones on the token endpoint: the
+// token type in lower case (`bearer`, as Cal.com's `mintTokens` writes it) and, for the older
+// shapes, the `{status, data}` envelope; errors then in Cal.com's error envelope with the RFC 6749
+// code as its message (`HttpExceptionFilter` over `HttpException(err.message)`).
+if (PROFILE === 'calcom') {
+  const camel = { access_token: 'accessToken', token_type: 'tokenType', refresh_token: 'refreshToken', expires_in: 'expiresIn' };
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== profile.routes.token || !ctx.body || typeof ctx.body !== 'object') return;
+    const body = { ...ctx.body };
+    if (typeof body.error === 'string') {
+      if (CALCOM_SHAPE === 'bare') return;
+      ctx.body = {
+        status: 'error',
+        timestamp: new Date().toISOString(),
+        path: ctx.path,
+        error: { code: ctx.status === 401 ? 'UnauthorizedException' : 'BadRequestException', message: body.error },
+      };
+      return;
+    }
+    if (typeof body.token_type === 'string') body.token_type = body.token_type.toLowerCase();
+    if (CALCOM_SHAPE === 'bare') {
+      ctx.body = body;
+    } else if (CALCOM_SHAPE === 'envelope') {
+      ctx.body = { status: 'success', data: body };
+    } else {
+      const data = {};
+      for (const [k, v] of Object.entries(body)) data[camel[k] || k] = v;
+      ctx.body = { status: 'success', data };
+    }
+  });
+}
 
 // The interaction: `GET /interaction/<uid>` shows a form (optional), and
 // `POST /interaction/<uid>/login` with the form field `login=<user>` logs that user in, after

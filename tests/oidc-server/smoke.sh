@@ -2,7 +2,9 @@
 # Smoke test of the e2e OAuth server with curl: authorize (PKCE S256 + state) -> interaction ->
 # login -> code -> token exchange (client_secret_basic, form-encoded id and secret) -> refresh
 # with rotation -> reuse of the old refresh token -> revocation; then exit on stdin close and
-# on SIGTERM. Talks to 127.0.0.1 only; every request and wait is bounded.
+# on SIGTERM. Then the Cal.com profile (E2E_OIDC_PROFILE=calcom): a public client (PKCE, no
+# secret) and a confidential one (client_secret_post) through Cal.com's paths, and the envelope
+# shape of older Cal.com servers. Talks to 127.0.0.1 only; every request and wait is bounded.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -13,7 +15,7 @@ CLIENT_SECRET='p@ss:w/rd+%&= ~!'
 REDIRECT_URI="${E2E_REDIRECT_URI:-http://127.0.0.1:8976/callback}"
 export E2E_REDIRECT_URI="$REDIRECT_URI"
 export E2E_OIDC_PORT=0
-unset E2E_ACCESS_TOKEN_TTL
+unset E2E_ACCESS_TOKEN_TTL E2E_OIDC_PROFILE E2E_CALCOM_SHAPE
 
 if [ ! -d node_modules/oidc-provider ]; then
   timeout 300 npm ci --no-audit --no-fund >&2
@@ -91,25 +93,29 @@ RAW_BASIC="Basic $(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)"
 token() { req POST "$BASE/restapi/oauth/token" -H "Authorization: $1" --data-urlencode "${@:2}"; }
 
 # Drives one authorization from the authorize URL to the code; sets CODE and VERIFIER.
+# AUTHORIZE_PATH and AUTH_CLIENT_ID select the profile's path and client.
+AUTHORIZE_PATH=/restapi/oauth/authorize
+AUTH_CLIENT_ID="$CLIENT_ID"
+AUTH_SCOPE='openid offline_access'
 authorize() {
   VERIFIER="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')"
   local challenge state
-  challenge="$(node -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("base64url"))' "$VERIFIER")"
+  challenge="$(node -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("base64url"))' -- "$VERIFIER")"
   state="st-$RANDOM$RANDOM"
-  req GET "$BASE/restapi/oauth/authorize" -G \
-    --data-urlencode "response_type=code" --data-urlencode "client_id=$CLIENT_ID" \
-    --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "scope=openid offline_access" \
+  req GET "$BASE$AUTHORIZE_PATH" -G \
+    --data-urlencode "response_type=code" --data-urlencode "client_id=$AUTH_CLIENT_ID" \
+    --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "scope=$AUTH_SCOPE" \
     --data-urlencode "state=$state" --data-urlencode "code_challenge=$challenge" \
     --data-urlencode "code_challenge_method=S256"
-  check "GET /restapi/oauth/authorize -> 303 to the interaction" "303 /interaction/" "$STATUS ${LOCATION%/*}/"
+  check "GET $AUTHORIZE_PATH -> 303 to the interaction" "303 /interaction/" "$STATUS ${LOCATION%/*}/"
   local uid="${LOCATION##*/}"
   req GET "$(absolute "$LOCATION")"
   check "GET /interaction/<uid> -> 200 login form" 200 "$STATUS"
   req POST "$BASE/interaction/$uid/login" --data-urlencode 'login=alice'
   check "POST /interaction/<uid>/login login=alice -> 303 to the authorize resume URL" \
-    "303 $BASE/restapi/oauth/authorize/$uid" "$STATUS $LOCATION"
+    "303 $BASE$AUTHORIZE_PATH/$uid" "$STATUS $LOCATION"
   req GET "$(absolute "$LOCATION")"
-  check "GET /restapi/oauth/authorize/<uid> -> 303 to the redirect URI" "303 $REDIRECT_URI" "$STATUS ${LOCATION%%\?*}"
+  check "GET $AUTHORIZE_PATH/<uid> -> 303 to the redirect URI" "303 $REDIRECT_URI" "$STATUS ${LOCATION%%\?*}"
   check "redirect carries the state" "$state" "$(query_param "$LOCATION" state)"
   check "redirect carries iss" "$BASE" "$(query_param "$LOCATION" iss)"
   CODE="$(query_param "$LOCATION" code)"
@@ -206,6 +212,70 @@ wait_exit && ok "exits when stdin closes" || bad "still running after stdin clos
 start_server
 kill -TERM "$SERVER_PID"
 wait_exit && ok "exits on SIGTERM" || bad "still running after SIGTERM"
+
+# The Cal.com profile: today's bare answers, public and confidential clients.
+exec 3>&-
+wait_exit || true
+export E2E_OIDC_PROFILE=calcom
+start_server
+echo "# Cal.com profile at $BASE"
+AUTHORIZE_PATH=/auth/oauth2/authorize
+AUTH_SCOPE='PROFILE_READ BOOKING_READ'
+CALCOM_TOKEN="$BASE/v2/auth/oauth2/token"
+req GET "$BASE/.well-known/openid-configuration"
+check "calcom discovery: token endpoint" "$CALCOM_TOKEN" "$(json token_endpoint)"
+check "calcom discovery: authorization endpoint" "$BASE/auth/oauth2/authorize" "$(json authorization_endpoint)"
+
+AUTH_CLIENT_ID=calcom-public
+authorize
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=authorization_code" --data-urlencode "client_id=calcom-public" \
+  --data-urlencode "code=$CODE" --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code_verifier=$VERIFIER"
+check "public client: code exchange with PKCE, no secret -> 200" 200 "$STATUS"
+check "public client: token_type in lower case, like Cal.com" bearer "$(json token_type)"
+check "public client: granted scopes" "PROFILE_READ BOOKING_READ" "$(json scope)"
+PRT1="$(json refresh_token)"
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=refresh_token" --data-urlencode "client_id=calcom-public" \
+  --data-urlencode "refresh_token=$PRT1"
+check "public client: refresh -> 200" 200 "$STATUS"
+PRT2="$(json refresh_token)"
+[ -n "$PRT2" ] && [ "$PRT2" != "$PRT1" ] && ok "public client: refresh rotated" || bad "public client: not rotated"
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=refresh_token" --data-urlencode "client_id=calcom-public" \
+  --data-urlencode "refresh_token=$PRT1"
+check "public client: reuse of the old refresh token -> 400 invalid_grant" "400 invalid_grant" "$STATUS $(json error)"
+
+AUTH_CLIENT_ID=calcom-confidential
+authorize
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=authorization_code" --data-urlencode "client_id=calcom-confidential" \
+  --data-urlencode "code=$CODE" --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code_verifier=$VERIFIER"
+check "confidential client without its secret -> 401 invalid_client" "401 invalid_client" "$STATUS $(json error)"
+authorize
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=authorization_code" --data-urlencode "client_id=calcom-confidential" \
+  --data-urlencode "client_secret=$CLIENT_SECRET" --data-urlencode "code=$CODE" \
+  --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code_verifier=$VERIFIER"
+check "confidential client: client_secret in the body -> 200" 200 "$STATUS"
+CRT1="$(json refresh_token)"
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=refresh_token" --data-urlencode "client_id=calcom-confidential" \
+  --data-urlencode "client_secret=$CLIENT_SECRET" --data-urlencode "refresh_token=$CRT1"
+check "confidential client: refresh -> 200" 200 "$STATUS"
+
+# The envelope of older Cal.com servers.
+exec 3>&-
+wait_exit || true
+export E2E_CALCOM_SHAPE=envelope-camel
+start_server
+CALCOM_TOKEN="$BASE/v2/auth/oauth2/token"
+AUTH_CLIENT_ID=calcom-public
+authorize
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=authorization_code" --data-urlencode "client_id=calcom-public" \
+  --data-urlencode "code=$CODE" --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code_verifier=$VERIFIER"
+check "envelope-camel: {status: success, data: {tokenType}}" "200 success bearer" \
+  "$STATUS $(json status) $(node -e 'process.stdout.write(JSON.parse(process.argv[1]).data.tokenType)' "$BODY")"
+req POST "$CALCOM_TOKEN" --data-urlencode "grant_type=authorization_code" --data-urlencode "client_id=calcom-public" \
+  --data-urlencode "code=$CODE" --data-urlencode "redirect_uri=$REDIRECT_URI" --data-urlencode "code_verifier=$VERIFIER"
+check "envelope-camel: error envelope with the RFC 6749 code as message" "400 error invalid_grant" \
+  "$STATUS $(json status) $(node -e 'process.stdout.write(JSON.parse(process.argv[1]).error.message)' "$BODY")"
+exec 3>&-
+wait_exit && ok "calcom profile: exits when stdin closes" || bad "calcom profile: still running"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod browser;
 pub mod store_contract;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -113,6 +114,12 @@ impl OidcServer {
     /// Installs its npm packages if needed (`npm ci`), starts it with the given access token
     /// lifetime, and waits for its `listening http://127.0.0.1:<port>` line.
     pub fn start(access_token_ttl_secs: u64) -> Self {
+        Self::start_with_env(access_token_ttl_secs, &[])
+    }
+
+    /// [`OidcServer::start`] with more environment variables for the server, e.g.
+    /// `[("E2E_OIDC_PROFILE", "calcom")]` (see `tests/oidc-server/README.md`).
+    pub fn start_with_env(access_token_ttl_secs: u64, env: &[(&str, &str)]) -> Self {
         let dir = oidc_server_dir();
         // Tests of one binary start servers in parallel; one install serves them all.
         static INSTALL: std::sync::Once = std::sync::Once::new();
@@ -122,6 +129,11 @@ impl OidcServer {
             .current_dir(&dir)
             .env("E2E_OIDC_PORT", "0")
             .env("E2E_ACCESS_TOKEN_TTL", access_token_ttl_secs.to_string())
+            // Only what the test asks for: a profile left in the caller's shell must not
+            // change the server another test expects.
+            .env_remove("E2E_OIDC_PROFILE")
+            .env_remove("E2E_CALCOM_SHAPE")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // Its start-up warnings (in-memory adapter, development keys) are expected here.
@@ -217,5 +229,45 @@ pub fn assert_unfollowed_redirect<T, E: std::fmt::Debug>(
         }
         Ok(r) => panic!("expected the 302, got {}", r.status()),
         Err(e) => panic!("expected the 302, got {e:?}"),
+    }
+}
+
+/// The server error inside `e`; fails the test naming what `e` is instead.
+pub fn server_error(e: &oauth_core::Error) -> &oauth_core::ServerError {
+    match e {
+        oauth_core::Error::Server(s) => s,
+        other => panic!("expected a server error, got {other:?}"),
+    }
+}
+
+/// The decode error inside `e`; fails the test naming what `e` is instead.
+pub fn decode_error(e: &oauth_core::Error) -> &oauth_core::DecodeError {
+    match e {
+        oauth_core::Error::Decode(d) => d,
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+/// Asks `source` for a token every 50 ms, as an application would, until it has handed out
+/// `count` different access tokens, each unexpired when handed out. Fails after 15 s.
+pub async fn watch_rotations<P, S>(source: &oauth_core::TokenSource<P, S>, count: usize)
+where
+    P: oauth_core::Renew,
+    S: oauth_core::store::TokenStore,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut seen: Vec<String> = Vec::new();
+    while seen.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "the source handed out {} different tokens, not {count}",
+            seen.len()
+        );
+        let token = source.access_token().await.expect("a token");
+        assert!(token.expires_at().expect("an expiry") > std::time::SystemTime::now());
+        if seen.last().map(String::as_str) != Some(token.access_token().secret()) {
+            seen.push(token.access_token().secret().to_owned());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -9,10 +9,13 @@ use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use oauth_core::{
     AuthorizationCode, AuthorizationCodeGrant, AuthorizationGrant, ClientSecret, Error, ErrorCode,
-    ErrorDetail, ManualClock, PkceVerifier, Provider, RefreshToken, RefreshTokenGrant, ServerError,
+    ErrorDetail, ManualClock, PkceVerifier, Provider, RefreshToken, RefreshTokenGrant,
     SessionCookie, Token, TokenType,
 };
-use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, assert_unfollowed_redirect, clock, t0};
+use oauth_sdk_tests::{
+    RESERVED_SECRET, assert_no_secrets, assert_unfollowed_redirect, clock, decode_error,
+    server_error, t0,
+};
 use serde_json::json;
 use url::Url;
 
@@ -82,20 +85,6 @@ fn envelope(path: &str, code: &str, message: &str) -> serde_json::Value {
 
 fn grant() -> AuthorizationGrant {
     AuthorizationGrant::from_code(AuthorizationCode::new(CODE))
-}
-
-fn server_error(e: &Error) -> &ServerError {
-    match e {
-        Error::Server(s) => s,
-        other => panic!("expected a server error, got {other:?}"),
-    }
-}
-
-fn decode_error(e: &Error) -> &oauth_core::DecodeError {
-    match e {
-        Error::Decode(d) => d,
-        other => panic!("expected a decode error, got {other:?}"),
-    }
 }
 
 /// A refresh answered with `status`, `content_type` and `body`.

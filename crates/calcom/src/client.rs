@@ -17,7 +17,8 @@ use crate::generated::{self, types};
 /// answers. Self-hosted instances pass their own with [`CalcomClientBuilder::base_url`].
 pub const DEFAULT_BASE_URL: &str = "https://api.cal.com";
 
-/// A Cal.com platform OAuth client.
+/// A Cal.com platform OAuth client (managed users; Cal.com deprecates these endpoints). New
+/// integrations use the OAuth 2.0 flow: [`crate::CalcomOAuth2Client`].
 ///
 /// The client secret is part of every client: the code exchange sends it in the JSON body and
 /// the refresh in the `x-cal-secret-key` header, so a client without one could do nothing.

@@ -2,8 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::response::ErrorBody;
-use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
+use oauth_core::{Token, TokenType};
 
 use crate::generated::types;
 
@@ -39,29 +38,4 @@ pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token 
         .with_refresh_token(Some(keys.refresh_token))
         .with_refresh_token_expires_at(keys.refresh_token_expires_at.map(|ms| ms.time()))
         .with_extra(extra)
-}
-
-impl ErrorBody for types::ErrorResponse {
-    /// `{"status": "error", ...}` or an `error` object: Cal.com's envelope, also when it comes
-    /// with a 200.
-    fn reports_error(&self) -> bool {
-        self.status.as_deref() == Some("error") || self.error.is_some()
-    }
-
-    /// Cal.com's codes are exception names (`BadRequestException`, `UnauthorizedException`),
-    /// not RFC 6749 codes, so [`ServerError::code`] stays unset: the message becomes the
-    /// description and code and message one [`ErrorDetail`]. `details` (validation output on
-    /// non-production servers) is dropped: it can echo the request.
-    fn into_server_error(self, status: u16) -> ServerError {
-        let (description, details) = match self.error {
-            Some(e) if e.code.is_some() || e.message.is_some() => (
-                e.message.clone(),
-                vec![ErrorDetail::new(e.code, e.message, None)],
-            ),
-            _ => (None, Vec::new()),
-        };
-        ServerError::from_status(status)
-            .with_description(description)
-            .with_details(details)
-    }
 }

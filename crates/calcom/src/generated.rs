@@ -30,7 +30,34 @@ pub mod types {
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    ///`{status: "error", timestamp, path, error: {code, message, details}}`.
+    ///The envelope's error object, or an RFC 6749 error code.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum ErrorField {
+        ErrorDetail(ErrorDetail),
+        OAuth2ErrorCode(OAuth2ErrorCode),
+    }
+    impl ::std::convert::From<ErrorDetail> for ErrorField {
+        fn from(value: ErrorDetail) -> Self {
+            Self::ErrorDetail(value)
+        }
+    }
+    impl ::std::convert::From<OAuth2ErrorCode> for ErrorField {
+        fn from(value: OAuth2ErrorCode) -> Self {
+            Self::OAuth2ErrorCode(value)
+        }
+    }
+    /**Either Cal.com's envelope `{status: "error", timestamp, path, error: {code, message,
+details}}` (platform endpoints, older OAuth 2.0 versions) or an RFC 6749 §5.2 body
+`{error, error_description}` (today's OAuth 2.0 token endpoint). One schema for both,
+because every operation of the client shares one error type; `error` tells them apart.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -40,14 +67,20 @@ pub mod types {
     )]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<ErrorDetail>,
-        ///The request path.
+        pub error: ::std::option::Option<ErrorField>,
+        ///RFC 6749 `error_description`; Cal.com puts the reason there.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_description: ::std::option::Option<::std::string::String>,
+        ///RFC 6749 `error_uri`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_uri: ::std::option::Option<::std::string::String>,
+        ///The request path (envelope only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub path: ::std::option::Option<::std::string::String>,
-        ///`error`.
+        ///`error` (envelope only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
-        ///When the error happened (ISO 8601).
+        ///When the error happened (ISO 8601; envelope only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
@@ -107,6 +140,196 @@ pub mod types {
         pub data: KeysDto,
         ///`success` (an `error` status is answered with the error envelope).
         pub status: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///An RFC 6749 §5.2 error code, e.g. `invalid_grant`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct OAuth2ErrorCode(pub ::std::string::String);
+    impl ::std::ops::Deref for OAuth2ErrorCode {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<OAuth2ErrorCode> for ::std::string::String {
+        fn from(value: OAuth2ErrorCode) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for OAuth2ErrorCode {
+        fn from(value: ::std::string::String) -> Self {
+            Self(value)
+        }
+    }
+    impl ::std::fmt::Display for OAuth2ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    impl ::std::str::FromStr for OAuth2ErrorCode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self(value.to_string()))
+        }
+    }
+    ///The grant.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum OAuth2GrantType {
+        #[serde(rename = "authorization_code")]
+        AuthorizationCode,
+        #[serde(rename = "refresh_token")]
+        RefreshToken,
+    }
+    impl ::std::fmt::Display for OAuth2GrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AuthorizationCode => f.write_str("authorization_code"),
+                Self::RefreshToken => f.write_str("refresh_token"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for OAuth2GrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "authorization_code" => Ok(Self::AuthorizationCode),
+                "refresh_token" => Ok(Self::RefreshToken),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for OAuth2GrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for OAuth2GrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**One flat form for both grants (the generator cannot encode `oneOf` as a form). Exactly
+the fields of Cal.com's four inputs may be set (`exchange.input.ts`,
+`refresh.input.ts` @0f1f5341): exchange: `client_id`, `grant_type`, `code`,
+`redirect_uri`, `code_verifier`, plus `client_secret` for confidential clients; refresh:
+`client_id`, `grant_type`, `refresh_token`, plus `client_secret` for confidential
+clients.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct OAuth2TokenRequest {
+        ///The OAuth client ID (always in the body).
+        pub client_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_secret: ::std::option::Option<::oauth_core::ClientSecret>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::oauth_core::AuthorizationCode>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code_verifier: ::std::option::Option<::oauth_core::PkceVerifier>,
+        pub grant_type: OAuth2GrantType,
+        ///`authorization_code`: the redirect URI of the authorization request (required).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub redirect_uri: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
+    }
+    /**Permissive on purpose: today's bare RFC 6749 body (snake_case), or an older `{status,
+data}` envelope whose `data` is snake_case or camelCase. Every field is optional here;
+the hand-written layer takes `data` when present, prefers snake_case, and requires an
+access token. Unknown fields are kept.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct OAuth2TokenResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::oauth_core::AccessToken>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<OAuth2Tokens>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
+        ///The granted scopes, space-separated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        ///`success` (envelope only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///`bearer`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_type: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    /**The envelope's `data`: snake_case (`OAuth2TokensDto`, `outputs/oauth2-tokens.output.ts`
+@02892e6a) or camelCase (its `@Expose` names, e2e spec @0078a16e). Only the snake_case
+names are declared: the generator maps `accessToken` and `access_token` to the same Rust
+field and cannot have both, so camelCase fields arrive in the kept unknown fields and the
+hand-written layer reads them from there.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct OAuth2Tokens {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_token: ::std::option::Option<::oauth_core::AccessToken>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
+        ///The granted scopes, space-separated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        ///`bearer`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_type: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -171,13 +394,68 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Cal.com v2 OAuth
 
-Cal.com API v2 OAuth flow (`OAuthFlowController`), written from Cal.com's generated SDK
-documentation and its published `documentation.json`, checked against today's `/refresh`.
+Cal.com API v2 has two OAuth flows; both are in this fragment.
 
-The published documents have no `servers`; the real host is `https://api.cal.com`.
-Newer servers add `accessTokenExpiresAt` / `refreshTokenExpiresAt` (epoch milliseconds) to
-token responses; older ones omit them, so both are optional here. Access tokens live 60
-minutes, refresh tokens one year, and refresh tokens rotate.
+**OAuth 2.0 (RFC 6749), tag `OAuth2`: the flow for new integrations.** The user is sent to
+the authorization page of the web app and comes back with a code; the code and later the
+refresh token go to `POST /v2/auth/oauth2/token`. Facts, with the file and commit of
+`calcom/cal.com` they were read from:
+
+- Authorization page: `https://app.cal.com/auth/oauth2/authorize` on the web app host, not
+  the API host (`apps/web/modules/auth/oauth2/authorize-view.tsx` @8191f7a3 reads
+  `client_id`, `state`, `scope`, `code_challenge`, `code_challenge_method` from the query;
+  a user who is not logged in is sent to `/auth/login` and back). Later versions also read
+  `redirect_uri` and check it against the client's (`OAuthService.ts` @027e9710
+  `getClientForAuthorization`, `validateRedirectUri`: exact string match, else
+  `invalid_request` / `redirect_uri_mismatch`, shown on the page, not redirected).
+  Cal.com's own CLI sends `response_type=code` as well; the page ignores it.
+- `scope`: the view @8191f7a3 splits it on commas only; `parseScopeParam` in
+  `packages/features/oauth/constants.ts` @e29cf559 splits on commas or spaces. Scope names
+  are Cal.com's (`BOOKING_READ`, `EVENT_TYPE_WRITE`, `TEAM_...`, `ORG_...`; legacy clients
+  `READ_BOOKING`, `READ_PROFILE`); clients registered with the new scopes must send one.
+- Redirect back: `redirect_uri?code=...&state=...`; refusal `?error=access_denied&state=...`
+  (authorize-view.tsx @8191f7a3); other failures `?error=<RFC 6749 code>&error_description=
+  <reason>&state=...` (`OAuthService.ts` @027e9710 `buildErrorRedirectUrl`).
+- PKCE: `S256` only. Public clients must send `code_challenge` (`pkce_required`,
+  `invalid_code_challenge_method`); confidential clients may (`OAuthService.ts` @027e9710
+  `generateAuthorizationCode`, `verifyPKCE`). The newest API wrapper requires it of every
+  client and ignores the secret (`apps/api/v2/src/lib/services/oauth.service.ts` @0f1f5341:
+  "client_secret has been deprecated and dropped. PKCE is now required."). This SDK always
+  sends an S256 challenge, so it works with every version.
+- Lifetimes: access token 1800 s (`expires_in: 1800`), refresh token 30 days, both JWTs
+  signed by the server (`OAuthService.ts` @027e9710 `mintTokens`). `token_type` is `bearer`
+  in lower case; `scope` is the granted scopes joined by spaces.
+- Rotation: every refresh returns a new refresh token and replaces the stored secret for
+  that user (or team) and client (`rotateTokenForUser` / `rotateTokenForTeam`); presenting
+  the old one again is 400 `invalid_grant` / `refresh_token_revoked` (`OAuthService.ts`
+  @027e9710 `refreshAccessToken`). Authorization codes are single use (`invalid_grant` /
+  `code_invalid_or_expired`).
+
+The token endpoint moved between versions; each stored version answers differently:
+
+| version | path | request | success | errors |
+| --- | --- | --- | --- | --- |
+| `oauth2.controller.ts` @059ae832 | `/v2/auth/oauth2/clients/{clientId}/exchange`, `/refresh` | JSON, camelCase (`clientSecret`, `redirectUri`, `codeVerifier`) | `{status, data}`; `data` camelCase (e2e spec @0078a16e: `accessToken`, `tokenType`, `expiresIn: 1800`) or snake_case (e2e spec @26e194db) | Cal.com envelope, `error.message` = the RFC 6749 code |
+| `oauth2.controller.ts` @02892e6a | `/v2/auth/oauth2/clients/{clientId}/token` | form or JSON, RFC 6749 names | bare `OAuth2TokensDto` | `HttpException({error, error_description})` (`oauth2-error.handler.ts` @4a30760e) through the envelope filter, whose `message` of an object body is NestJS's generic "Http Exception": the code is lost, only the status tells |
+| `oauth2-token.controller.ts` @5d8030f4 | `/v2/auth/oauth2/token`, `client_id` in the body | form or JSON | `{status, data}` | Cal.com envelope, `error.message` = the RFC 6749 code |
+| today (docs page "Exchange authorization code or refresh token for tokens", `OAuth2Controller_token`) | `/v2/auth/oauth2/token`, `client_id` in the body | form or JSON | bare `{access_token, token_type, refresh_token, expires_in, scope}` | bare `{error, error_description}` (`oauth2-error.service.ts` @742882da, `oauth2-http-exception.filter.ts` @9c7f11e0) |
+
+This fragment describes today's endpoint, which Cal.com's cloud serves; its response and
+error schemas accept every shape of the table (the hand-written layer normalizes them). The
+per-client paths of the first two rows are not declared: an instance that old has no
+`/v2/auth/oauth2/token` and answers 404. The Cal.com envelope is
+`{status: "error", timestamp, path, error: {code: <exception name>, message}}`
+(`apps/api/v2/src/filters/http-exception.filter.ts` @01042333).
+
+**Platform endpoints, tag `OAuth` (`OAuthFlowController`).** Cal.com documents these
+under "Deprecated: Platform / Managed Users"; they stay for the apps built on managed users.
+Written from Cal.com's generated SDK documentation and its published `documentation.json`,
+checked against today's `/refresh`. Newer servers add `accessTokenExpiresAt` /
+`refreshTokenExpiresAt` (epoch milliseconds) to token responses; older ones omit them, so
+both are optional here. Access tokens live 60 minutes, refresh tokens one year, and refresh
+tokens rotate.
+
+The published documents have no `servers`; the API host is `https://api.cal.com`.
 
 
 Version: 2.0*/
@@ -231,6 +509,75 @@ impl ClientInfo<()> for Client {
 impl ClientHooks<()> for &Client {}
 #[allow(clippy::all)]
 impl Client {
+    /**Exchange authorization code or refresh token for tokens
+
+RFC 6749 token endpoint: `grant_type=authorization_code` (with `code`, `redirect_uri`
+and `code_verifier`) or `grant_type=refresh_token` (with `refresh_token`). `client_id`
+always goes in the body; confidential clients add `client_secret` (client_secret_post:
+Cal.com reads no `Authorization` header here), public clients send none.
+
+Media type: Cal.com accepts form and JSON bodies (`@ApiConsumes` in
+`oauth2-token.controller.ts` @5d8030f4; the docs page). Form is declared here because it
+is the RFC 6749 §4.1.3 encoding, every version of the table above accepts it, and it is
+what Cal.com's own e2e spec sends (`.type("form")`).
+
+Only the fields of the chosen grant and client kind may be sent: the body is validated
+with `whitelist` and `forbidNonWhitelisted` (`inputs/token.input.pipe.ts` @095bf29c), so
+e.g. a `code_verifier` or `scope` on a refresh is 400 `invalid_request`. A missing
+`client_id` is 400 `invalid_request` / "client_id is required".
+
+Errors (today): 400 `invalid_request`, `invalid_grant` (`code_invalid_or_expired`,
+`pkce_verification_failed`, `invalid_refresh_token`, `refresh_token_revoked`,
+`client_id_mismatch`, `redirect_uri_mismatch`), `unsupported_grant_type`; 401
+`invalid_client` (`client_not_found`, `invalid_client_credentials`) or
+`unauthorized_client` (`client_not_approved`, `client_rejected`); 500 `server_error`.
+`error_description` is the reason. Older versions put the code in the Cal.com
+envelope's `error.message` instead. Answers carry `Cache-Control: no-store`.
+
+
+Sends a `POST` request to `/v2/auth/oauth2/token`
+
+*/
+    pub async fn o_auth2_controller_token<'a>(
+        &'a self,
+        body: &'a types::OAuth2TokenRequest,
+    ) -> Result<ResponseValue<types::OAuth2TokenResponse>, Error<types::ErrorResponse>> {
+        let url = format!("{}/v2/auth/oauth2/token", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .form_urlencoded(&body)?
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "o_auth2_controller_token",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16..=499u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            500u16..=599u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**Authorize an OAuth client
 
 Authorizes the client for the logged-in Cal.com user and redirects to `redirectUri` with

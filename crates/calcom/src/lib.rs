@@ -1,11 +1,46 @@
 //! Cal.com v2 OAuth client.
 //!
 //! A client generated from `specs/calcom.yaml` ([`generated`]) and a small layer that maps it
-//! onto [`oauth_core`]: the server-side authorization (a `POST` that Cal.com answers with a
+//! onto [`oauth_core`], for both of Cal.com's flows.
+//!
+//! # Which flow
+//!
+//! - **New integrations: the OAuth 2.0 flow, [`CalcomOAuth2Client`]** ([`oauth2`]). Standard
+//!   RFC 6749: the user authorizes your app on Cal.com's authorization page, you exchange the
+//!   code at `POST /v2/auth/oauth2/token` and refresh there (rotating refresh tokens). Public
+//!   clients use PKCE without a secret; confidential ones send their secret too.
+//! - **Platform apps with managed users: [`CalcomClient`]**, the `/v2/oauth/{clientId}/...`
+//!   endpoints (`authorize` with the user's session, `exchange`, `refresh`). Cal.com lists
+//!   them under "Deprecated: Platform / Managed Users" and says they will be removed; they stay
+//!   here for the apps built on them.
+//!
+//! Both implement [`oauth_core::AuthorizationCodeGrant`] and [`oauth_core::RefreshTokenGrant`],
+//! so [`oauth_core::TokenSource`] and the authorized-request layer work over either.
+//!
+//! ```no_run
+//! use calcom_oauth::{AuthorizeParams, CalcomOAuth2Client};
+//! use oauth_core::{AuthorizationCodeGrant, RefreshTokenGrant};
+//!
+//! # async fn run(redirect_from_browser: &str) -> oauth_core::Result<()> {
+//! // A public client (PKCE only); add `.client_secret(...)` for a confidential one.
+//! let client = CalcomOAuth2Client::builder("my-client-id").build()?;
+//! let params = AuthorizeParams::new("https://app.example/cb").scope("BOOKING_READ");
+//! let request = client.authorization_request(&params);
+//! // Send the browser to request.url(); keep `request` until it comes back.
+//! let grant = request.verify_redirect(redirect_from_browser)?;
+//! let token = client.exchange_code(&grant).await?;
+//! // Store the new refresh token: the old one stops working.
+//! let token = client.refresh(token.refresh_token().expect("issued")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # The platform flow
+//!
+//! The server-side authorization (a `POST` that Cal.com answers with a
 //! redirect carrying the code; the redirect is read, never followed), the code exchange (the
 //! code as `Authorization: Bearer`, the client secret in the JSON body) and the refresh (the
-//! secret as `x-cal-secret-key`; refresh tokens rotate). Every client has a client secret:
-//! [`CalcomClientBuilder::build`] refuses to build without one.
+//! secret as `x-cal-secret-key`; refresh tokens rotate). Every platform client has a client
+//! secret: [`CalcomClientBuilder::build`] refuses to build without one.
 //!
 //! ```no_run
 //! use calcom_oauth::CalcomClient;
@@ -23,7 +58,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Token expiry
+//! ## Token expiry
 //!
 //! Current Cal.com servers send `accessTokenExpiresAt` and `refreshTokenExpiresAt` in epoch
 //! milliseconds; they become [`Token::expires_at`](oauth_core::Token::expires_at) and
@@ -34,13 +69,16 @@
 //! `accessTokenExpiresAt` that is not after receipt (the server's clock and ours disagree) is
 //! also replaced by the 60 minutes, so that the token does not look expired forever.
 //!
-//! # Errors
+//! ## Errors
 //!
-//! Cal.com answers errors as `{"status": "error", "timestamp", "path", "error": {"code",
-//! "message", "details"}}`, sometimes with a 200. Either way they are
+//! Cal.com's platform endpoints answer errors as `{"status": "error", "timestamp", "path",
+//! "error": {"code", "message", "details"}}`, sometimes with a 200. Either way they are
 //! [`Error::Server`](oauth_core::Error::Server) with the message as description and code and
 //! message as one [`ErrorDetail`](oauth_core::ErrorDetail); Cal.com's codes are exception names,
-//! not RFC 6749 codes, so [`Error::oauth_code`](oauth_core::Error::oauth_code) is `None`.
+//! not RFC 6749 codes, so [`Error::oauth_code`](oauth_core::Error::oauth_code) is `None` unless
+//! the message itself is an RFC 6749 code (as older OAuth 2.0 servers send).
+//!
+//! (The OAuth 2.0 flow's errors carry RFC 6749 codes: see [`oauth2`].)
 //!
 //! Cal.com has no revocation, client-credentials, JWT-bearer or token-info endpoint, so none of
 //! these compiles:
@@ -48,6 +86,13 @@
 //! ```compile_fail,E0599
 //! use oauth_core::TokenRevocation;
 //! async fn revoke(c: &calcom_oauth::CalcomClient, token: oauth_core::Token) {
+//!     let _ = c.revoke(&token).await;
+//! }
+//! ```
+//!
+//! ```compile_fail,E0599
+//! use oauth_core::TokenRevocation;
+//! async fn revoke(c: &calcom_oauth::CalcomOAuth2Client, token: oauth_core::Token) {
 //!     let _ = c.revoke(&token).await;
 //! }
 //! ```
@@ -78,15 +123,18 @@
 mod authorize;
 mod client;
 mod convert;
+mod error;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
+pub mod oauth2;
 
 oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 
 pub use authorize::AuthorizationRedirect;
 pub use client::{CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
 pub use generated::types;
+pub use oauth2::{AuthorizeParams, CalcomOAuth2Client, CalcomOAuth2ClientBuilder, ClientKind};
 
 /// The core crate, re-exported so that an application needs no dependency of its own on it.
 pub use oauth_core;
@@ -95,7 +143,10 @@ pub use oauth_core;
 /// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
 /// stores). `use calcom_oauth::prelude::*;`
 pub mod prelude {
-    pub use crate::{AuthorizationRedirect, CalcomClient, CalcomClientBuilder};
+    pub use crate::{
+        AuthorizationRedirect, AuthorizeParams, CalcomClient, CalcomClientBuilder,
+        CalcomOAuth2Client, CalcomOAuth2ClientBuilder, ClientKind,
+    };
     pub use oauth_core::prelude::*;
 }
 

@@ -260,8 +260,10 @@ async fn authorization_url_is_on_the_login_host_with_state_and_no_pkce() {
 #[test]
 fn authorization_url_keeps_a_chosen_state_and_the_out_of_band_uri() {
     let client = ProcoreClient::builder("pc-id").build().unwrap();
-    let request = client
-        .authorization_request_with_state(OUT_OF_BAND_REDIRECT_URI, CsrfState::new("st-chosen"));
+    let request = client.authorization_request_with_state(
+        OUT_OF_BAND_REDIRECT_URI,
+        CsrfState::new("st-chosen").unwrap(),
+    );
     let q: HashMap<_, _> = request.url().query_pairs().into_owned().collect();
     assert_eq!(q["state"], "st-chosen");
     assert_eq!(q["redirect_uri"], "urn:ietf:wg:oauth:2.0:oob");

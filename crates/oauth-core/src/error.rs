@@ -506,6 +506,9 @@ pub enum StoreErrorKind {
     Conflict,
     /// Waiting for another process's refresh took too long.
     LockTimeout,
+    /// The store's place is not private to this user (e.g. a directory another user owns or
+    /// can write to): tokens there could be read, replaced or planted. Nothing was read.
+    Insecure,
 }
 
 impl StoreError {

@@ -927,12 +927,18 @@ fn authorization_redirect_reads_a_location_without_the_network() {
         AuthorizationRedirect::from_location(Url::parse(&format!("{CB}?code={CODE}")).unwrap())
             .unwrap();
     assert_eq!(redirect.code().secret(), CODE);
-    // Percent-encoded codes are decoded; the last code wins.
+    // Percent-encoded codes are decoded; two codes are refused (RFC 6749 §3.1).
     let redirect = AuthorizationRedirect::from_location(
-        Url::parse(&format!("{CB}?code=first?code=a%2Bb%20c")).unwrap(),
+        Url::parse(&format!("{CB}?tenant=7?code=a%2Bb%20c")).unwrap(),
     )
     .unwrap();
     assert_eq!(redirect.code().secret(), "a+b c");
+    assert!(matches!(
+        AuthorizationRedirect::from_location(
+            Url::parse(&format!("{CB}?code=first?code=a%2Bb%20c")).unwrap()
+        ),
+        Err(Error::DuplicateParameter { name: "code" })
+    ));
     assert!(matches!(
         AuthorizationRedirect::from_location(Url::parse(CB).unwrap()),
         Err(Error::MissingCode)

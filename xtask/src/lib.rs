@@ -136,12 +136,20 @@ impl fmt::Display for ManyDisplay<'_> {
     }
 }
 
-/// The workspace root: the parent of this crate's folder.
+/// The workspace root: the parent of this crate's folder, found at run time.
+///
+/// `cargo xtask` (`cargo run -p xtask`) and `cargo test` give the process the checkout's own
+/// xtask folder in `CARGO_MANIFEST_DIR`. The folder compiled into the binary is only the
+/// fallback, for a binary started by hand: with one `CARGO_TARGET_DIR` shared by several
+/// checkouts, cargo runs the same binary in all of them, and the compiled folder names the
+/// checkout that built it (rust-analyzer's xtask resolves its root the same way).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let xtask_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    // A folder without a parent (`/`) has no specs either: `regen` then names what is missing.
+    xtask_dir
         .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+        .map_or_else(|| xtask_dir.clone(), Path::to_path_buf)
 }
 
 /// Generates the file text for one provider, in memory.

@@ -55,15 +55,16 @@ fn main() -> ExitCode {
             match mode {
                 Mode::Check if !outcome.changed.is_empty() => {
                     for file in &outcome.changed {
-                        eprintln!("regen --check: stale: {file}");
+                        eprintln!("regen --check: stale: {file} (in {})", root.display());
                     }
                     eprintln!("regen --check: run `cargo xtask regen` and commit the result");
                     ExitCode::FAILURE
                 }
                 Mode::Check => {
                     println!(
-                        "regen --check: {} {noun} up to date in {ms} ms",
-                        outcome.crates
+                        "regen --check: {} {noun} up to date in {} ({ms} ms)",
+                        outcome.crates,
+                        root.display()
                     );
                     ExitCode::SUCCESS
                 }
@@ -71,7 +72,11 @@ fn main() -> ExitCode {
                     for file in &outcome.changed {
                         println!("regen: wrote {file}");
                     }
-                    println!("regen: {} {noun} in {ms} ms", outcome.crates);
+                    println!(
+                        "regen: {} {noun} in {} ({ms} ms)",
+                        outcome.crates,
+                        root.display()
+                    );
                     ExitCode::SUCCESS
                 }
             }

@@ -54,6 +54,17 @@ pub enum Error {
     /// the user must authorize again. Not retried.
     #[error("re-authorization needed: {0}")]
     NeedsReauthorization(Arc<Error>),
+    /// The authorization redirect gives one of its OAuth parameters (`code`, `state`, `error`,
+    /// `error_description`, `error_uri`) more than once, which RFC 6749 §3.1 forbids: which
+    /// one counts is ambiguous, so none is used. The values are not kept.
+    #[error(
+        "the authorization redirect has `{name}` more than once (RFC 6749 §3.1 forbids it); \
+         nothing in it was used"
+    )]
+    DuplicateParameter {
+        /// The parameter's name.
+        name: &'static str,
+    },
 }
 
 impl Error {
@@ -495,6 +506,9 @@ pub enum StoreErrorKind {
     Conflict,
     /// Waiting for another process's refresh took too long.
     LockTimeout,
+    /// The store's place is not private to this user (e.g. a directory another user owns or
+    /// can write to): tokens there could be read, replaced or planted. Nothing was read.
+    Insecure,
 }
 
 impl StoreError {

@@ -23,27 +23,39 @@ pub struct BaseUrl(Url);
 
 impl BaseUrl {
     /// Parses and checks a base URL. A trailing slash is dropped.
+    ///
+    /// User info is refused, a password without a user name (`https://:pw@host`) included: it
+    /// would be sent to the server on every call and shown by every `Debug` of the client.
+    /// Error messages never show it.
     pub fn parse(input: &str) -> Result<Self> {
         let url = Url::parse(input.trim_end_matches('/'))
-            .map_err(|e| Error::Config(format!("base URL `{input}` is not a URL: {e}")))?;
+            .map_err(|e| Error::Config(format!("base URL {} is not a URL: {e}", shown(input))))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "base URL {} must not have user info (a user name or password): put \
+                 credentials in the client's builder",
+                shown(input)
+            )));
+        }
+        let input = shown(input);
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
             "http" => {
                 return Err(Error::Config(format!(
-                    "base URL `{input}` uses http for a non-loopback host; tokens and secrets \
+                    "base URL {input} uses http for a non-loopback host; tokens and secrets \
                      would travel in clear text: use https"
                 )));
             }
             other => {
                 return Err(Error::Config(format!(
-                    "base URL `{input}` has scheme `{other}`; use https"
+                    "base URL {input} has scheme `{other}`; use https"
                 )));
             }
         }
-        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Config(format!(
-                "base URL `{input}` must not have a query, fragment or user info"
+                "base URL {input} must not have a query or fragment"
             )));
         }
         Ok(Self(url))
@@ -70,6 +82,22 @@ impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A base URL as error messages and `Debug` show it: quoted, without user info. Text with an
+/// `@` that does not parse as a URL could hold a password anywhere, so it is not shown at all.
+fn shown(input: &str) -> String {
+    if !input.contains('@') {
+        return format!("`{input}`");
+    }
+    let hidden = || "(not shown: it has an `@` and may hold a password)".to_owned();
+    let Ok(mut url) = Url::parse(input) else {
+        return hidden();
+    };
+    if url.set_username("").is_err() || url.set_password(None).is_err() {
+        return hidden();
+    }
+    format!("`{url}`")
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -160,7 +188,7 @@ impl ClientOptions {
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientOptions")
-            .field("base_url", &self.base_url)
+            .field("base_url", &format_args!("{}", shown(&self.base_url)))
             .field("timeout", &self.http.timeout)
             .field("user_agent", &self.http.user_agent)
             .field("custom_http_client", &self.reqwest.is_some())
@@ -374,6 +402,51 @@ mod tests {
                 matches!(BaseUrl::parse(bad), Err(Error::Config(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn user_info_is_refused_and_never_shown() {
+        for bad in [
+            "https://:pw-secret@host.example",
+            "https://user:pw-secret@host.example",
+            "https://user@host.example",
+            "http://:pw-secret@127.0.0.1:8080",
+            "https:user:pw-secret@host.example",
+            "ftp://u:pw-secret@host.example",
+            "https://u:pw-secret@host.example?q=1",
+            "https://u:pw-secret@ho st",
+        ] {
+            let Err(Error::Config(message)) = BaseUrl::parse(bad) else {
+                panic!("accepted {bad}");
+            };
+            assert!(!message.contains("pw-secret"), "{message}");
+        }
+        let options = ClientOptions::new("https://:pw-secret@host.example", "ua");
+        assert!(!format!("{options:?}").contains("pw-secret"));
+        // An `@` in the path is no user info.
+        assert!(BaseUrl::parse("https://host.example/@team").is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_password_is_refused_and_never_shown(
+            user in "[a-zA-Z0-9._~-]{0,8}",
+            password in "Pw[a-zA-Z0-9._~!$&'()*+,;=%:@/-]{1,16}",
+            scheme in "https?",
+            host in "(127\\.0\\.0\\.1|[a-z]{1,10}\\.example)",
+        ) {
+            let encoded: String =
+                url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+            for pw in [&password, &encoded] {
+                let input = format!("{scheme}://{user}:{pw}@{host}/base");
+                let Err(Error::Config(message)) = BaseUrl::parse(&input) else {
+                    panic!("accepted {input}");
+                };
+                proptest::prop_assert!(!message.contains(pw.as_str()), "{}", message);
+                let debug = format!("{:?}", ClientOptions::new(input, "ua"));
+                proptest::prop_assert!(!debug.contains(pw.as_str()), "{}", debug);
+            }
         }
     }
 

@@ -7,6 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use crate::error::{Error, Result};
+
 /// An unguessable value sent with the authorization request and expected back in the redirect.
 ///
 /// 256 bits from a CSPRNG (`rand::rng`, ChaCha seeded by the OS). `Debug` redacts it; comparison is constant-time.
@@ -23,8 +25,18 @@ impl CsrfState {
 
     /// A state chosen by the caller (e.g. one that also encodes where to return to). It must be
     /// unguessable for the CSRF check to mean anything.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+    ///
+    /// An empty state is [`Error::Config`]: it would be sent as `state=` and matched by any
+    /// redirect that has an empty `state` (or, with servers that drop empty parameters, by
+    /// none at all).
+    pub fn new(value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(Error::Config(
+                "the CSRF state is empty; use CsrfState::new_random or an unguessable value".into(),
+            ));
+        }
+        Ok(Self(value))
     }
 
     /// The value, to put in the authorization URL.
@@ -56,5 +68,12 @@ mod tests {
         assert!(a.matches(a.secret()));
         assert!(!a.matches("forged"));
         assert!(!format!("{a:?}").contains(a.secret()));
+    }
+
+    #[test]
+    fn an_empty_state_is_refused() {
+        assert!(matches!(CsrfState::new(""), Err(Error::Config(_))));
+        let chosen = CsrfState::new("st-1").unwrap();
+        assert!(chosen.matches("st-1") && !chosen.matches(""));
     }
 }

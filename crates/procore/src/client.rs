@@ -264,13 +264,20 @@ impl TokenIntrospection for ProcoreClient {
 
     /// `GET /oauth/token/info` with the token as `Authorization: Bearer`: who it acts for, its
     /// scopes and remaining lifetime, and the application it was issued to.
+    ///
+    /// A 200 that has none of those fields but an error body (RFC 6749's or Procore's own
+    /// shape) is that error: [`Error::Server`] with status 200.
     async fn token_info(&self, access_token: &AccessToken) -> Result<types::TokenInfo> {
         let bearer = format!("Bearer {}", access_token.secret());
-        let response = self
+        let info = self
             .generated
             .oauth_token_info_get(&bearer)
             .await
-            .map_err(map_error::<types::TokenInfo, _>)?;
-        Ok(response.into_inner())
+            .map_err(map_error::<types::TokenInfo, _>)?
+            .into_inner();
+        match convert::error_in_token_info(&info) {
+            Some(e) => Err(e.into()),
+            None => Ok(info),
+        }
     }
 }

@@ -18,6 +18,16 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     let mut config = Config::load(paths.config_file())?;
     let name = args.profile.clone();
     let profile = config.profile(&name)?.clone();
+    if args.client_credentials && profile.provider != ProviderKind::Procore {
+        return Err(only_for(
+            "--client-credentials",
+            ProviderKind::Procore,
+            &profile,
+        ));
+    }
+    if args.jwt.is_some() && profile.provider != ProviderKind::Ringcentral {
+        return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile));
+    }
     let client = Client::new(&profile, secrets::client_secret(&name, &profile)?)?;
     let fail = |e| CliError::from_grant(&name, "login failed", e);
 
@@ -95,10 +105,10 @@ async fn browser(client: &Client, profile: &Profile, args: &LoginArgs) -> CliRes
         profile.provider.name(),
         request.url()
     );
-    if args.open {
-        if let Err(e) = open::that_detached(request.url().as_str()) {
-            crate::say!("Could not open a browser ({e}); open the URL above yourself.");
-        }
+    if args.open
+        && let Err(e) = open::that_detached(request.url().as_str())
+    {
+        crate::say!("Could not open a browser ({e}); open the URL above yourself.");
     }
     crate::say!(
         "Waiting for the redirect to {} (up to {} s; Ctrl-C to stop)...",

@@ -1,0 +1,400 @@
+//! `oauth` for each provider's login path, against httpmock: Procore client credentials run
+//! again when due, RingCentral's JWT grant (refresh, then the JWT again when the refresh is
+//! refused), Sunshine Conversations' browser login and never-expiring token, Cal.com's session
+//! flow with refresh. Each test counts the requests that reached the server and checks every
+//! output but `oauth token`'s stdout for secrets.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use httpmock::Method::{DELETE, POST};
+use httpmock::MockServer;
+use oauth_sdk_tests::{RESERVED_SECRET, http_client};
+use serde_json::json;
+
+const CB: &str = "http://127.0.0.1:1/callback";
+
+struct Home {
+    dir: PathBuf,
+    transcript: String,
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Home {
+    fn new(name: &str) -> Self {
+        Self {
+            dir: std::env::temp_dir().join(format!("oauth-cli-{name}-{}", std::process::id())),
+            transcript: String::new(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
+        c.args(args)
+            .env("OAUTH_CLI_HOME", &self.dir)
+            .env("TEST_CLIENT_SECRET", RESERVED_SECRET)
+            .env("TEST_SESSION", "session-token=cal-session-secret")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&mut self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        self.transcript += &String::from_utf8_lossy(&out.stderr);
+        if args[0] != "token" || args.contains(&"--json") {
+            self.transcript += &String::from_utf8_lossy(&out.stdout);
+        }
+        out
+    }
+
+    fn ok(&mut self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "oauth {args:?}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn add(&mut self, args: &[&str]) {
+        let mut all = vec!["profile", "add"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--client-secret-env", "TEST_CLIENT_SECRET"]);
+        self.ok(&all);
+    }
+
+    fn assert_clean(&self, secrets: &[&str]) {
+        let mut all = vec![RESERVED_SECRET, "cal-session-secret"];
+        all.extend_from_slice(secrets);
+        oauth_sdk_tests::assert_no_secrets(&self.transcript, &all);
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn procore_client_credentials_are_obtained_again_when_due_and_revoked() {
+    let server = MockServer::start();
+    let grant = server.mock(|when, then| {
+        when.method(POST)
+            .path("/oauth/token")
+            .json_body_includes(r#"{"grant_type": "client_credentials"}"#);
+        then.status(200).json_body(json!({
+            "access_token": "pc-cc-access",
+            "token_type": "bearer",
+            "expires_in": 30,
+            "created_at": now_secs(),
+        }));
+    });
+    let revoke = server.mock(|when, then| {
+        when.method(POST)
+            .path("/oauth/revoke")
+            .header("procore-company-id", "42");
+        then.status(200).json_body(json!({}));
+    });
+    let mut home = Home::new("procore");
+    home.add(&[
+        "svc",
+        "--provider",
+        "procore",
+        "--client-id",
+        "pc-id",
+        "--company-id",
+        "42",
+        "--base-url",
+        &server.base_url(),
+    ]);
+    home.ok(&["login", "svc", "--client-credentials"]);
+    assert_eq!(grant.calls(), 1);
+    // 30 s left is less than the default minimum of 60 s: the grant runs again.
+    assert_eq!(home.ok(&["token", "svc"]).trim(), "pc-cc-access");
+    assert_eq!(grant.calls(), 2);
+    assert_eq!(
+        home.ok(&["token", "svc", "--min-lifetime", "5"]).trim(),
+        "pc-cc-access"
+    );
+    assert_eq!(grant.calls(), 2, "a fresh enough token is not renewed");
+    let status = home.ok(&["status"]);
+    assert!(status.contains("no refresh token\tok"), "{status}");
+    let config = std::fs::read_to_string(home.dir.join("config.toml")).unwrap();
+    assert!(
+        config.contains("grant = \"client-credentials\""),
+        "{config}"
+    );
+    home.ok(&["revoke", "svc"]);
+    assert_eq!(revoke.calls(), 1);
+    assert_eq!(home.run(&["token", "svc"]).status.code(), Some(4));
+    home.assert_clean(&["pc-cc-access"]);
+}
+
+#[test]
+fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
+    let server = MockServer::start();
+    let jwt = server.mock(|when, then| {
+        when.method(POST)
+            .path("/restapi/oauth/token")
+            .body_includes("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
+            .body_includes("assertion=eyJ.jwt-credential.sig");
+        then.status(200).json_body(json!({
+            "access_token": "rc-jwt-access",
+            "token_type": "bearer",
+            "expires_in": 30,
+            "refresh_token": "rc-jwt-refresh",
+            "refresh_token_expires_in": 600,
+            "scope": "ReadAccounts",
+        }));
+    });
+    let refresh = server.mock(|when, then| {
+        when.method(POST)
+            .path("/restapi/oauth/token")
+            .body_includes("grant_type=refresh_token")
+            .body_includes("refresh_token=rc-jwt-refresh");
+        then.status(400)
+            .json_body(json!({"error": "invalid_grant", "error_description": "Token not found"}));
+    });
+    let mut home = Home::new("rc-jwt");
+    std::fs::create_dir_all(&home.dir).unwrap();
+    let jwt_file = home.dir.join("jwt.txt");
+    std::fs::write(&jwt_file, "eyJ.jwt-credential.sig\n").unwrap();
+    home.add(&[
+        "rc",
+        "--provider",
+        "ringcentral",
+        "--client-id",
+        "rc-id",
+        "--base-url",
+        &server.base_url(),
+    ]);
+    home.ok(&["login", "rc", "--jwt", jwt_file.to_str().unwrap()]);
+    assert_eq!((jwt.calls(), refresh.calls()), (1, 0));
+    assert_eq!(home.ok(&["token", "rc"]).trim(), "rc-jwt-access");
+    assert_eq!(
+        (jwt.calls(), refresh.calls()),
+        (2, 1),
+        "refresh first, then the JWT"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&home.ok(&["token", "rc", "--json", "--min-lifetime", "0"])).unwrap();
+    assert_eq!(json["scopes"], json!(["ReadAccounts"]));
+    assert_eq!(json["has_refresh_token"], true);
+    home.assert_clean(&["rc-jwt-access", "rc-jwt-refresh", "eyJ.jwt-credential.sig"]);
+}
+
+#[tokio::test]
+async fn sunshine_browser_login_gives_a_token_that_never_expires() {
+    let server = MockServer::start_async().await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/oauth/token")
+                .json_body_includes(r#"{"code": "sc-code"}"#);
+            then.status(200)
+                .json_body(json!({"access_token": "sc-access", "token_type": "Bearer"}));
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/oauth/authorization")
+                .header("authorization", "Bearer sc-access");
+            then.status(200);
+        })
+        .await;
+    let mut home = Home::new("sunshine");
+    let port = oauth_sdk_tests::free_port();
+    let redirect = format!("http://127.0.0.1:{port}/cb");
+    home.add(&[
+        "sc",
+        "--provider",
+        "sunshine-conversations",
+        "--client-id",
+        "sc-id",
+        "--base-url",
+        &server.base_url(),
+        "--redirect-uri",
+        &redirect,
+    ]);
+    let mut child = home
+        .command(&["login", "sc", "--timeout", "30"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("an authorization URL").unwrap();
+        home.transcript += &line;
+        if line.trim_start().starts_with("http://") {
+            break url::Url::parse(line.trim()).unwrap();
+        }
+    };
+    assert_eq!(url.path(), "/oauth/authorize");
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    // The provider's redirect, as the browser would follow it.
+    let page = http_client()
+        .get(format!("{redirect}?code=sc-code&state={state}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    for line in lines {
+        home.transcript += &line.unwrap();
+    }
+    assert!(child.wait().unwrap().success(), "{}", home.transcript);
+    assert!(
+        home.transcript.contains("token never expires"),
+        "{}",
+        home.transcript
+    );
+    assert_eq!(exchange.calls_async().await, 1);
+    assert_eq!(
+        home.ok(&["token", "sc", "--min-lifetime", "999999"]).trim(),
+        "sc-access"
+    );
+    let status = home.ok(&["status", "sc"]);
+    assert!(
+        status.contains("access never expires\tno refresh token\tok"),
+        "{status}"
+    );
+    home.ok(&["revoke", "sc"]);
+    assert_eq!(revoke.calls_async().await, 1);
+    home.assert_clean(&["sc-access", "sc-code"]);
+}
+
+#[test]
+fn calcom_session_login_then_refresh_and_no_revocation() {
+    let server = MockServer::start();
+    let location = format!("{CB}?code=cal-code");
+    let authorize = server.mock(|when, then| {
+        when.method(POST)
+            .path("/v2/oauth/cal-id/authorize")
+            .header("cookie", "session-token=cal-session-secret");
+        then.status(302).header("location", location.as_str());
+    });
+    let expires_ms = |secs: u64| (now_secs() + secs) * 1000;
+    let exchange = server.mock(|when, then| {
+        when.method(POST)
+            .path("/v2/oauth/cal-id/exchange")
+            .header("authorization", "Bearer cal-code");
+        then.status(200)
+            .json_body(json!({"status": "success", "data": {
+                "accessToken": "cal-access-1", "refreshToken": "cal-refresh-1",
+                "accessTokenExpiresAt": expires_ms(30), "refreshTokenExpiresAt": expires_ms(3600),
+            }}));
+    });
+    let refresh = server.mock(|when, then| {
+        when.method(POST)
+            .path("/v2/oauth/cal-id/refresh")
+            .json_body(json!({"refreshToken": "cal-refresh-1"}));
+        then.status(200)
+            .json_body(json!({"status": "success", "data": {
+                "accessToken": "cal-access-2", "refreshToken": "cal-refresh-2",
+                "accessTokenExpiresAt": expires_ms(3600), "refreshTokenExpiresAt": expires_ms(7200),
+            }}));
+    });
+    let mut home = Home::new("calcom");
+    home.add(&[
+        "cal",
+        "--provider",
+        "calcom",
+        "--client-id",
+        "cal-id",
+        "--base-url",
+        &server.base_url(),
+        "--redirect-uri",
+        CB,
+    ]);
+    home.ok(&["login", "cal", "--session-cookie-env", "TEST_SESSION"]);
+    assert_eq!((authorize.calls(), exchange.calls()), (1, 1));
+    assert_eq!(home.ok(&["token", "cal"]).trim(), "cal-access-2");
+    assert_eq!(refresh.calls(), 1);
+    assert_eq!(home.ok(&["token", "cal"]).trim(), "cal-access-2");
+    assert_eq!(refresh.calls(), 1, "the rotated token was stored");
+    let out = home.run(&["revoke", "cal"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "oauth: calcom has no revocation endpoint; `oauth logout cal` forgets the token here\n"
+    );
+    home.ok(&["logout", "cal"]);
+    assert_eq!(home.run(&["token", "cal"]).status.code(), Some(4));
+    home.assert_clean(&[
+        "cal-access-1",
+        "cal-access-2",
+        "cal-refresh-1",
+        "cal-refresh-2",
+        "cal-code",
+    ]);
+}
+
+#[test]
+fn an_expired_refresh_token_names_the_command_that_fixes_it() {
+    let server = MockServer::start();
+    let refresh = server.mock(|when, then| {
+        when.method(POST).path("/restapi/oauth/token");
+        then.status(400)
+            .json_body(json!({"error": "invalid_grant", "error_description": "Token is expired"}));
+    });
+    let mut home = Home::new("rc-dead");
+    home.add(&[
+        "rc",
+        "--provider",
+        "ringcentral",
+        "--client-id",
+        "rc-id",
+        "--base-url",
+        &server.base_url(),
+    ]);
+    // A stored token in the library's document format, whose access token has expired.
+    let received = (now_secs() - 7200) * 1000;
+    let tokens = home.dir.join("data/tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let document = json!({
+        "format": "oauth-core.token", "format_version": 1, "version": 1,
+        "token": {"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
+                  "expires_at_ms": received + 3_600_000, "received_at_ms": received}
+    });
+    std::fs::write(
+        tokens.join("rc.json"),
+        serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap();
+    let out = home.run(&["token", "rc"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("oauth: profile `rc` needs a new login ("),
+        "{stderr}"
+    );
+    assert!(
+        stderr.trim_end().ends_with("run `oauth login rc`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(refresh.calls(), 1, "a refused refresh is not retried");
+    assert!(out.stdout.is_empty());
+    home.assert_clean(&["rc-old-access", "rc-old-refresh"]);
+}

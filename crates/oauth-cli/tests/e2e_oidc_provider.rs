@@ -89,7 +89,7 @@ impl Home {
 
     fn record(&mut self, args: &[&str], out: &Output) {
         self.transcript += &String::from_utf8_lossy(&out.stderr);
-        let prints_token = args.first() == Some(&"token") && !args.contains(&"--json");
+        let prints_token = args.contains(&"token") && !args.contains(&"--json");
         if !prints_token {
             self.transcript += &String::from_utf8_lossy(&out.stdout);
         }
@@ -109,8 +109,9 @@ impl Home {
 
     /// `oauth token rc`, counting the token among the secrets.
     fn token(&mut self) -> String {
+        // `-vv`: the library's tracing joins the transcript checked for secrets.
         let token = self
-            .ok(&["token", "rc", "--min-lifetime", "0"])
+            .ok(&["-vv", "token", "rc", "--min-lifetime", "0"])
             .trim()
             .to_owned();
         assert!(

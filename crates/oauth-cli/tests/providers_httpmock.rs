@@ -48,7 +48,7 @@ impl Home {
     fn run(&mut self, args: &[&str]) -> Output {
         let out = self.command(args).output().unwrap();
         self.transcript += &String::from_utf8_lossy(&out.stderr);
-        if args[0] != "token" || args.contains(&"--json") {
+        if !args.contains(&"token") || args.contains(&"--json") {
             self.transcript += &String::from_utf8_lossy(&out.stdout);
         }
         out
@@ -121,7 +121,7 @@ fn procore_client_credentials_are_obtained_again_when_due_and_revoked() {
     home.ok(&["login", "svc", "--client-credentials"]);
     assert_eq!(grant.calls(), 1);
     // 30 s left is less than the default minimum of 60 s: the grant runs again.
-    assert_eq!(home.ok(&["token", "svc"]).trim(), "pc-cc-access");
+    assert_eq!(home.ok(&["-vv", "token", "svc"]).trim(), "pc-cc-access");
     assert_eq!(grant.calls(), 2);
     assert_eq!(
         home.ok(&["token", "svc", "--min-lifetime", "5"]).trim(),
@@ -181,11 +181,19 @@ fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
     ]);
     home.ok(&["login", "rc", "--jwt", jwt_file.to_str().unwrap()]);
     assert_eq!((jwt.calls(), refresh.calls()), (1, 0));
-    assert_eq!(home.ok(&["token", "rc"]).trim(), "rc-jwt-access");
+    assert_eq!(home.ok(&["-vv", "token", "rc"]).trim(), "rc-jwt-access");
     assert_eq!(
         (jwt.calls(), refresh.calls()),
         (2, 1),
         "refresh first, then the JWT"
+    );
+    // `-vv` traced it, redacted (checked below with the other outputs).
+    assert!(
+        home.transcript
+            .contains("oauth_refresh{provider=\"ringcentral\" key=rc}")
+            && home.transcript.contains("signing in with the JWT again"),
+        "{}",
+        home.transcript
     );
     let json: serde_json::Value =
         serde_json::from_str(&home.ok(&["token", "rc", "--json", "--min-lifetime", "0"])).unwrap();
@@ -397,4 +405,88 @@ fn an_expired_refresh_token_names_the_command_that_fixes_it() {
     assert_eq!(refresh.calls(), 1, "a refused refresh is not retried");
     assert!(out.stdout.is_empty());
     home.assert_clean(&["rc-old-access", "rc-old-refresh"]);
+}
+
+#[test]
+fn ctrl_c_ends_a_login_cleanly_and_frees_the_port() {
+    let mut home = Home::new("ctrl-c");
+    let port = oauth_sdk_tests::free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    home.add(&[
+        "rc",
+        "--provider",
+        "ringcentral",
+        "--client-id",
+        "rc-id",
+        "--redirect-uri",
+        &redirect,
+    ]);
+    let mut child = home
+        .command(&["login", "rc"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // The listener is bound before the URL is printed, and waiting once "Waiting" is printed.
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("Waiting for the redirect") {
+            break;
+        }
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(rest, ["oauth: interrupted"]);
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
+}
+
+#[test]
+fn a_secret_from_stdin_is_kept_private_and_removed_with_its_profile() {
+    use std::io::Write;
+    let home = Home::new("stdin");
+    let mut child = home
+        .command(&[
+            "profile",
+            "add",
+            "pc",
+            "--provider",
+            "procore",
+            "--client-id",
+            "pc-id",
+            "--client-secret-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"pc-stdin-secret\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let saved = home.dir.join("data/secrets/pc");
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "pc-stdin-secret");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&saved).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let config = std::fs::read_to_string(home.dir.join("config.toml")).unwrap();
+    assert!(!config.contains("pc-stdin-secret"), "{config}");
+    assert!(config.contains("client_secret_file"), "{config}");
+    let out = home.command(&["profile", "remove", "pc"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!saved.exists());
+    assert!(
+        !std::fs::read_to_string(home.dir.join("config.toml"))
+            .unwrap()
+            .contains("[profiles.pc]")
+    );
 }

@@ -7,7 +7,7 @@
 //! request to the redirect path ends it.
 
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -46,8 +46,14 @@ impl Loopback {
         let mut uri = Url::parse(redirect_uri).map_err(|e| {
             CliError::Config(format!("redirect URI `{redirect_uri}` is not a URL: {e}"))
         })?;
-        let loopback_host = matches!(uri.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-        if uri.scheme() != "http" || !loopback_host {
+        // `localhost` is listened for on 127.0.0.1, where browsers try it first; RFC 8252 §8.3
+        // recommends the literal address anyway.
+        let ip = match uri.host_str() {
+            Some("127.0.0.1" | "localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Some("[::1]") => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        if uri.scheme() != "http" || ip.is_unspecified() {
             return Err(CliError::Config(format!(
                 "redirect URI `{redirect_uri}` is not a loopback URI: the browser login needs \
                  `http://127.0.0.1:PORT/PATH` registered with the provider (RFC 8252 §7.3)"
@@ -65,11 +71,11 @@ impl Loopback {
                 )));
             }
         };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let addr = SocketAddr::from((ip, port));
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             if e.kind() == std::io::ErrorKind::AddrInUse {
                 CliError::Login(format!(
-                    "port {port} on 127.0.0.1 is in use (another `oauth login`?): stop that \
+                    "port {port} on {ip} is in use (another `oauth login`?): stop that \
                      program, or register another redirect URI and set it with \
                      `oauth profile add --force --redirect-uri`"
                 ))

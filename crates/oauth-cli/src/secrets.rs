@@ -50,6 +50,7 @@ pub fn from_file(path: &Path, what: &str) -> CliResult<String> {
     let text = read.map_err(|e| {
         CliError::Config(format!("could not read {} ({what}): {e}", path.display()))
     })?;
+    warn_if_shared(path, what);
     if text.len() as u64 > MAX_SECRET_BYTES {
         return Err(CliError::Config(format!(
             "{} ({what}) is larger than 64 KiB: is it the right file?",
@@ -108,4 +109,23 @@ pub fn save(paths: &Paths, name: &str, secret: &str) -> CliResult<PathBuf> {
 /// The saved secret of profile `name`, which `profile remove` deletes.
 pub fn saved_path(paths: &Paths, name: &str) -> PathBuf {
     paths.secrets_dir().join(name)
+}
+
+/// Warns (like ssh) when other users may read a file holding a secret.
+fn warn_if_shared(path: &Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.is_file()
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            crate::say!(
+                "warning: {} ({what}) can be read by other users; `chmod 600` it",
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
 }

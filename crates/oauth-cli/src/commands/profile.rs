@@ -60,6 +60,9 @@ pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
         grant: Grant::AuthorizationCode,
         jwt_file: None,
     };
+    if let Some(old) = config.profiles.get(&args.name) {
+        forget_what_no_longer_applies(paths, &args.name, old, &profile)?;
+    }
     config.profiles.insert(args.name.clone(), profile);
     config.save(paths.config_file())?;
     crate::say!(
@@ -106,5 +109,29 @@ pub fn remove(paths: &Paths, name: &str) -> CliResult<()> {
     crate::say!(
         "Removed profile `{name}` and its stored token (the provider was not told; `oauth revoke` does that)."
     );
+    Ok(())
+}
+
+/// On `profile add --force`: a token from another provider, app or server is useless now, and a
+/// saved secret that the new profile does not use any more should not linger.
+fn forget_what_no_longer_applies(
+    paths: &Paths,
+    name: &str,
+    old: &Profile,
+    new: &Profile,
+) -> CliResult<()> {
+    let same_server = old.provider == new.provider
+        && old.client_id == new.client_id
+        && old.environment == new.environment
+        && old.base_url == new.base_url;
+    if !same_server && super::forget(&super::store(paths)?, name)? {
+        crate::say!("Forgot the token of the old `{name}` (another provider, app or server).");
+    }
+    let saved = secrets::saved_path(paths, name);
+    if old.client_secret_file.as_ref() == Some(&saved)
+        && new.client_secret_file.as_ref() != Some(&saved)
+    {
+        files::remove_if_exists(&saved)?;
+    }
     Ok(())
 }

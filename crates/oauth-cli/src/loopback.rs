@@ -24,6 +24,39 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Loopback {
     listener: TcpListener,
     redirect_uri: Url,
+    interrupt: Interrupt,
+}
+
+/// Ctrl-C, listened for from the moment the listener is bound: a Ctrl-C any time after the URL
+/// was printed ends the login cleanly instead of killing the process.
+#[cfg(unix)]
+struct Interrupt(tokio::signal::unix::Signal);
+
+#[cfg(unix)]
+impl Interrupt {
+    fn new() -> CliResult<Self> {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map(Self)
+            .map_err(|e| CliError::Other(format!("could not listen for Ctrl-C: {e}")))
+    }
+
+    async fn wait(&mut self) {
+        self.0.recv().await;
+    }
+}
+
+#[cfg(not(unix))]
+struct Interrupt;
+
+#[cfg(not(unix))]
+impl Interrupt {
+    fn new() -> CliResult<Self> {
+        Ok(Self)
+    }
+
+    async fn wait(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The browser's request to the redirect URI, waiting for its answer.
@@ -93,6 +126,7 @@ impl Loopback {
         Ok(Self {
             listener,
             redirect_uri: uri,
+            interrupt: Interrupt::new()?,
         })
     }
 
@@ -104,11 +138,16 @@ impl Loopback {
     /// Waits for the browser's request to the redirect path, for at most `timeout`, or until
     /// Ctrl-C.
     pub async fn wait(self, timeout: Duration) -> CliResult<Callback> {
-        let path = self.redirect_uri.path().to_owned();
+        let Self {
+            listener,
+            redirect_uri,
+            mut interrupt,
+        } = self;
+        let path = redirect_uri.path().to_owned();
         let (tx, mut rx) = mpsc::channel(4);
         let accept = async move {
             loop {
-                let Ok((stream, _)) = self.listener.accept().await else {
+                let Ok((stream, _)) = listener.accept().await else {
                     // Out of file descriptors, say: wait a little rather than spin.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
@@ -131,7 +170,7 @@ impl Loopback {
                 "no redirect from the browser within {} s; run `oauth login` again (or raise --timeout)",
                 timeout.as_secs()
             ))),
-            _ = tokio::signal::ctrl_c() => Err(CliError::Interrupted),
+            () = interrupt.wait() => Err(CliError::Interrupted),
         }
     }
 }

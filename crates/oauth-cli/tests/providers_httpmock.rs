@@ -427,7 +427,7 @@ fn ctrl_c_ends_a_login_cleanly_and_frees_the_port() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    // The listener is bound before the URL is printed, and waiting once "Waiting" is printed.
+    // Ctrl-C is listened for from the bind on, before "Waiting" is printed.
     for line in lines.by_ref() {
         if line.unwrap().starts_with("Waiting for the redirect") {
             break;

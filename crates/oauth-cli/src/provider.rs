@@ -114,6 +114,19 @@ impl Client {
             .unwrap_or(profile.provider.environments()[0]);
         profile.provider.check_environment(env)?;
         let id = profile.client_id.as_str();
+        // The four builders share these method names (not a trait): one macro sets them all.
+        macro_rules! build {
+            ($builder:expr, $variant:path) => {{
+                let mut b = $builder;
+                if let Some(s) = secret {
+                    b = b.client_secret(s);
+                }
+                if let Some(url) = &profile.base_url {
+                    b = b.base_url(url);
+                }
+                b.build().map($variant)
+            }};
+        }
         let built = match profile.provider {
             ProviderKind::Procore => {
                 let mut b = ProcoreClient::builder(id).environment(match env {
@@ -121,54 +134,27 @@ impl Client {
                     "monthly-sandbox" => procore_oauth::Environment::MonthlySandbox,
                     _ => procore_oauth::Environment::Production,
                 });
-                if let Some(s) = secret {
-                    b = b.client_secret(s);
-                }
                 if let Some(company) = profile.company_id {
                     b = b.company_id(company);
                 }
-                if let Some(url) = &profile.base_url {
-                    b = b.base_url(url);
-                }
-                b.build().map(Self::Procore)
+                build!(b, Self::Procore)
             }
-            ProviderKind::Calcom => {
-                let mut b = CalcomClient::builder(id);
-                if let Some(s) = secret {
-                    b = b.client_secret(s);
-                }
-                if let Some(url) = &profile.base_url {
-                    b = b.base_url(url);
-                }
-                b.build().map(Self::Calcom)
-            }
-            ProviderKind::SunshineConversations => {
-                let mut b = SunshineClient::builder(id).region(match env {
+            ProviderKind::Calcom => build!(CalcomClient::builder(id), Self::Calcom),
+            ProviderKind::SunshineConversations => build!(
+                SunshineClient::builder(id).region(match env {
                     "us" => sunshine_conversations_oauth::Region::Us,
                     "eu" => sunshine_conversations_oauth::Region::Eu,
                     _ => sunshine_conversations_oauth::Region::OAuthBridge,
-                });
-                if let Some(s) = secret {
-                    b = b.client_secret(s);
-                }
-                if let Some(url) = &profile.base_url {
-                    b = b.base_url(url);
-                }
-                b.build().map(Self::Sunshine)
-            }
-            ProviderKind::Ringcentral => {
-                let mut b = RingCentralClient::builder(id).environment(match env {
+                }),
+                Self::Sunshine
+            ),
+            ProviderKind::Ringcentral => build!(
+                RingCentralClient::builder(id).environment(match env {
                     "sandbox" => ringcentral_oauth::Environment::Sandbox,
                     _ => ringcentral_oauth::Environment::Production,
-                });
-                if let Some(s) = secret {
-                    b = b.client_secret(s);
-                }
-                if let Some(url) = &profile.base_url {
-                    b = b.base_url(url);
-                }
-                b.build().map(Self::RingCentral)
-            }
+                }),
+                Self::RingCentral
+            ),
         };
         built.map_err(|e| {
             CliError::Config(format!(

@@ -7,104 +7,52 @@
 //! Needs Node.js and npm (the server's packages are installed with `npm ci` on first use); a
 //! missing `node` fails the tests.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use oauth_sdk_tests::{
-    OidcServer, RESERVED_SECRET, free_port, http_client, oidc_login_and_consent,
-};
+use common::CliHome;
+use oauth_sdk_tests::{OidcServer, free_port, http_client, oidc_login_and_consent};
 
-/// A private `OAUTH_CLI_HOME`, removed on drop, and every secret seen so far.
+/// A server, a CLI home with a profile `rc` for it, and every secret seen so far.
 struct Home {
-    dir: PathBuf,
+    cli: CliHome,
     server: OidcServer,
     redirect_uri: String,
     secrets: Vec<String>,
-    /// Every stderr, and the stdout of every command but `oauth token`.
-    transcript: String,
 }
 
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+impl std::ops::Deref for Home {
+    type Target = CliHome;
+    fn deref(&self) -> &CliHome {
+        &self.cli
+    }
+}
+
+impl std::ops::DerefMut for Home {
+    fn deref_mut(&mut self) -> &mut CliHome {
+        &mut self.cli
     }
 }
 
 impl Home {
     /// A server issuing `ttl`-second access tokens and a profile `rc` for it.
-    fn new(ttl: u64) -> Self {
+    fn new(name: &str, ttl: u64) -> Self {
         let port = free_port();
         let redirect_uri = format!("http://127.0.0.1:{port}/callback");
         let server = OidcServer::start_with(ttl, &[("E2E_REDIRECT_URI", &redirect_uri)]);
-        let dir =
-            std::env::temp_dir().join(format!("oauth-cli-e2e-{}-{}", std::process::id(), port));
-        let mut home = Self {
-            dir,
+        let mut cli = CliHome::new(name);
+        let more = ["--redirect-uri", &redirect_uri, "--scope", "openid"];
+        cli.add("rc", "ringcentral", "e2e-client", server.base_url(), &more);
+        Self {
+            cli,
             server,
             redirect_uri,
-            secrets: vec![RESERVED_SECRET.to_owned()],
-            transcript: String::new(),
-        };
-        let base = home.server.base_url().to_owned();
-        let redirect = home.redirect_uri.clone();
-        home.ok(&[
-            "profile",
-            "add",
-            "rc",
-            "--provider",
-            "ringcentral",
-            "--client-id",
-            "e2e-client",
-            "--base-url",
-            &base,
-            "--redirect-uri",
-            &redirect,
-            "--scope",
-            "openid",
-            "--client-secret-env",
-            "E2E_CLIENT_SECRET",
-        ]);
-        home
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
-        c.args(args)
-            .env("OAUTH_CLI_HOME", &self.dir)
-            .env("E2E_CLIENT_SECRET", RESERVED_SECRET)
-            .stdin(Stdio::null());
-        c
-    }
-
-    /// Runs a command; its stderr (and stdout, unless it is `oauth token` without `--json`)
-    /// joins the transcript.
-    fn run(&mut self, args: &[&str]) -> Output {
-        let out = self.command(args).output().expect("run oauth");
-        self.record(args, &out);
-        out
-    }
-
-    fn record(&mut self, args: &[&str], out: &Output) {
-        self.transcript += &String::from_utf8_lossy(&out.stderr);
-        let prints_token = args.contains(&"token") && !args.contains(&"--json");
-        if !prints_token {
-            self.transcript += &String::from_utf8_lossy(&out.stdout);
+            secrets: Vec::new(),
         }
-    }
-
-    /// Runs a command that must succeed; its stdout.
-    fn ok(&mut self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "oauth {args:?}: {:?}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8 stdout")
     }
 
     /// `oauth token rc`, counting the token among the secrets.
@@ -223,13 +171,7 @@ impl Home {
 
     fn assert_no_secret_in_transcript(&mut self) {
         self.collect_stored_secrets();
-        for secret in &self.secrets {
-            assert!(
-                !self.transcript.contains(secret.as_str()),
-                "a secret leaked into the output:\n{}",
-                self.transcript
-            );
-        }
+        self.cli.assert_clean(&self.secrets);
     }
 }
 
@@ -258,14 +200,14 @@ fn authorization_url(child: &mut Child) -> (String, mpsc::Receiver<String>) {
 
 #[tokio::test]
 async fn login_token_refresh_status_revoke() {
-    let mut home = Home::new(3);
+    let mut home = Home::new("e2e-flow", 3);
     home.login().await;
     let listed = home.ok(&["profile", "list"]);
     assert!(
         listed.starts_with("rc\tringcentral\tproduction\tclient_id=e2e-client"),
         "{listed}"
     );
-    assert!(listed.contains("secret=env E2E_CLIENT_SECRET"), "{listed}");
+    assert!(listed.contains("secret=env TEST_CLIENT_SECRET"), "{listed}");
 
     let first = home.token();
     assert_eq!(home.token(), first, "a fresh token is printed as stored");
@@ -309,7 +251,7 @@ async fn login_token_refresh_status_revoke() {
 
 #[tokio::test]
 async fn concurrent_token_processes_on_an_expired_token_refresh_once() {
-    let mut home = Home::new(3);
+    let mut home = Home::new("e2e-concurrent", 3);
     home.login().await;
     let first = home.token();
     home.wait_for_expiry();
@@ -359,7 +301,7 @@ async fn concurrent_token_processes_on_an_expired_token_refresh_once() {
 
 #[tokio::test]
 async fn a_forged_redirect_is_refused_and_nothing_is_stored() {
-    let mut home = Home::new(60);
+    let mut home = Home::new("e2e-forged", 60);
     let mut child = home
         .command(&["login", "rc", "--timeout", "60"])
         .stderr(Stdio::piped())
@@ -386,15 +328,8 @@ async fn a_forged_redirect_is_refused_and_nothing_is_stored() {
 
 #[test]
 fn a_typo_and_a_missing_login_are_one_line_errors() {
-    let dir = std::env::temp_dir().join(format!("oauth-cli-typo-{}", std::process::id()));
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_oauth"))
-            .args(args)
-            .env("OAUTH_CLI_HOME", &dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let mut home = CliHome::new("typo");
+    let mut run = |args: &[&str]| home.run(args);
     let add = run(&[
         "profile",
         "add",
@@ -437,5 +372,4 @@ fn a_typo_and_a_missing_login_are_one_line_errors() {
         String::from_utf8_lossy(&out.stdout),
         "procore-sandbox\tprocore\tsandbox\t-\t-\t-\tnot logged in: run `oauth login procore-sandbox`\n"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,80 +4,19 @@
 //! flow with refresh. Each test counts the requests that reached the server and checks every
 //! output but `oauth token`'s stdout for secrets.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::CliHome as Home;
 use httpmock::Method::{DELETE, POST};
 use httpmock::MockServer;
-use oauth_sdk_tests::{RESERVED_SECRET, http_client};
+use oauth_sdk_tests::http_client;
 use serde_json::json;
 
 const CB: &str = "http://127.0.0.1:1/callback";
-
-struct Home {
-    dir: PathBuf,
-    transcript: String,
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Home {
-    fn new(name: &str) -> Self {
-        Self {
-            dir: std::env::temp_dir().join(format!("oauth-cli-{name}-{}", std::process::id())),
-            transcript: String::new(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
-        c.args(args)
-            .env("OAUTH_CLI_HOME", &self.dir)
-            .env("TEST_CLIENT_SECRET", RESERVED_SECRET)
-            .env("TEST_SESSION", "session-token=cal-session-secret")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&mut self, args: &[&str]) -> Output {
-        let out = self.command(args).output().unwrap();
-        self.transcript += &String::from_utf8_lossy(&out.stderr);
-        if !args.contains(&"token") || args.contains(&"--json") {
-            self.transcript += &String::from_utf8_lossy(&out.stdout);
-        }
-        out
-    }
-
-    fn ok(&mut self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "oauth {args:?}: {:?}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn add(&mut self, args: &[&str]) {
-        let mut all = vec!["profile", "add"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--client-secret-env", "TEST_CLIENT_SECRET"]);
-        self.ok(&all);
-    }
-
-    fn assert_clean(&self, secrets: &[&str]) {
-        let mut all = vec![RESERVED_SECRET, "cal-session-secret"];
-        all.extend_from_slice(secrets);
-        oauth_sdk_tests::assert_no_secrets(&self.transcript, &all);
-    }
-}
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -107,17 +46,13 @@ fn procore_client_credentials_are_obtained_again_when_due_and_revoked() {
         then.status(200).json_body(json!({}));
     });
     let mut home = Home::new("procore");
-    home.add(&[
+    home.add(
         "svc",
-        "--provider",
         "procore",
-        "--client-id",
         "pc-id",
-        "--company-id",
-        "42",
-        "--base-url",
         &server.base_url(),
-    ]);
+        &["--company-id", "42"],
+    );
     home.ok(&["login", "svc", "--client-credentials"]);
     assert_eq!(grant.calls(), 1);
     // 30 s left is less than the default minimum of 60 s: the grant runs again.
@@ -170,15 +105,7 @@ fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
     std::fs::create_dir_all(&home.dir).unwrap();
     let jwt_file = home.dir.join("jwt.txt");
     std::fs::write(&jwt_file, "eyJ.jwt-credential.sig\n").unwrap();
-    home.add(&[
-        "rc",
-        "--provider",
-        "ringcentral",
-        "--client-id",
-        "rc-id",
-        "--base-url",
-        &server.base_url(),
-    ]);
+    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
     home.ok(&["login", "rc", "--jwt", jwt_file.to_str().unwrap()]);
     assert_eq!((jwt.calls(), refresh.calls()), (1, 0));
     assert_eq!(home.ok(&["-vv", "token", "rc"]).trim(), "rc-jwt-access");
@@ -225,17 +152,13 @@ async fn sunshine_browser_login_gives_a_token_that_never_expires() {
     let mut home = Home::new("sunshine");
     let port = oauth_sdk_tests::free_port();
     let redirect = format!("http://127.0.0.1:{port}/cb");
-    home.add(&[
+    home.add(
         "sc",
-        "--provider",
         "sunshine-conversations",
-        "--client-id",
         "sc-id",
-        "--base-url",
         &server.base_url(),
-        "--redirect-uri",
-        &redirect,
-    ]);
+        &["--redirect-uri", &redirect],
+    );
     let mut child = home
         .command(&["login", "sc", "--timeout", "30"])
         .stderr(Stdio::piped())
@@ -319,17 +242,13 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
             }}));
     });
     let mut home = Home::new("calcom");
-    home.add(&[
+    home.add(
         "cal",
-        "--provider",
         "calcom",
-        "--client-id",
         "cal-id",
-        "--base-url",
         &server.base_url(),
-        "--redirect-uri",
-        CB,
-    ]);
+        &["--redirect-uri", CB],
+    );
     home.ok(&["login", "cal", "--session-cookie-env", "TEST_SESSION"]);
     assert_eq!((authorize.calls(), exchange.calls()), (1, 1));
     assert_eq!(home.ok(&["token", "cal"]).trim(), "cal-access-2");
@@ -362,15 +281,7 @@ fn an_expired_refresh_token_names_the_command_that_fixes_it() {
             .json_body(json!({"error": "invalid_grant", "error_description": "Token is expired"}));
     });
     let mut home = Home::new("rc-dead");
-    home.add(&[
-        "rc",
-        "--provider",
-        "ringcentral",
-        "--client-id",
-        "rc-id",
-        "--base-url",
-        &server.base_url(),
-    ]);
+    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
     // A stored token in the library's document format, whose access token has expired.
     let received = (now_secs() - 7200) * 1000;
     let tokens = home.dir.join("data/tokens");
@@ -412,15 +323,13 @@ fn ctrl_c_ends_a_login_cleanly_and_frees_the_port() {
     let mut home = Home::new("ctrl-c");
     let port = oauth_sdk_tests::free_port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
-    home.add(&[
+    home.add(
         "rc",
-        "--provider",
         "ringcentral",
-        "--client-id",
         "rc-id",
-        "--redirect-uri",
-        &redirect,
-    ]);
+        "http://127.0.0.1:1",
+        &["--redirect-uri", &redirect],
+    );
     let mut child = home
         .command(&["login", "rc"])
         .stderr(Stdio::piped())

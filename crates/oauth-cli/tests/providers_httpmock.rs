@@ -399,3 +399,57 @@ fn a_secret_from_stdin_is_kept_private_and_removed_with_its_profile() {
             .contains("[profiles.pc]")
     );
 }
+
+#[test]
+fn replacing_a_profile_keeps_its_token_only_for_the_same_server() {
+    let mut home = Home::new("force");
+    home.add("rc", "ringcentral", "rc-id", "http://127.0.0.1:1", &[]);
+    let tokens = home.dir.join("data/tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let received = now_secs() * 1000;
+    let document = json!({
+        "format": "oauth-core.token", "format_version": 1, "version": 1,
+        "token": {"access_token": "rc-kept-access", "received_at_ms": received}
+    });
+    std::fs::write(
+        tokens.join("rc.json"),
+        serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap();
+
+    let out = home.run(&[
+        "profile",
+        "add",
+        "rc",
+        "--provider",
+        "ringcentral",
+        "--client-id",
+        "x",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an existing profile needs --force"
+    );
+    let more = ["--force", "--scope", "ReadAccounts"];
+    home.add("rc", "ringcentral", "rc-id", "http://127.0.0.1:1", &more);
+    assert_eq!(
+        home.ok(&["token", "rc"]).trim(),
+        "rc-kept-access",
+        "same app: kept"
+    );
+    home.add(
+        "rc",
+        "ringcentral",
+        "other-app",
+        "http://127.0.0.1:1",
+        &["--force"],
+    );
+    assert!(home.transcript.contains("Forgot the token of the old `rc`"));
+    assert_eq!(
+        home.run(&["token", "rc"]).status.code(),
+        Some(4),
+        "another app: forgotten"
+    );
+    home.assert_clean(&["rc-kept-access"]);
+}

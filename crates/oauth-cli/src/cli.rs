@@ -127,7 +127,8 @@ pub struct ProfileAddArgs {
     /// `http://127.0.0.1:PORT/PATH` (or `localhost`). Default `http://127.0.0.1:8976/callback`.
     #[arg(long)]
     pub redirect_uri: Option<String>,
-    /// A scope to request (repeat, or separate with spaces).
+    /// RingCentral: a scope to request (repeat, or separate with spaces). The other providers'
+    /// authorize requests have no scope: an app gets the permissions it was registered with.
     #[arg(long = "scope")]
     pub scopes: Vec<String>,
     /// Procore: the company id sent with revocation.

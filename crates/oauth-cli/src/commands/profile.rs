@@ -19,6 +19,13 @@ pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
     if let Some(env) = &args.environment {
         args.provider.check_environment(env)?;
     }
+    if !args.scopes.is_empty() && args.provider != ProviderKind::Ringcentral {
+        return Err(CliError::Config(format!(
+            "--scope is for RingCentral profiles: {}'s authorization request has no scope (an \
+             app gets the permissions it was registered with)",
+            args.provider.name()
+        )));
+    }
     if args.company_id.is_some() && args.provider != ProviderKind::Procore {
         return Err(CliError::Config(
             "--company-id is for Procore profiles only".into(),

@@ -63,6 +63,7 @@ impl Interrupt {
 pub struct Callback {
     stream: TcpStream,
     query: String,
+    interrupt: Interrupt,
 }
 
 impl fmt::Debug for Callback {
@@ -157,14 +158,17 @@ impl Loopback {
                 let tx = tx.clone();
                 let path = path.clone();
                 tokio::spawn(async move {
-                    if let Some(callback) = serve(stream, &path).await {
-                        let _ = tx.send(callback).await;
+                    if let Some(request) = serve(stream, &path).await {
+                        let _ = tx.send(request).await;
                     }
                 });
             }
         };
         tokio::select! {
-            callback = rx.recv() => callback.ok_or_else(|| CliError::Other("the listener stopped".into())),
+            request = rx.recv() => match request {
+                Some((stream, query)) => Ok(Callback { stream, query, interrupt }),
+                None => Err(CliError::Other("the listener stopped".into())),
+            },
             () = accept => Err(CliError::Other("the listener stopped".into())),
             () = tokio::time::sleep(timeout) => Err(CliError::Login(format!(
                 "no redirect from the browser within {} s; run `oauth login` again (or raise --timeout)",
@@ -175,8 +179,9 @@ impl Loopback {
     }
 }
 
-/// Reads one request head; answers anything but a `GET` of `path` itself.
-async fn serve(mut stream: TcpStream, path: &str) -> Option<Callback> {
+/// Reads one request head; answers anything but a `GET` of `path` itself, and returns the
+/// connection and the query of that one.
+async fn serve(mut stream: TcpStream, path: &str) -> Option<(TcpStream, String)> {
     let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream))
         .await
         .ok()??;
@@ -191,10 +196,7 @@ async fn serve(mut stream: TcpStream, path: &str) -> Option<Callback> {
         respond(&mut stream, "405 Method Not Allowed", "Use GET", "").await;
         return None;
     }
-    Some(Callback {
-        stream,
-        query: query.to_owned(),
-    })
+    Some((stream, query.to_owned()))
 }
 
 /// The request line, once the whole head has arrived; `None` for a broken or oversized one.
@@ -230,6 +232,18 @@ impl Callback {
     /// The redirect's query string (holds the code: never print it).
     pub fn query(&self) -> &str {
         &self.query
+    }
+
+    /// Runs `work` (the code exchange) unless Ctrl-C comes first: once listened for, Ctrl-C
+    /// no longer ends the process by itself.
+    pub async fn unless_interrupted<T>(
+        &mut self,
+        work: impl std::future::Future<Output = T>,
+    ) -> CliResult<T> {
+        tokio::select! {
+            out = work => Ok(out),
+            () = self.interrupt.wait() => Err(CliError::Interrupted),
+        }
     }
 
     /// Tells the browser how it went. `message` is shown on the page: no secrets.

@@ -115,7 +115,7 @@ async fn browser(client: &Client, profile: &Profile, args: &LoginArgs) -> CliRes
         loopback.redirect_uri(),
         args.timeout
     );
-    let callback = loopback.wait(Duration::from_secs(args.timeout)).await?;
+    let mut callback = loopback.wait(Duration::from_secs(args.timeout)).await?;
     let grant = match request.verify_redirect(callback.query()) {
         Ok(grant) => grant,
         Err(e) => {
@@ -124,7 +124,7 @@ async fn browser(client: &Client, profile: &Profile, args: &LoginArgs) -> CliRes
             return Err(CliError::Login(message));
         }
     };
-    match client.exchange(&grant).await {
+    match callback.unless_interrupted(client.exchange(&grant)).await? {
         Ok(token) => {
             callback
                 .finish(true, "You can close this tab and go back to the terminal.")

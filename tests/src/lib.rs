@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod browser;
 pub mod store_contract;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -113,12 +114,12 @@ impl OidcServer {
     /// Installs its npm packages if needed (`npm ci`), starts it with the given access token
     /// lifetime, and waits for its `listening http://127.0.0.1:<port>` line.
     pub fn start(access_token_ttl_secs: u64) -> Self {
-        Self::start_with(access_token_ttl_secs, &[])
+        Self::start_with_env(access_token_ttl_secs, &[])
     }
 
     /// [`OidcServer::start`] with more environment variables for the server, e.g.
-    /// `("E2E_REDIRECT_URI", "http://127.0.0.1:<port>/callback")` (see its README).
-    pub fn start_with(access_token_ttl_secs: u64, env: &[(&str, &str)]) -> Self {
+    /// `[("E2E_OIDC_PROFILE", "calcom")]` (see `tests/oidc-server/README.md`).
+    pub fn start_with_env(access_token_ttl_secs: u64, env: &[(&str, &str)]) -> Self {
         let dir = oidc_server_dir();
         // Tests of one binary start servers in parallel; one install serves them all.
         static INSTALL: std::sync::Once = std::sync::Once::new();
@@ -128,6 +129,10 @@ impl OidcServer {
             .current_dir(&dir)
             .env("E2E_OIDC_PORT", "0")
             .env("E2E_ACCESS_TOKEN_TTL", access_token_ttl_secs.to_string())
+            // Only what the test asks for: a profile left in the caller's shell must not
+            // change the server another test expects.
+            .env_remove("E2E_OIDC_PROFILE")
+            .env_remove("E2E_CALCOM_SHAPE")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -224,96 +229,5 @@ pub fn assert_unfollowed_redirect<T, E: std::fmt::Debug>(
         }
         Ok(r) => panic!("expected the 302, got {}", r.status()),
         Err(e) => panic!("expected the 302, got {e:?}"),
-    }
-}
-
-/// Logs in and consents on the oidc-provider server as a browser would, over HTTP: follows
-/// `authorize_url` through the interaction (login `alice`, which is also consent) and returns
-/// the final redirect target, `<redirect_uri>?code=...&state=...` (not requested: the caller
-/// delivers it, e.g. to a CLI's loopback listener).
-pub async fn oidc_login_and_consent(server_base: &str, authorize_url: &str) -> String {
-    let mut browser = CookieBrowser::new();
-    let mut next = browser.redirect(browser.http.get(authorize_url)).await;
-    // Each interaction answers one prompt and sends the browser back to the authorization
-    // endpoint, which redirects to the next prompt or to the app.
-    for _ in 0..3 {
-        if !next.starts_with("/interaction/") {
-            break;
-        }
-        let resume = browser
-            .redirect(
-                browser
-                    .http
-                    .post(format!("{server_base}{next}/login"))
-                    .form(&[("login", "alice")]),
-            )
-            .await;
-        let resume = if resume.starts_with('/') {
-            format!("{server_base}{resume}")
-        } else {
-            resume
-        };
-        next = browser.redirect(browser.http.get(resume)).await;
-    }
-    next
-}
-
-/// A plain HTTP client for tests (redirects not followed; the TLS crypto provider installed, as
-/// the provider crates do, so that it can be built before any of their clients).
-pub fn http_client() -> reqwest::Client {
-    oauth_core::HttpSettings::new("oauth-sdk-tests")
-        .build()
-        .expect("a reqwest client")
-}
-
-/// A browser stand-in: follows no redirect by itself, keeps cookies by name.
-struct CookieBrowser {
-    http: reqwest::Client,
-    cookies: std::collections::BTreeMap<String, String>,
-}
-
-impl CookieBrowser {
-    fn new() -> Self {
-        Self {
-            http: http_client(),
-            cookies: std::collections::BTreeMap::new(),
-        }
-    }
-
-    /// Sends the request with the cookies kept so far; returns the redirect target.
-    async fn redirect(&mut self, request: reqwest::RequestBuilder) -> String {
-        use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let response = request
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .expect("the request");
-        for value in response.headers().get_all(SET_COOKIE) {
-            let pair = value
-                .to_str()
-                .unwrap_or_default()
-                .split(';')
-                .next()
-                .unwrap_or_default();
-            if let Some((name, value)) = pair.split_once('=') {
-                self.cookies
-                    .insert(name.trim().to_owned(), value.to_owned());
-            }
-        }
-        assert!(
-            response.status().is_redirection(),
-            "expected a redirect, got {}",
-            response.status()
-        );
-        response.headers()[LOCATION]
-            .to_str()
-            .expect("an ASCII Location")
-            .to_owned()
     }
 }

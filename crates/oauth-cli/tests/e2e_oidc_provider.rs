@@ -14,8 +14,9 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::CliHome;
-use oauth_sdk_tests::{OidcServer, free_port, http_client, oidc_login_and_consent};
+use common::{CliHome, http_client};
+use oauth_sdk_tests::browser::Browser;
+use oauth_sdk_tests::{OidcServer, free_port};
 
 /// A server, a CLI home with a profile `rc` for it, and every secret seen so far.
 struct Home {
@@ -43,7 +44,7 @@ impl Home {
     fn new(name: &str, ttl: u64) -> Self {
         let port = free_port();
         let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-        let server = OidcServer::start_with(ttl, &[("E2E_REDIRECT_URI", &redirect_uri)]);
+        let server = OidcServer::start_with_env(ttl, &[("E2E_REDIRECT_URI", &redirect_uri)]);
         let mut cli = CliHome::new(name);
         let more = ["--redirect-uri", &redirect_uri, "--scope", "openid"];
         cli.add("rc", "ringcentral", "e2e-client", server.base_url(), &more);
@@ -79,7 +80,11 @@ impl Home {
             .spawn()
             .expect("spawn oauth login");
         let (url, lines) = authorization_url(&mut child);
-        let back = oidc_login_and_consent(self.server.base_url(), &url).await;
+        let http = http_client();
+        let authorize = url::Url::parse(&url).expect("a URL");
+        let back = Browser::new()
+            .authorize(self.server.base_url(), &authorize, "alice")
+            .await;
         assert!(back.starts_with(&self.redirect_uri), "{back}");
         let code = url::Url::parse(&back)
             .unwrap()
@@ -89,7 +94,7 @@ impl Home {
             .expect("a code");
         self.secrets.push(code);
         // The browser's last step reaches the CLI's listener.
-        let page = http_client()
+        let page = http
             .get(&back)
             .send()
             .await

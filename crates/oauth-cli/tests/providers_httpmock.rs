@@ -10,10 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::CliHome as Home;
+use common::{CliHome as Home, http_client};
 use httpmock::Method::{DELETE, POST};
 use httpmock::MockServer;
-use oauth_sdk_tests::http_client;
 use serde_json::json;
 
 const CB: &str = "http://127.0.0.1:1/callback";

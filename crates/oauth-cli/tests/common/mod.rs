@@ -108,3 +108,12 @@ impl CliHome {
         oauth_sdk_tests::assert_no_secrets(&self.transcript, &all);
     }
 }
+
+/// A plain HTTP client (redirects off), built through `oauth_core::HttpSettings`, which also
+/// installs the TLS crypto provider reqwest needs (it is built without a default one) before
+/// any client can be built, the browser stand-in's included: call it first.
+pub fn http_client() -> reqwest::Client {
+    oauth_core::HttpSettings::new("oauth-cli-tests")
+        .build()
+        .expect("a reqwest client")
+}

@@ -123,9 +123,14 @@ impl CalcomClientBuilder {
                     .into(),
             ));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let Connection {
+            base,
+            http,
+            clock,
+            body_limit,
+        } = self.connection.connect()?;
         Ok(CalcomClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated: generated::Client::new_with_client(base.as_str(), http, body_limit),
             base,
             client_id: self.client_id,
             client_secret,

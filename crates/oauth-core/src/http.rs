@@ -12,6 +12,9 @@ use url::Url;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::limit::{self, BodyLimit, Rejection};
+use crate::response::ErrorBody;
+use crate::scrub::Secrets;
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -128,6 +131,8 @@ pub struct ClientOptions {
     pub reqwest: Option<reqwest::Client>,
     /// The clock that stamps received tokens (tests inject a [`crate::ManualClock`]).
     pub clock: Arc<dyn Clock>,
+    /// The most bytes of any response body that are read (1 MiB by default).
+    pub body_limit: BodyLimit,
 }
 
 impl ClientOptions {
@@ -139,6 +144,7 @@ impl ClientOptions {
             http: HttpSettings::new(user_agent),
             reqwest: None,
             clock: Arc::new(SystemClock),
+            body_limit: BodyLimit::DEFAULT,
         }
     }
 
@@ -153,6 +159,7 @@ impl ClientOptions {
             base,
             http,
             clock: self.clock,
+            body_limit: self.body_limit,
         })
     }
 }
@@ -164,6 +171,7 @@ impl fmt::Debug for ClientOptions {
             .field("timeout", &self.http.timeout)
             .field("user_agent", &self.http.user_agent)
             .field("custom_http_client", &self.reqwest.is_some())
+            .field("body_limit", &self.body_limit.bytes())
             .finish()
     }
 }
@@ -190,8 +198,18 @@ macro_rules! client_options_methods {
         /// Uses this `reqwest` client instead of building one. It must not follow redirects
         /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
         /// credentials to another host, and authorization redirects must be read, not followed.
+        /// An answer from another URL than the request's is refused
+        /// ([`Error::RedirectFollowed`](oauth_core::Error::RedirectFollowed)), but by then a
+        /// client that follows redirects has sent the request on.
         pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
             self.$field.reqwest = Some(client);
+            self
+        }
+
+        /// The most bytes of a response body that are read (default 1 MiB); a longer answer
+        /// is refused with [`Error::ResponseTooLarge`](oauth_core::Error::ResponseTooLarge).
+        pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+            self.$field.body_limit = $crate::BodyLimit::new(bytes);
             self
         }
 
@@ -212,6 +230,9 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// The body limit: the generated client's inner value
+    /// (`generated::Client::new_with_client(base.as_str(), http, body_limit)`).
+    pub body_limit: BodyLimit,
 }
 
 impl fmt::Debug for Connection {
@@ -247,18 +268,28 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 }
 
 /// The execution hook of every generated client: sends the request inside a `tracing` span
-/// (operation, method, path, status, duration; never headers or bodies), and replaces an error
-/// answer's body that does not read as the provider's error schema `E` (an HTML page from a
-/// proxy, a JSON shape nobody documented) with `{}`.
+/// (operation, method, path, status, duration; never headers or bodies) and vets the answer
+/// before the generated client reads it:
+///
+/// - an answer from another URL than the request's (a caller's HTTP client followed a
+///   redirect) is refused;
+/// - every body but a redirect's is read with `limit` (`Content-Length` first), and a longer
+///   one is refused unread. Refusals reach [`crate::response::map_error`] as
+///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::limit`]);
+/// - in an error answer (4xx, 5xx, or a 2xx whose body reports an error as `E`) every secret
+///   the request carried is scrubbed out of the text ([`crate::scrub`]), and an error body
+///   that does not read as the provider's error schema `E` (an HTML page from a proxy, a JSON
+///   shape nobody documented) is replaced with `{}`.
 ///
 /// The replacement lets the generated client report such an answer as a typed error response
 /// that keeps its status and `Retry-After`, instead of a decode failure that loses both. Every
 /// provider error schema has only optional fields, so `{}` reads as one. The original body is
 /// dropped, as every body is: it might echo a credential.
-pub async fn execute<E: serde::de::DeserializeOwned>(
+pub async fn execute<E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
+    limit: BodyLimit,
 ) -> reqwest::Result<reqwest::Response> {
     let span = tracing::debug_span!(
         "oauth_http",
@@ -269,16 +300,41 @@ pub async fn execute<E: serde::de::DeserializeOwned>(
         elapsed_ms = tracing::field::Empty,
     );
     async move {
+        let url = request.url().clone();
+        let secrets = Secrets::from_request(&request);
         let start = Instant::now();
         let result = client.execute(request).await;
         let span = tracing::Span::current();
         span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-        let response = result?;
-        span.record("status", response.status().as_u16());
-        if response.status().is_client_error() || response.status().is_server_error() {
-            return normalize_error_body::<E>(response).await;
+        let mut response = result?;
+        let status = response.status();
+        span.record("status", status.as_u16());
+        if *response.url() != url {
+            tracing::warn!("the HTTP client followed a redirect; its answer was refused");
+            return Ok(limit::rejected(Rejection::RedirectFollowed {
+                status: status.as_u16(),
+            }));
         }
-        Ok(response)
+        if status.is_redirection() {
+            // Never read: a redirect is reported by its status and `Location` alone.
+            return Ok(response);
+        }
+        let body = match limit::read_body(&mut response, limit).await? {
+            Ok(body) => body,
+            Err(limit) => {
+                return Ok(limit::rejected(Rejection::TooLarge {
+                    status: status.as_u16(),
+                    limit,
+                }));
+            }
+        };
+        let error = status.is_client_error() || status.is_server_error();
+        let body = if error || reports_error::<E>(&body) {
+            error_body::<E>(body, &secrets, error, &mut response)
+        } else {
+            body
+        };
+        Ok(rebuild(response, body))
     }
     .instrument(span)
     .await
@@ -287,11 +343,12 @@ pub async fn execute<E: serde::de::DeserializeOwned>(
 /// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
-/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does).
+/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
+/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit).
 #[macro_export]
 macro_rules! client_hooks {
     ($client:ty, $error:ty) => {
-        impl ::progenitor_client::ClientHooks for $client {
+        impl ::progenitor_client::ClientHooks<$crate::BodyLimit> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -307,9 +364,10 @@ macro_rules! client_hooks {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::client(self),
+                    ::progenitor_client::ClientInfo::<$crate::BodyLimit>::client(self),
                     request,
                     info.operation_id,
+                    *::progenitor_client::ClientInfo::<$crate::BodyLimit>::inner(self),
                 )
                 .await
             }
@@ -317,24 +375,65 @@ macro_rules! client_hooks {
     };
 }
 
-async fn normalize_error_body<E: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let mut headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let body = if serde_json::from_slice::<E>(&body).is_ok() {
-        body
-    } else {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        bytes::Bytes::from_static(b"{}")
-    };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+/// Whether a success answer's body reads as the provider's error schema reporting an error
+/// (some servers put an error inside a 200); such a body is scrubbed like an error answer's.
+fn reports_error<E: ErrorBody>(body: &[u8]) -> bool {
+    serde_json::from_slice::<E>(body).is_ok_and(|e| e.reports_error())
+}
+
+/// An error answer's body as the generated client gets it: scrubbed of `secrets` when it reads
+/// as `E`; else, for an error status, `{}` (as JSON).
+fn error_body<E: ErrorBody>(
+    body: bytes::Bytes,
+    secrets: &Secrets,
+    error_status: bool,
+    response: &mut reqwest::Response,
+) -> bytes::Bytes {
+    if serde_json::from_slice::<E>(&body).is_ok() {
+        if let Some(clean) = scrubbed(&body, secrets) {
+            return clean;
+        }
+        if secrets.is_empty() {
+            return body;
+        }
+    } else if !error_status {
+        return body;
+    }
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    bytes::Bytes::from_static(b"{}")
+}
+
+/// `body` (JSON) with every string scrubbed of `secrets`; `None` if it is not JSON or cannot
+/// be written back.
+fn scrubbed(body: &[u8], secrets: &Secrets) -> Option<bytes::Bytes> {
+    if secrets.is_empty() {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    secrets.scrub_json(&mut value);
+    serde_json::to_vec(&value).ok().map(bytes::Bytes::from)
+}
+
+/// `response` with `body` in place of the one read from it (status, version, headers,
+/// extensions and URL kept).
+fn rebuild(response: reqwest::Response, body: bytes::Bytes) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt;
+    let url = response.url().clone();
+    let (parts, _) = http::Response::from(response).into_parts();
+    // A builder given only an extension cannot fail; without one the URL would be lost, not
+    // the answer.
+    let (mut with_url, ()) = http::Response::builder()
+        .url(url)
+        .body(())
+        .unwrap_or_default()
+        .into_parts();
+    with_url.status = parts.status;
+    with_url.version = parts.version;
+    with_url.headers = parts.headers;
+    with_url.extensions.extend(parts.extensions);
+    reqwest::Response::from(http::Response::from_parts(with_url, body))
 }
 
 /// `Basic` credentials per RFC 6749 §2.3.1: client id and secret are each

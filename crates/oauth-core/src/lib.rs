@@ -20,13 +20,16 @@ pub mod capability;
 pub mod clock;
 pub mod error;
 pub mod http;
+pub mod limit;
 pub mod pkce;
 pub mod renew;
 pub mod response;
+pub mod scrub;
 pub mod secret;
 pub mod source;
 pub mod state;
 pub mod store;
+pub mod time;
 pub mod token;
 pub mod wire;
 
@@ -43,6 +46,7 @@ pub use error::{
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
+pub use limit::BodyLimit;
 pub use pkce::Pkce;
 pub use renew::Renew;
 pub use secret::{

@@ -183,9 +183,14 @@ impl ProcoreClientBuilder {
                 "company ID {id} is not a Procore company ID (they are positive)"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let Connection {
+            base,
+            http,
+            clock,
+            body_limit,
+        } = self.connection.connect()?;
         Ok(ProcoreClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated: generated::Client::new_with_client(base.as_str(), http, body_limit),
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

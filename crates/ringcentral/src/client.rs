@@ -188,9 +188,14 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let Connection {
+            base,
+            http,
+            clock,
+            body_limit,
+        } = self.connection.connect()?;
         Ok(RingCentralClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated: generated::Client::new_with_client(base.as_str(), http, body_limit),
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

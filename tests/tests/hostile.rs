@@ -242,6 +242,7 @@ fn decoder_property(provider: Provider, cases: u32) {
         failure_persistence: None,
         ..Config::default()
     });
+    let decoded = std::sync::atomic::AtomicU32::new(0);
     runner
         .run(&(answer, status), |(answer, status)| {
             let (body, must_decode) = match answer {
@@ -256,6 +257,7 @@ fn decoder_property(provider: Provider, cases: u32) {
                 Ok(token) => {
                     prop_assert_eq!(status, 200);
                     check_token(&token)?;
+                    decoded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 Err(e) => {
                     prop_assert!(!must_decode, "{:?} refused {}: {}", provider, text, e);
@@ -265,6 +267,12 @@ fn decoder_property(provider: Provider, cases: u32) {
             Ok(())
         })
         .unwrap();
+    // The success path must be exercised, not only the refusals.
+    let decoded = decoded.into_inner();
+    assert!(
+        decoded >= cases / 5,
+        "{provider:?}: only {decoded} of {cases} answers decoded"
+    );
 }
 
 #[test]

@@ -305,7 +305,8 @@ pub async fn execute<E: ErrorBody>(
         let start = Instant::now();
         let result = client.execute(request).await;
         let span = tracing::Span::current();
-        span.record("elapsed_ms", start.elapsed().as_millis() as u64);
+        let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("elapsed_ms", elapsed);
         let mut response = result?;
         let status = response.status();
         span.record("status", status.as_u16());

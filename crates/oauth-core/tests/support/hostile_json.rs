@@ -4,28 +4,46 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-/// A JSON value as a hostile server might put in a lifetime or epoch field: integers and floats
-/// of any size and sign, numeric and other strings, and any other shape.
-pub fn hostile_number() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        any::<u64>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| json!(f)),
-        (0u32..400).prop_map(|e| Value::String(format!("1e{e}"))),
-        "[-+ ]?[0-9]{0,30}(\\.[0-9]{0,6})?([eE][-+]?[0-9]{1,4})?[ ]?".prop_map(Value::String),
-        any::<String>().prop_map(Value::String),
-        Just(Value::String("inf".into())),
-        Just(Value::String("NaN".into())),
-        any::<bool>().prop_map(Value::Bool),
-        Just(Value::Null),
-    ];
-    leaf.prop_recursive(2, 8, 3, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z]{0,3}", inner, 0..3)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
+/// A JSON scalar as a hostile server might put in a lifetime or epoch field: integers of any
+/// size (the edges made frequent) and sign, floats, numeric strings of any magnitude, other
+/// strings, booleans and null.
+pub fn hostile_scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => any::<u64>().prop_map(Value::from),
+        3 => prop_oneof![
+            Just(u64::MAX),
+            Just(u64::MAX - 1),
+            Just(i64::MAX as u64),
+            Just(i64::MAX as u64 + 1),
+            0u64..=10_000_000_000_000,
         ]
-    })
+        .prop_map(Value::from),
+        1 => any::<i64>().prop_map(Value::from),
+        2 => any::<f64>().prop_map(|f| json!(f)),
+        1 => (0u32..400).prop_map(|e| Value::String(format!("1e{e}"))),
+        1 => "[-+ ]?[0-9]{0,30}(\\.[0-9]{0,6})?([eE][-+]?[0-9]{1,4})?[ ]?".prop_map(Value::String),
+        1 => any::<String>().prop_map(Value::String),
+        1 => prop_oneof![
+            Just(Value::String("inf".into())),
+            Just(Value::String("NaN".into())),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+        ],
+    ]
+}
+
+/// A hostile scalar, or now and then an array or object of them.
+pub fn hostile_number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        9 => hostile_scalar(),
+        1 => hostile_scalar().prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{0,3}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        }),
+    ]
 }
 
 /// Any JSON document, to shape a whole body.

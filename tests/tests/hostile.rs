@@ -647,3 +647,23 @@ async fn an_answer_from_a_followed_redirect_is_refused() {
         mock.delete_async().await;
     }
 }
+
+#[tokio::test]
+async fn a_success_answer_that_repeats_a_secret_is_left_whole() {
+    // A server that does not rotate sends the refresh token back: it must not be scrubbed.
+    let server = MockServer::start_async().await;
+    let body = json!({
+        "access_token": "at", "token_type": "bearer", "expires_in": 3600,
+        "refresh_token": OLD_REFRESH, "scope": format!("echo {RESERVED_SECRET}"),
+    });
+    let token = Provider::RingCentral
+        .answered(&server, 200, &body.to_string())
+        .await
+        .unwrap();
+    assert_eq!(token.refresh_token().unwrap().secret(), OLD_REFRESH);
+    assert!(
+        token
+            .scopes()
+            .contains(&RESERVED_SECRET.split(' ').next().unwrap().to_owned())
+    );
+}

@@ -22,7 +22,7 @@ pub const REDACTED: &str = "[redacted]";
 pub const MAX_SERVER_TEXT: usize = 512;
 
 /// Request fields (form or JSON, at any depth, and query parameters) whose values are secrets.
-const SECRET_FIELDS: &[&str] = &[
+pub const SECRET_FIELDS: &[&str] = &[
     "access_token",
     "accessToken",
     "assertion",
@@ -40,6 +40,11 @@ const SECRET_FIELDS: &[&str] = &[
     "token",
 ];
 
+/// Secrets shorter than this many characters are not scrubbed: one of one to three characters
+/// would match in almost any text (a token `t` would take every `t`), and has no secrecy to
+/// keep. Real credentials are far longer.
+pub const MIN_SECRET_CHARS: usize = 4;
+
 /// The secrets one request carried, longest first.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets(Vec<String>);
@@ -51,12 +56,12 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// These secrets (empty ones are ignored).
+    /// These secrets (those shorter than [`MIN_SECRET_CHARS`] are ignored).
     pub fn new<S: Into<String>>(secrets: impl IntoIterator<Item = S>) -> Self {
         let mut all: Vec<String> = secrets
             .into_iter()
             .map(Into::into)
-            .filter(|s| !s.is_empty())
+            .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
             .collect();
         // Longest first, so that a secret containing another is replaced whole.
         all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));

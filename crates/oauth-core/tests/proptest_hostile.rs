@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::scrub::{MAX_SERVER_TEXT, REDACTED, Secrets, server_text};
+use oauth_core::scrub::{MAX_SERVER_TEXT, MIN_SECRET_CHARS, REDACTED, Secrets, server_text};
 use oauth_core::time::{MAX_LIFETIME, latest, to_unix_ms};
 use oauth_core::wire::{EpochMillis, EpochSeconds, Seconds};
 use oauth_core::{AccessToken, RefreshToken, Token};
@@ -160,12 +160,12 @@ fn encodings(secret: &str) -> Vec<String> {
     ]
 }
 
-/// A secret of any characters, reserved ones (`%`, `+`, `\`, `"`, `/`, space, controls, non
+/// A secret of any characters (at least [`MIN_SECRET_CHARS`]), reserved ones (`%`, `+`, `\`, `"`, `/`, space, controls, non
 /// ASCII) made frequent.
 fn secret() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[%+\\\\\"/ &=:;?#@\\[\\]a-zA-Z0-9é€😀\\u{0}\\u{1f}\\u{7f}]{1,24}",
-        any::<String>().prop_filter("non-empty", |s| !s.is_empty()),
+        "[%+\\\\\"/ &=:;?#@\\[\\]a-zA-Z0-9é€😀\\u{0}\\u{1f}\\u{7f}]{4,24}",
+        any::<String>().prop_filter("long enough", |s| s.chars().count() >= MIN_SECRET_CHARS),
     ]
 }
 
@@ -267,5 +267,10 @@ proptest! {
             let cut: String = text.chars().take(MAX_SERVER_TEXT).collect();
             prop_assert_eq!(kept, format!("{cut}…"));
         }
+    }
+
+    #[test]
+    fn secrets_too_short_to_keep_are_left(text in any::<String>(), secret in ".{1,3}") {
+        prop_assert_eq!(Secrets::new([secret]).scrub(&text).into_owned(), text);
     }
 }

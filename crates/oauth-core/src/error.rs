@@ -283,7 +283,7 @@ impl ServerError {
     }
 
     /// Sets the RFC 6749 code from the wire value (`None` or empty leaves it unset; an
-    /// unknown code is kept as [`server_text`](crate::scrub::server_text)).
+    /// unknown code is kept as [`server_text`]).
     pub fn with_code(mut self, code: Option<&str>) -> Self {
         self.code = code.filter(|c| !c.is_empty()).map(|c| {
             server_text(c)
@@ -293,13 +293,13 @@ impl ServerError {
         self
     }
 
-    /// Sets the description (kept as [`server_text`](crate::scrub::server_text)).
+    /// Sets the description (kept as [`server_text`]).
     pub fn with_description(mut self, description: Option<String>) -> Self {
         self.description = kept_text(description);
         self
     }
 
-    /// Sets the `error_uri` (kept as [`server_text`](crate::scrub::server_text)).
+    /// Sets the `error_uri` (kept as [`server_text`]).
     pub fn with_uri(mut self, uri: Option<String>) -> Self {
         self.uri = kept_text(uri);
         self
@@ -356,7 +356,7 @@ pub struct ErrorDetail {
 }
 
 impl ErrorDetail {
-    /// An entry from its parts, each kept as [`server_text`](crate::scrub::server_text).
+    /// An entry from its parts, each kept as [`server_text`].
     pub fn new(code: Option<String>, message: Option<String>, target: Option<String>) -> Self {
         Self {
             code: code.map(|t| server_text(&t)),
@@ -397,7 +397,7 @@ pub struct AuthorizationError {
 
 impl AuthorizationError {
     /// An error from the redirect's fields (description and URI kept as
-    /// [`server_text`](crate::scrub::server_text)).
+    /// [`server_text`]).
     pub fn new(code: ErrorCode, description: Option<String>, uri: Option<String>) -> Self {
         let code = match code {
             ErrorCode::Other(other) => ErrorCode::Other(server_text(&other)),

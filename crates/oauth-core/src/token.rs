@@ -43,7 +43,7 @@ impl TokenType {
 /// token read back from storage hours later still knows when it expires.
 ///
 /// Times are checked, never overflowed: every time a token holds lies between the unix epoch
-/// and [`time::latest`](crate::time::latest) (so the stored form, unix milliseconds, keeps it
+/// and [`time::latest`] (so the stored form, unix milliseconds, keeps it
 /// exactly), and an expiry lies at most [`MAX_LIFETIME`](crate::time::MAX_LIFETIME) (a century)
 /// after receipt: absurd lifetimes (`expires_in: 1e19`) are clamped to that.
 ///
@@ -214,7 +214,7 @@ impl Token {
 
     /// Reads a token written through [`Token::exposing_secrets`]. Times read back exactly as
     /// they were written (a stored expiry is not clamped to a century: only a value past
-    /// [`time::latest`](crate::time::latest), which this crate never writes, is).
+    /// [`time::latest`], which this crate never writes, is).
     pub fn from_stored(stored: StoredToken) -> Self {
         Self {
             access_token: stored.access_token,

@@ -230,8 +230,7 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The body limit: the generated client's inner value
-    /// (`generated::Client::new_with_client(base.as_str(), http, body_limit)`).
+    /// The body limit: the generated client's inner value (see [`client_hooks!`](crate::client_hooks)).
     pub body_limit: BodyLimit,
 }
 
@@ -345,10 +344,21 @@ pub async fn execute<E: ErrorBody>(
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
 /// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
-/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit).
+/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit); the macro also
+/// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
 #[macro_export]
 macro_rules! client_hooks {
     ($client:ty, $error:ty) => {
+        impl ::std::convert::From<&$crate::Connection> for $client {
+            fn from(connection: &$crate::Connection) -> Self {
+                Self::new_with_client(
+                    connection.base.as_str(),
+                    connection.http.clone(),
+                    connection.body_limit,
+                )
+            }
+        }
+
         impl ::progenitor_client::ClientHooks<$crate::BodyLimit> for $client {
             async fn pre<E>(
                 &self,

@@ -142,14 +142,11 @@ impl SunshineClientBuilder {
                 ));
             }
         };
-        let Connection {
-            base,
-            http,
-            clock,
-            body_limit,
-        } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
-            generated: generated::Client::new_with_client(base.as_str(), http, body_limit),
+            generated,
             base,
             client_id: self.client_id,
             client_secret,

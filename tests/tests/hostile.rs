@@ -28,7 +28,7 @@ use sunshine_conversations_oauth::SunshineClient;
 
 #[path = "../../crates/oauth-core/tests/support/hostile_json.rs"]
 mod hostile_json;
-use hostile_json::{any_json, hostile_number};
+use hostile_json::{any_json, assert_scrubbed, encodings, hostile_number};
 
 /// A refresh token with characters that every encoding changes.
 const OLD_REFRESH: &str = "rt/old+1 %2F\"é";
@@ -666,4 +666,86 @@ async fn a_success_answer_that_repeats_a_secret_is_left_whole() {
             .scopes()
             .contains(&RESERVED_SECRET.split(' ').next().unwrap().to_owned())
     );
+}
+
+/// Secrets of any printable characters (reserved ones frequent), echoed by the server in any of
+/// the forms [`encodings`] lists, never reach the error's text: RingCentral (refresh token in
+/// the form body, secret in HTTP Basic) and Procore (secret in the JSON body).
+#[test]
+fn secrets_of_any_bytes_echoed_in_any_form_are_scrubbed() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start_async());
+    let printable = "[%+\\\\\"/ &=:;?#@'<>a-zA-Z0-9é€😀]{4,20}";
+    let strategy = (
+        printable,
+        printable,
+        prop::collection::vec("[a-z .,:]{0,12}", 3),
+        (0usize..8, 0usize..8),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 128,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(refresh, secret, around, (f1, f2), procore)| {
+            let echoed = format!(
+                "{}{}{}{}{}",
+                around[0],
+                encodings(&refresh)[f1],
+                around[1],
+                encodings(&secret)[f2],
+                around[2]
+            );
+            let body = json!({
+                "error": "invalid_grant",
+                "error_description": echoed,
+                "message": echoed,
+                "errors": [{"errorCode": "OAU-211", "message": echoed}],
+            })
+            .to_string();
+            let result = runtime.block_on(async {
+                let mock = server
+                    .mock_async(|when, then| {
+                        when.method(POST);
+                        then.status(400)
+                            .header("content-type", "application/json")
+                            .body(&body);
+                    })
+                    .await;
+                let result = if procore {
+                    ProcoreClient::builder("pc-id")
+                        .client_secret(ClientSecret::new(secret.clone()))
+                        .base_url(server.base_url())
+                        .build()
+                        .unwrap()
+                        .client_credentials()
+                        .await
+                } else {
+                    RingCentralClient::builder("rc-id")
+                        .client_secret(ClientSecret::new(secret.clone()))
+                        .base_url(server.base_url())
+                        .build()
+                        .unwrap()
+                        .refresh(&RefreshToken::new(refresh.clone()))
+                        .await
+                };
+                mock.delete_async().await;
+                result
+            });
+            let e = result.expect_err("a 400 answer");
+            let secrets = if procore {
+                vec![secret.clone()]
+            } else {
+                vec![refresh.clone(), secret.clone()]
+            };
+            assert_scrubbed(&e.to_string(), &secrets)?;
+            prop_assert!(e.to_string().contains("[redacted]"), "{}", e);
+            Ok(())
+        })
+        .unwrap();
 }

@@ -230,7 +230,8 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The body limit: the generated client's inner value (see [`client_hooks!`](crate::client_hooks)).
+    /// The body limit: the generated client's inner value (see
+    /// [`client_hooks!`](crate::client_hooks)).
     pub body_limit: BodyLimit,
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 #[path = "support/hostile_json.rs"]
 #[allow(dead_code)]
 mod hostile_json;
-use hostile_json::hostile_number;
+use hostile_json::{assert_scrubbed, encodings, hostile_number};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -123,43 +123,6 @@ proptest! {
     }
 }
 
-/// The forms in which a server may write `secret` back.
-fn encodings(secret: &str) -> Vec<String> {
-    let json = serde_json::to_string(secret).unwrap();
-    let json = json[1..json.len() - 1].to_owned();
-    let ascii_json: String = secret
-        .encode_utf16()
-        .map(|u| match u {
-            0x20..=0x7e if u != 0x22 && u != 0x5c && u != 0x2f => char::from(u as u8).to_string(),
-            _ => format!("\\u{u:04X}"),
-        })
-        .collect();
-    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let pct_upper: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
-    let pct_lower: String = secret.bytes().map(|b| format!("%{b:02x}")).collect();
-    let uri_component: String = secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let slashed = json.replace('/', "\\/");
-    vec![
-        secret.to_owned(),
-        json,
-        slashed,
-        ascii_json,
-        form,
-        pct_upper,
-        pct_lower,
-        uri_component,
-    ]
-}
-
 /// A secret of any characters (at least [`MIN_SECRET_CHARS`]), reserved ones (`%`, `+`, `\`, `"`, `/`, space, controls, non
 /// ASCII) made frequent.
 fn secret() -> impl Strategy<Value = String> {
@@ -181,21 +144,6 @@ fn collect_texts(value: &Value, out: &mut Vec<String>) {
         }
         _ => {}
     }
-}
-
-/// Every piece of `scrubbed` between two replacements is free of every form of every secret.
-fn assert_scrubbed(scrubbed: &str, secrets: &[String]) -> Result<(), TestCaseError> {
-    for piece in scrubbed.split(REDACTED) {
-        for secret in secrets {
-            for form in encodings(secret) {
-                prop_assert!(
-                    !piece.contains(&form),
-                    "{form:?} (of {secret:?}) left in {piece:?} of {scrubbed:?}"
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 proptest! {

@@ -1,7 +1,9 @@
-//! Strategies for hostile JSON, shared by the core's property tests and the providers' (which
-//! include this file with `#[path]`).
+//! Strategies and checks for hostile input, shared by the core's property tests and the
+//! providers' (which include this file with `#[path]`).
 
+use oauth_core::scrub::REDACTED;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
 
 /// A JSON scalar as a hostile server might put in a lifetime or epoch field: integers of any
@@ -66,4 +68,56 @@ pub fn any_json() -> impl Strategy<Value = Value> {
             .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// The forms in which a server may write `secret` back.
+pub fn encodings(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    let ascii_json: String = secret
+        .encode_utf16()
+        .map(|u| match u {
+            0x20..=0x7e if u != 0x22 && u != 0x5c && u != 0x2f => char::from(u as u8).to_string(),
+            _ => format!("\\u{u:04X}"),
+        })
+        .collect();
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let pct_upper: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+    let pct_lower: String = secret.bytes().map(|b| format!("%{b:02x}")).collect();
+    let uri_component: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let slashed = json.replace('/', "\\/");
+    vec![
+        secret.to_owned(),
+        json,
+        slashed,
+        ascii_json,
+        form,
+        pct_upper,
+        pct_lower,
+        uri_component,
+    ]
+}
+
+/// Every piece of `scrubbed` between two replacements is free of every form of every secret.
+pub fn assert_scrubbed(scrubbed: &str, secrets: &[String]) -> Result<(), TestCaseError> {
+    for piece in scrubbed.split(REDACTED) {
+        for secret in secrets {
+            for form in encodings(secret) {
+                prop_assert!(
+                    !piece.contains(&form),
+                    "{form:?} (of {secret:?}) left in {piece:?} of {scrubbed:?}"
+                );
+            }
+        }
+    }
+    Ok(())
 }

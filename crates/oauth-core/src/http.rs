@@ -6,10 +6,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, COOKIE};
 use tracing::Instrument;
 use url::Url;
 
+use crate::answer;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::limit::{self, BodyLimit, Rejection};
@@ -330,12 +331,12 @@ pub async fn execute<E: ErrorBody>(
             }
         };
         let error = status.is_client_error() || status.is_server_error();
-        let body = if error || reports_error::<E>(&body) {
-            error_body::<E>(body, &secrets, error, &mut response)
+        let body = if error || answer::reports_error::<E>(&body) {
+            answer::error_body::<E>(body, &secrets, error, &mut response)
         } else {
             body
         };
-        Ok(rebuild(response, body))
+        Ok(answer::rebuild(response, body))
     }
     .instrument(span)
     .await
@@ -385,67 +386,6 @@ macro_rules! client_hooks {
             }
         }
     };
-}
-
-/// Whether a success answer's body reads as the provider's error schema reporting an error
-/// (some servers put an error inside a 200); such a body is scrubbed like an error answer's.
-fn reports_error<E: ErrorBody>(body: &[u8]) -> bool {
-    serde_json::from_slice::<E>(body).is_ok_and(|e| e.reports_error())
-}
-
-/// An error answer's body as the generated client gets it: scrubbed of `secrets` when it reads
-/// as `E`; else, for an error status, `{}` (as JSON).
-fn error_body<E: ErrorBody>(
-    body: bytes::Bytes,
-    secrets: &Secrets,
-    error_status: bool,
-    response: &mut reqwest::Response,
-) -> bytes::Bytes {
-    if serde_json::from_slice::<E>(&body).is_ok() {
-        if let Some(clean) = scrubbed(&body, secrets) {
-            return clean;
-        }
-        if secrets.is_empty() {
-            return body;
-        }
-    } else if !error_status {
-        return body;
-    }
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    bytes::Bytes::from_static(b"{}")
-}
-
-/// `body` (JSON) with every string scrubbed of `secrets`; `None` if it is not JSON or cannot
-/// be written back.
-fn scrubbed(body: &[u8], secrets: &Secrets) -> Option<bytes::Bytes> {
-    if secrets.is_empty() {
-        return None;
-    }
-    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    secrets.scrub_json(&mut value);
-    serde_json::to_vec(&value).ok().map(bytes::Bytes::from)
-}
-
-/// `response` with `body` in place of the one read from it (status, version, headers,
-/// extensions and URL kept).
-fn rebuild(response: reqwest::Response, body: bytes::Bytes) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    let url = response.url().clone();
-    let (parts, _) = http::Response::from(response).into_parts();
-    // A builder given only an extension cannot fail; without one the URL would be lost, not
-    // the answer.
-    let (mut with_url, ()) = http::Response::builder()
-        .url(url)
-        .body(())
-        .unwrap_or_default()
-        .into_parts();
-    with_url.status = parts.status;
-    with_url.version = parts.version;
-    with_url.headers = parts.headers;
-    with_url.extensions.extend(parts.extensions);
-    reqwest::Response::from(http::Response::from_parts(with_url, body))
 }
 
 /// `Basic` credentials per RFC 6749 §2.3.1: client id and secret are each

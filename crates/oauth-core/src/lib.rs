@@ -15,6 +15,7 @@
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
 //!   rotated refresh token.
 
+mod answer;
 pub mod authorize;
 pub mod capability;
 pub mod clock;

@@ -15,7 +15,6 @@
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
 //!   rotated refresh token.
 
-mod answer;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
@@ -33,6 +32,8 @@ pub mod store;
 pub mod time;
 pub mod token;
 pub mod wire;
+
+mod answer;
 
 pub use authorize::{
     AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,

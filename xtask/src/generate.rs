@@ -18,6 +18,9 @@ const PROGENITOR: &str = "progenitor 0.15.1";
 /// type generated: `oauth-core` provides the secret newtypes and the lenient wire scalars.
 const NATIVE_CRATES: &[&str] = &["oauth-core"];
 
+/// The generated client's inner value, which its hooks read through `&self`.
+const INNER_TYPE: &str = "oauth_core::BodyLimit";
+
 /// Generates the complete file text for the spec shown to users as `display`.
 pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
     let tokens = match run_generator(spec) {
@@ -57,6 +60,8 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
+        // The hooks (`oauth_core::client_hooks!`) read the client's body limit from here.
+        .with_inner_type(INNER_TYPE.parse().expect("INNER_TYPE is a Rust path"))
         .with_unknown_crates(UnknownPolicy::Deny);
     for name in NATIVE_CRATES {
         settings.with_crate(*name, CrateVers::Any, None);

@@ -22,16 +22,21 @@ pub mod capability;
 pub mod clock;
 pub mod error;
 pub mod http;
+pub mod limit;
 pub mod pkce;
 pub mod prelude;
 pub mod renew;
 pub mod response;
+pub mod scrub;
 pub mod secret;
 pub mod source;
 pub mod state;
 pub mod store;
+pub mod time;
 pub mod token;
 pub mod wire;
+
+mod answer;
 
 pub use authorize::{
     AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,
@@ -46,6 +51,7 @@ pub use error::{
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
+pub use limit::BodyLimit;
 pub use pkce::Pkce;
 pub use renew::Renew;
 pub use secret::{

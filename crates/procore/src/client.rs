@@ -183,9 +183,11 @@ impl ProcoreClientBuilder {
                 "company ID {id} is not a Procore company ID (they are positive)"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

@@ -18,10 +18,13 @@ pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
         extra.insert("created_at".into(), Value::from(created.0));
     }
     let expires_at = response.expires_in.map(|lifetime| {
+        // Saturating sums: `expires_in` and `created_at` may be absurd (`1e19`).
         let lifetime = lifetime.duration();
-        let from_receipt = now + lifetime;
+        let from_receipt = oauth_core::time::after(now, lifetime);
         match response.created_at.map(|c| c.time()) {
-            Some(created) if created <= now && created + lifetime > now => created + lifetime,
+            Some(created) if created <= now && oauth_core::time::after(created, lifetime) > now => {
+                oauth_core::time::after(created, lifetime)
+            }
             _ => from_receipt,
         }
     });

@@ -188,9 +188,11 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(RingCentralClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

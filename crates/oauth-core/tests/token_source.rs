@@ -3,19 +3,17 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use oauth_core::Clock;
 use oauth_core::store::{MemoryStore, TokenStore, Versioned};
 use oauth_core::{
     AccessToken, Error, ManualClock, Provider, RefreshEvent, RefreshToken, RefreshTokenGrant,
-    RetryPolicy, ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError,
-    TransportKind,
+    ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError, TransportKind,
 };
+use support::{quick_retry, t0, token};
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
-}
+mod support;
 
 /// A provider whose refresh answers come from a script; records the refresh tokens it saw.
 #[derive(Clone, Default)]
@@ -52,21 +50,6 @@ impl RefreshTokenGrant for Scripted {
             .unwrap()
             .pop_front()
             .expect("an unscripted refresh")
-    }
-}
-
-fn token(access: &str, refresh: Option<&str>, received: SystemTime, ttl: u64) -> Token {
-    Token::new(AccessToken::new(access), received)
-        .with_expires_in(Some(Duration::from_secs(ttl)))
-        .with_refresh_token(refresh.map(RefreshToken::new))
-}
-
-fn quick_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        max_retry_after: Duration::from_secs(1),
     }
 }
 
@@ -190,6 +173,7 @@ async fn invalid_grant_needs_reauthorization_and_is_not_retried() {
         .build()
         .await
         .unwrap();
+    clock.advance(Duration::from_secs(60));
     provider.push(Err(ServerError::from_status(400)
         .with_code(Some("invalid_grant"))
         .into()));
@@ -274,6 +258,8 @@ async fn long_retry_after_is_not_waited_out() {
 struct Flaky {
     inner: MemoryStore,
     fail_writes: std::sync::atomic::AtomicBool,
+    /// Writes to fail before succeeding again.
+    fail_next: AtomicUsize,
     writes: AtomicUsize,
 }
 
@@ -288,7 +274,11 @@ impl TokenStore for Flaky {
         token: &Token,
     ) -> Result<u64, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        if self.fail_writes.load(Ordering::SeqCst) {
+        let fail_next = self
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail_next || self.fail_writes.load(Ordering::SeqCst) {
             return Err(StoreError::new(StoreErrorKind::Io, "disk full"));
         }
         self.inner.compare_and_swap(key, expected, token).await
@@ -303,9 +293,11 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
     let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
         .initial_token(token("at-1", Some("rt-1"), t0(), 60))
         .clock(clock.clone())
+        .retry(quick_retry())
         .build()
         .await
         .unwrap();
+    clock.advance(Duration::from_secs(60));
     store.fail_writes.store(true, Ordering::SeqCst);
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
     let e = s.access_token().await.unwrap_err();
@@ -322,6 +314,31 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
     assert_eq!(provider.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_store_write_that_fails_briefly_is_retried_within_the_refresh() {
+    let provider = Scripted::default();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(Flaky::default());
+    let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
+        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
+        .clock(clock.clone())
+        .retry(quick_retry())
+        .build()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(60));
+    store.fail_next.store(2, Ordering::SeqCst);
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    assert_eq!(
+        s.access_token().await.unwrap().access_token().secret(),
+        "at-2"
+    );
+    // The initial write, two failures, the write that landed.
+    assert_eq!(store.writes.load(Ordering::SeqCst), 4);
+    let stored = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
 }
 
 #[tokio::test]

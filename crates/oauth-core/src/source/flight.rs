@@ -22,27 +22,29 @@ use crate::token::Token;
 pub(super) async fn obtain<P: Renew, S: TokenStore>(
     inner: &Arc<Inner<P, S>>,
 ) -> Result<Arc<Token>> {
-    let mut answer = {
+    let (mut answer, started) = {
         let mut flight = lock(&inner.flight);
         match &*flight {
-            Some(answer) => answer.clone(),
+            Some(answer) => (answer.clone(), None),
             None => {
                 if let Some(token) = inner.settle()? {
                     return Ok(token);
                 }
                 let (tx, rx) = watch::channel(None);
                 *flight = Some(rx.clone());
-                tokio::spawn(
-                    Flight {
-                        inner: Arc::clone(inner),
-                        answer: Some(tx),
-                    }
-                    .run(),
-                );
-                rx
+                let started = Flight {
+                    inner: Arc::clone(inner),
+                    answer: Some(tx),
+                };
+                (rx, Some(started))
             }
         }
     };
+    // Spawned outside the slot's lock: a runtime shutting down drops the task at once, and
+    // the flight's drop takes that lock to clear the slot.
+    if let Some(flight) = started {
+        tokio::spawn(flight.run());
+    }
     let result = match answer.wait_for(Option::is_some).await {
         Ok(done) => done.clone(),
         Err(_) => None,

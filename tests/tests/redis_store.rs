@@ -272,12 +272,15 @@ async fn the_refresh_lock_expires_after_its_ttl() {
     store.unlock("acct", &taken).await.unwrap();
 }
 
+/// A store call, reduced to whether it failed.
+type Call<'a> = std::pin::Pin<Box<dyn Future<Output = bool> + 'a>>;
+
 /// Every kind of store call fails within `bound`, three times over. (The write expects a
 /// version the key is not at: a timed-out command may still run once the server answers.)
 async fn every_call_fails_within(store: &RedisStore, bound: Duration) {
     let held = RefreshLock::new("someone");
     for round in 0..3 {
-        let calls: [(&str, std::pin::Pin<Box<dyn Future<Output = bool> + '_>>); 4] = [
+        let calls: [(&str, Call<'_>); 4] = [
             (
                 "load",
                 Box::pin(async { store.load("acct").await.is_err() }),

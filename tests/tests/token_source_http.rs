@@ -32,6 +32,24 @@ fn expired_token() -> Token {
     .with_refresh_token(Some(RefreshToken::new("old-refresh")))
 }
 
+/// `callers` tasks ask `source` at once; each must get `access`.
+async fn assert_all_get<S: TokenStore>(
+    source: &TokenSource<RingCentralClient, S>,
+    callers: usize,
+    access: &str,
+) {
+    let callers: Vec<_> = (0..callers)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.access_token().await })
+        })
+        .collect();
+    for caller in callers {
+        let token = caller.await.unwrap().unwrap();
+        assert_eq!(token.access_token().secret(), access);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_callers_cause_exactly_one_refresh_request() {
     let server = MockServer::start_async().await;
@@ -59,16 +77,7 @@ async fn a_thousand_concurrent_callers_cause_exactly_one_refresh_request() {
         .await
         .unwrap();
 
-    let callers: Vec<_> = (0..1000)
-        .map(|_| {
-            let source = source.clone();
-            tokio::spawn(async move { source.access_token().await })
-        })
-        .collect();
-    for caller in callers {
-        let token = caller.await.unwrap().unwrap();
-        assert_eq!(token.access_token().secret(), "new-access");
-    }
+    assert_all_get(&source, 1000, "new-access").await;
     assert_eq!(refresh.calls_async().await, 1);
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(
@@ -108,16 +117,7 @@ async fn two_hundred_callers_on_a_three_second_token_send_one_refresh_request() 
         .unwrap();
     clock.advance(Duration::from_secs(3));
 
-    let callers: Vec<_> = (0..200)
-        .map(|_| {
-            let source = source.clone();
-            tokio::spawn(async move { source.access_token().await })
-        })
-        .collect();
-    for caller in callers {
-        let token = caller.await.unwrap().unwrap();
-        assert_eq!(token.access_token().secret(), "short-access");
-    }
+    assert_all_get(&source, 200, "short-access").await;
     assert_eq!(refresh.calls_async().await, 1);
 
     // Not due on arrival, nor just before half its life; due at half its life.

@@ -11,7 +11,7 @@ use oauth_core::{
     AccessToken, Error, ManualClock, Provider, RefreshEvent, RefreshToken, RefreshTokenGrant,
     ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError, TransportKind,
 };
-use support::{quick_retry, t0, token};
+use support::{access, quick_retry, t0, token};
 
 mod support;
 
@@ -73,10 +73,7 @@ async fn fresh_token_is_served_without_refresh() {
     let clock = Arc::new(ManualClock::new(t0()));
     let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
     clock.advance(Duration::from_secs(3600 - 61));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-1"
-    );
+    assert_eq!(access(&s).await, "at-1");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -120,10 +117,7 @@ async fn token_without_expiry_never_refreshes() {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(10 * 365 * 86_400));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "forever"
-    );
+    assert_eq!(access(&s).await, "forever");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -192,10 +186,7 @@ async fn invalid_grant_needs_reauthorization_and_is_not_retried() {
     s.replace(token("at-9", Some("rt-9"), clock.now(), 3600))
         .await
         .unwrap();
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-9"
-    );
+    assert_eq!(access(&s).await, "at-9");
 }
 
 #[tokio::test]
@@ -209,10 +200,7 @@ async fn transient_errors_are_retried_then_succeed() {
         .with_retry_after(Some(Duration::from_millis(5)))
         .into()));
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 3);
 }
 
@@ -233,10 +221,7 @@ async fn transient_errors_are_bounded() {
     assert_eq!(provider.calls(), 3);
     // Not a permanent state: the next call tries again.
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
 }
 
 #[tokio::test]
@@ -285,8 +270,13 @@ impl TokenStore for Flaky {
     }
 }
 
-#[tokio::test]
-async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
+/// A source over a [`Flaky`] store whose 60-second token has just expired.
+async fn flaky_source() -> (
+    Scripted,
+    Arc<ManualClock>,
+    Arc<Flaky>,
+    TokenSource<Scripted, Arc<Flaky>>,
+) {
     let provider = Scripted::default();
     let clock = Arc::new(ManualClock::new(t0()));
     let store = Arc::new(Flaky::default());
@@ -298,6 +288,12 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(60));
+    (provider, clock, store, s)
+}
+
+#[tokio::test]
+async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
+    let (provider, clock, store, s) = flaky_source().await;
     store.fail_writes.store(true, Ordering::SeqCst);
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
     let e = s.access_token().await.unwrap_err();
@@ -307,10 +303,7 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
     assert!(matches!(e, Error::Store(_)), "{e:?}");
     assert_eq!(provider.calls(), 1);
     store.fail_writes.store(false, Ordering::SeqCst);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
     assert_eq!(provider.calls(), 1);
@@ -318,23 +311,10 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
 
 #[tokio::test]
 async fn a_store_write_that_fails_briefly_is_retried_within_the_refresh() {
-    let provider = Scripted::default();
-    let clock = Arc::new(ManualClock::new(t0()));
-    let store = Arc::new(Flaky::default());
-    let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
-        .initial_token(token("at-1", Some("rt-1"), t0(), 60))
-        .clock(clock.clone())
-        .retry(quick_retry())
-        .build()
-        .await
-        .unwrap();
-    clock.advance(Duration::from_secs(60));
+    let (provider, clock, store, s) = flaky_source().await;
     store.fail_next.store(2, Ordering::SeqCst);
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     // The initial write, two failures, the write that landed.
     assert_eq!(store.writes.load(Ordering::SeqCst), 4);
     let stored = store.load("acct").await.unwrap().unwrap();
@@ -350,16 +330,10 @@ async fn invalidate_forces_exactly_one_refresh() {
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
     s.invalidate(&rejected);
     s.invalidate(&rejected);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     // A late report about the old token changes nothing.
     s.invalidate(&rejected);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -379,10 +353,7 @@ async fn a_newer_token_in_the_store_is_adopted_instead_of_refreshing() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-other"
-    );
+    assert_eq!(access(&s).await, "at-other");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -491,10 +462,7 @@ async fn after_a_lost_response_the_store_is_read_before_any_retry() {
         .unwrap();
     clock.advance(Duration::from_secs(4000));
     // The newer stored token is used; the possibly consumed refresh token is not sent again.
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-other"
-    );
+    assert_eq!(access(&s).await, "at-other");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
 
@@ -515,9 +483,6 @@ async fn invalid_grant_after_another_holder_refreshed_adopts_its_token() {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(4000));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-winner"
-    );
+    assert_eq!(access(&s).await, "at-winner");
     assert!(s.needs_reauthorization().is_none());
 }

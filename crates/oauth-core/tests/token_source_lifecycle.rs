@@ -13,7 +13,7 @@ use oauth_core::store::{FileStore, MemoryStore, TokenStore};
 use oauth_core::{
     Clock, Error, ManualClock, Provider, RefreshToken, RefreshTokenGrant, Token, TokenSource,
 };
-use support::{quick_retry, t0, token};
+use support::{access, quick_retry, t0, token};
 use tokio::sync::{Semaphore, mpsc};
 
 mod support;
@@ -165,10 +165,7 @@ async fn cancelled_caller_keeps_the_rotation<S: TokenStore + Clone>(store: S) {
     );
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -210,10 +207,7 @@ async fn a_panic_inside_the_refresh_is_an_error_and_releases_the_lock() {
     assert!(s.needs_reauthorization().is_none());
 
     // Still usable: the next call refreshes.
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 2);
     assert!(lock_is_free(&dir).await);
 }
@@ -235,21 +229,12 @@ async fn a_token_shorter_than_the_margin_is_due_at_half_its_life() {
         .await
         .unwrap();
     clock.advance(Duration::from_millis(1499));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-1"
-    );
+    assert_eq!(access(&s).await, "at-1");
     assert_eq!(provider.calls(), 0);
     clock.advance(Duration::from_millis(1));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     // The new 3-second token is not due on arrival.
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -359,22 +344,13 @@ async fn the_fresh_path_reads_no_clock_and_the_alarm_triggers_the_refresh() {
     let (s, provider) = observed_source(&clock).await;
     let reads = clock.reads();
     for _ in 0..100 {
-        assert_eq!(
-            s.access_token().await.unwrap().access_token().secret(),
-            "at-1"
-        );
+        assert_eq!(access(&s).await, "at-1");
     }
     assert_eq!(clock.reads(), reads, "the fresh path read the clock");
     clock.clock.advance(Duration::from_secs(3599 - 60));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-1"
-    );
+    assert_eq!(access(&s).await, "at-1");
     clock.clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -383,17 +359,11 @@ async fn an_alarm_that_rings_early_causes_no_refresh_and_the_clock_is_read_inste
     let clock = Observed::new(AlarmMode::Early);
     let (s, provider) = observed_source(&clock).await;
     for _ in 0..10 {
-        assert_eq!(
-            s.access_token().await.unwrap().access_token().secret(),
-            "at-1"
-        );
+        assert_eq!(access(&s).await, "at-1");
     }
     assert_eq!(provider.calls(), 0);
     clock.clock.advance(Duration::from_secs(3600 - 60));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -408,9 +378,6 @@ async fn a_clock_without_alarms_is_read_on_every_call() {
     assert!(clock.reads() >= reads + 10);
     assert_eq!(provider.calls(), 0);
     clock.clock.advance(Duration::from_secs(3600 - 60));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::{AccessToken, RefreshToken, RetryPolicy, Token};
+use oauth_core::store::TokenStore;
+use oauth_core::{AccessToken, RefreshToken, Renew, RetryPolicy, Token, TokenSource};
 
 /// The instant every test's manual clock starts at.
 pub fn t0() -> SystemTime {
@@ -26,4 +27,14 @@ pub fn quick_retry() -> RetryPolicy {
         max_delay: Duration::from_millis(2),
         max_retry_after: Duration::from_secs(1),
     }
+}
+
+/// The access token `s` hands out now (panics on an error).
+pub async fn access<P: Renew, S: TokenStore>(s: &TokenSource<P, S>) -> String {
+    s.access_token()
+        .await
+        .unwrap()
+        .access_token()
+        .secret()
+        .to_owned()
 }

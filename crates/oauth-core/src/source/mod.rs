@@ -172,7 +172,9 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
                 return Ok(Arc::clone(&snap.token));
             }
         }
-        flight::obtain(&self.inner).await
+        // Boxed, so that the slow path's state does not make every call's future (and the
+        // frame that polls it) as large as the whole refresh machinery.
+        Box::pin(flight::obtain(&self.inner)).await
     }
 
     /// Marks `token` as rejected (e.g. an API answered 401): the next

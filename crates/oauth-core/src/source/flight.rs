@@ -1,20 +1,17 @@
 //! The slow path: one refresh at a time, run in a task of its own so that no caller's
 //! cancellation or panic can stop it between the server's answer and the store write.
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tokio::sync::watch;
 use tracing::Instrument;
 
+use super::guards::{CatchUnwind, HeldLock};
 use super::{Check, Inner, RefreshEvent, Snapshot, lock};
 use crate::error::{Error, Result, StoreError, StoreErrorKind, TransportError, TransportKind};
 use crate::renew::Renew;
-use crate::store::{RefreshLock, TokenStore, Versioned};
+use crate::store::{TokenStore, Versioned};
 use crate::token::Token;
 
 /// A token for a caller whose fresh-path check failed: settled at once when another caller
@@ -99,57 +96,6 @@ impl<P: Renew, S: TokenStore> Flight<P, S> {
 impl<P: Renew, S: TokenStore> Drop for Flight<P, S> {
     fn drop(&mut self) {
         self.land(Err(aborted(std::thread::panicking())));
-    }
-}
-
-/// A held refresh lock, released on every path: explicitly after the refresh, or, if the
-/// refresh task is dropped while holding it, from a task of its own (without a runtime left
-/// to run one, a Redis lock ends with its TTL and a file lock with the store).
-struct HeldLock<P: Renew, S: TokenStore> {
-    inner: Arc<Inner<P, S>>,
-    lock: Option<RefreshLock>,
-}
-
-impl<P: Renew, S: TokenStore> HeldLock<P, S> {
-    async fn release(mut self) {
-        if let Some(lock) = self.lock.take() {
-            self.inner.unlock(lock).await;
-        }
-    }
-}
-
-impl<P: Renew, S: TokenStore> Drop for HeldLock<P, S> {
-    fn drop(&mut self) {
-        if let Some(lock) = self.lock.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let inner = Arc::clone(&self.inner);
-            runtime.spawn(async move { inner.unlock(lock).await });
-        }
-    }
-}
-
-/// Turns a panic while polling `F` into an `Err`, so the code around it (the lock release)
-/// runs on its normal path.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> CatchUnwind<F> {
-    fn new(future: F) -> Self {
-        Self(Box::pin(future))
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = std::thread::Result<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let future = self.get_mut().0.as_mut();
-        // After a panic the future is never polled again: this returns `Ready` once.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
     }
 }
 
@@ -284,22 +230,12 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         result
     }
 
-    async fn unlock(&self, lock: RefreshLock) {
-        if let Err(e) = self.store.unlock(&self.key, &lock).await {
-            // The lock expires by itself; the refresh result is still good.
-            tracing::warn!(error = %e, "could not release the refresh lock");
-        }
-    }
-
     async fn acquire_lock(this: &Arc<Self>, snap: &Snapshot) -> Result<Acquired<P, S>> {
         let deadline = Instant::now() + this.lock_wait;
         let mut seen = snap.version;
         loop {
             if let Some(lock) = this.store.try_lock(&this.key, this.lock_ttl).await? {
-                return Ok(Acquired::Lock(HeldLock {
-                    inner: Arc::clone(this),
-                    lock: Some(lock),
-                }));
+                return Ok(Acquired::Lock(HeldLock::new(Arc::clone(this), lock)));
             }
             if Instant::now() >= deadline {
                 return Err(StoreError::new(

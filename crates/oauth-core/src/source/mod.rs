@@ -43,6 +43,7 @@
 
 mod builder;
 mod flight;
+mod guards;
 mod policy;
 
 use std::fmt;

@@ -13,7 +13,8 @@
 //! - [`Renew`], how a token source gets its next token (refresh, or a grant run again),
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
-//!   rotated refresh token.
+//!   rotated refresh token while the process runs (a process killed between the server's
+//!   answer and the store write cannot keep it: see [`source`]).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -19,6 +19,8 @@ pub mod authorize;
 pub mod capability;
 pub mod clock;
 pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod http;
 pub mod pkce;
 pub mod renew;

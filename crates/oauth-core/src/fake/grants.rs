@@ -1,0 +1,623 @@
+//! The authorization server's state: clients, codes, grants and their tokens.
+//!
+//! Every token belongs to a grant (one user's consent to one client). A grant holds one live
+//! access token and at most one live refresh token; a refresh replaces both (rotation) and
+//! the refresh token sent stops working, so presenting it again is `invalid_grant`.
+//! Revoking any token of a grant revokes the grant.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::counts::{Counter, Counters};
+use crate::Clock;
+
+/// Token lifetimes and rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// Access token lifetime; `None`: tokens never expire (valid until revoked).
+    pub access: Option<Duration>,
+    /// Refresh token lifetime; `None`: no expiry.
+    pub refresh: Option<Duration>,
+    /// Authorization code lifetime.
+    pub code: Duration,
+    /// Whether the code and JWT grants issue a refresh token at all.
+    pub issue_refresh: bool,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            access: Some(Duration::from_secs(3600)),
+            refresh: Some(Duration::from_secs(7 * 24 * 3600)),
+            code: Duration::from_secs(60),
+            issue_refresh: true,
+        }
+    }
+}
+
+/// Why the fake refused a grant; providers turn it into their own error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantError {
+    /// A required parameter is missing or malformed (`invalid_request`).
+    InvalidRequest(String),
+    /// Unknown client or wrong secret (`invalid_client`).
+    InvalidClient,
+    /// The code, refresh token or assertion is unknown, used, expired, revoked, or bound to
+    /// something else (`invalid_grant`). The text says which.
+    InvalidGrant(String),
+    /// The grant type is not one this server takes (`unsupported_grant_type`).
+    UnsupportedGrantType,
+    /// The access token presented to a resource (token info) is unknown, expired or revoked.
+    InvalidToken,
+}
+
+impl GrantError {
+    /// The RFC 6749 (or RFC 6750) error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidToken => "invalid_token",
+        }
+    }
+
+    /// A description in the spirit of the real servers'.
+    pub fn description(&self) -> String {
+        match self {
+            Self::InvalidRequest(s) | Self::InvalidGrant(s) => s.clone(),
+            Self::InvalidClient => "Client authentication failed".into(),
+            Self::UnsupportedGrantType => "Unsupported grant type".into(),
+            Self::InvalidToken => "Invalid token".into(),
+        }
+    }
+}
+
+/// What a successful grant issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token, when one was issued.
+    pub refresh_token: Option<String>,
+    /// When it was issued.
+    pub issued_at: SystemTime,
+    /// Access token lifetime (`None`: does not expire).
+    pub expires_in: Option<Duration>,
+    /// Refresh token lifetime (`None`: no refresh token, or it does not expire).
+    pub refresh_expires_in: Option<Duration>,
+    /// Granted scope, space separated, when the request named one.
+    pub scope: Option<String>,
+    /// The user (resource owner) the grant is for.
+    pub subject: String,
+    /// The client it was issued to.
+    pub client_id: String,
+}
+
+impl Issued {
+    /// Seconds since the unix epoch of [`Issued::issued_at`].
+    pub fn issued_at_secs(&self) -> u64 {
+        epoch_secs(self.issued_at)
+    }
+
+    /// When the access token expires, in epoch milliseconds.
+    pub fn expires_at_millis(&self) -> Option<u64> {
+        self.expires_in.map(|d| epoch_millis(self.issued_at + d))
+    }
+
+    /// When the refresh token expires, in epoch milliseconds.
+    pub fn refresh_expires_at_millis(&self) -> Option<u64> {
+        self.refresh_expires_in
+            .filter(|_| self.refresh_token.is_some())
+            .map(|d| epoch_millis(self.issued_at + d))
+    }
+}
+
+/// What the token-info endpoints report about a live access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessInfo {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user it acts for.
+    pub subject: String,
+    /// Granted scope.
+    pub scope: Option<String>,
+    /// When it was issued.
+    pub issued_at: SystemTime,
+    /// Seconds left (`None`: does not expire).
+    pub expires_in: Option<Duration>,
+}
+
+/// An authorization request, as the authorize endpoint received it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeRequest {
+    /// `client_id`.
+    pub client_id: String,
+    /// `redirect_uri`; the exchange must send the same one.
+    pub redirect_uri: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `code_challenge`.
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method` (`S256`; `plain` when absent, RFC 7636 §4.3).
+    pub code_challenge_method: Option<String>,
+}
+
+/// A code exchange, as the token endpoint received it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeExchange {
+    /// The client, already authenticated by the provider's routes.
+    pub client_id: String,
+    /// `code`.
+    pub code: String,
+    /// `redirect_uri`, checked when the provider's exchange sends one.
+    pub redirect_uri: Option<String>,
+    /// `code_verifier`, required when the code was issued with a challenge.
+    pub code_verifier: Option<String>,
+    /// Whether `redirect_uri` must match the authorization request's (RFC 6749 §4.1.3);
+    /// false for providers whose exchange does not send it.
+    pub check_redirect_uri: bool,
+}
+
+struct Client {
+    secret: Option<String>,
+}
+
+struct Code {
+    request: CodeRequest,
+    expires_at: SystemTime,
+    used: bool,
+}
+
+struct Grant {
+    client_id: String,
+    subject: String,
+    scope: Option<String>,
+    revoked: bool,
+}
+
+struct AccessRecord {
+    grant: u64,
+    issued_at: SystemTime,
+    expires_at: Option<SystemTime>,
+}
+
+struct RefreshRecord {
+    grant: u64,
+    expires_at: Option<SystemTime>,
+    used: bool,
+}
+
+#[derive(Default)]
+struct State {
+    clients: HashMap<String, Client>,
+    codes: HashMap<String, Code>,
+    grants: HashMap<u64, Grant>,
+    access: HashMap<String, AccessRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    next_grant: u64,
+}
+
+/// The state machine behind a fake: thread-safe, shared by the server and the test.
+pub struct Grants {
+    state: Mutex<State>,
+    lifetimes: Mutex<Lifetimes>,
+    clock: Arc<dyn Clock>,
+    subject: String,
+    pub(crate) counters: Counters,
+}
+
+impl std::fmt::Debug for Grants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grants")
+            .field("counts", &self.counters.snapshot())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Grants {
+    pub(crate) fn new(clock: Arc<dyn Clock>, lifetimes: Lifetimes, subject: String) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            lifetimes: Mutex::new(lifetimes),
+            clock,
+            subject,
+            counters: Counters::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every update below leaves the maps consistent before it can panic, so a poisoned
+        // lock still guards good state.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The lifetimes in force.
+    pub fn lifetimes(&self) -> Lifetimes {
+        self.lifetimes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the lifetimes of tokens issued from now on.
+    pub fn set_lifetimes(&self, lifetimes: Lifetimes) {
+        *self.lifetimes.lock().unwrap_or_else(|p| p.into_inner()) = lifetimes;
+    }
+
+    /// The fake's clock.
+    pub fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// Registers a client (`secret: None` for a public client).
+    pub fn register_client(&self, client_id: &str, secret: Option<&str>) {
+        self.state().clients.insert(
+            client_id.to_owned(),
+            Client {
+                secret: secret.map(str::to_owned),
+            },
+        );
+    }
+
+    /// Checks a client's identity: known, and `secret` matching its registered one (a
+    /// confidential client must send it).
+    pub fn authenticate(&self, client_id: &str, secret: Option<&str>) -> Result<(), GrantError> {
+        let state = self.state();
+        match state.clients.get(client_id) {
+            Some(Client { secret: None }) => Ok(()),
+            Some(Client {
+                secret: Some(expected),
+            }) if secret == Some(expected.as_str()) => Ok(()),
+            _ => Err(GrantError::InvalidClient),
+        }
+    }
+
+    /// Whether `client_id` is registered.
+    pub fn knows_client(&self, client_id: &str) -> bool {
+        self.state().clients.contains_key(client_id)
+    }
+
+    /// The authorize step, answered as if the user consented: a code bound to the request.
+    pub fn issue_code(&self, request: CodeRequest) -> Result<String, GrantError> {
+        self.counters.bump(Counter::Authorize);
+        if !self.knows_client(&request.client_id) {
+            return Err(GrantError::InvalidClient);
+        }
+        if let Some(method) = &request.code_challenge_method
+            && method != "S256"
+            && method != "plain"
+        {
+            return Err(GrantError::InvalidRequest(format!(
+                "unsupported code_challenge_method {method}"
+            )));
+        }
+        let code = random("code");
+        let expires_at = self.now() + self.lifetimes().code;
+        self.state().codes.insert(
+            code.clone(),
+            Code {
+                request,
+                expires_at,
+                used: false,
+            },
+        );
+        Ok(code)
+    }
+
+    /// The authorization code grant.
+    pub fn exchange_code(&self, exchange: CodeExchange) -> Result<Issued, GrantError> {
+        self.counters.bump(Counter::CodeExchange);
+        let now = self.now();
+        let mut state = self.state();
+        let Some(code) = state.codes.get_mut(&exchange.code) else {
+            return Err(invalid_grant("authorization code is unknown"));
+        };
+        if code.used {
+            return Err(invalid_grant("authorization code was already used"));
+        }
+        // Used even when the checks below fail: a code is good for one attempt.
+        code.used = true;
+        if now >= code.expires_at {
+            return Err(invalid_grant("authorization code expired"));
+        }
+        let request = code.request.clone();
+        if request.client_id != exchange.client_id {
+            return Err(invalid_grant(
+                "authorization code was issued to another client",
+            ));
+        }
+        if exchange.check_redirect_uri && request.redirect_uri != exchange.redirect_uri {
+            return Err(invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        if let Some(challenge) = &request.code_challenge {
+            let Some(verifier) = &exchange.code_verifier else {
+                return Err(invalid_grant("code_verifier is required"));
+            };
+            let computed = match request.code_challenge_method.as_deref() {
+                Some("S256") => base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(Sha256::digest(verifier.as_bytes())),
+                _ => verifier.clone(),
+            };
+            if &computed != challenge {
+                return Err(invalid_grant("code_verifier does not match the challenge"));
+            }
+        }
+        let grant = new_grant(
+            &mut state,
+            request.client_id,
+            self.subject.clone(),
+            request.scope,
+        );
+        Ok(self.issue(&mut state, grant, true, now))
+    }
+
+    /// The refresh grant: valid once; the answer carries a new refresh token.
+    pub fn refresh(&self, client_id: &str, refresh_token: &str) -> Result<Issued, GrantError> {
+        self.counters.bump(Counter::Refresh);
+        let now = self.now();
+        let mut state = self.state();
+        let Some(record) = state.refresh.get_mut(refresh_token) else {
+            return Err(invalid_grant("refresh token is unknown"));
+        };
+        if record.used {
+            return Err(invalid_grant("refresh token was already used"));
+        }
+        if record.expires_at.is_some_and(|at| now >= at) {
+            return Err(invalid_grant("refresh token expired"));
+        }
+        let grant_id = record.grant;
+        let Some(grant) = state.grants.get(&grant_id) else {
+            return Err(invalid_grant("refresh token is unknown"));
+        };
+        if grant.revoked {
+            return Err(invalid_grant("refresh token was revoked"));
+        }
+        if grant.client_id != client_id {
+            return Err(invalid_grant("refresh token was issued to another client"));
+        }
+        if let Some(record) = state.refresh.get_mut(refresh_token) {
+            record.used = true;
+        }
+        // The access token the refresh replaces stops working with it.
+        state.access.retain(|_, a| a.grant != grant_id);
+        Ok(self.issue(&mut state, grant_id, true, now))
+    }
+
+    /// The client credentials grant: a token for the client itself, without refresh token.
+    pub fn client_credentials(
+        &self,
+        client_id: &str,
+        scope: Option<String>,
+    ) -> Result<Issued, GrantError> {
+        self.counters.bump(Counter::ClientCredentials);
+        let now = self.now();
+        let mut state = self.state();
+        let grant = new_grant(
+            &mut state,
+            client_id.to_owned(),
+            client_id.to_owned(),
+            scope,
+        );
+        Ok(self.issue(&mut state, grant, false, now))
+    }
+
+    /// The JWT bearer grant (RFC 7523): any assertion shaped like a JWT (three base64url
+    /// parts) is taken as signed by a key the fake trusts.
+    pub fn jwt_bearer(&self, client_id: &str, assertion: &str) -> Result<Issued, GrantError> {
+        self.counters.bump(Counter::JwtBearer);
+        let parts: Vec<&str> = assertion.split('.').collect();
+        let url_safe = |p: &str| {
+            p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if parts.len() != 3
+            || parts[..2].iter().any(|p| p.is_empty())
+            || !parts.iter().all(|p| url_safe(p))
+        {
+            return Err(invalid_grant("assertion is not a JWT"));
+        }
+        let now = self.now();
+        let mut state = self.state();
+        let grant = new_grant(&mut state, client_id.to_owned(), self.subject.clone(), None);
+        Ok(self.issue(&mut state, grant, true, now))
+    }
+
+    /// Revokes the grant that `token` (access or refresh) belongs to; false when unknown.
+    pub fn revoke(&self, token: &str) -> bool {
+        self.counters.bump(Counter::Revocation);
+        let mut state = self.state();
+        let grant = state
+            .access
+            .get(token)
+            .map(|a| a.grant)
+            .or_else(|| state.refresh.get(token).map(|r| r.grant));
+        match grant.and_then(|g| state.grants.get_mut(&g)) {
+            Some(grant) => {
+                grant.revoked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Revokes every grant, as when the user removes the application: each token issued so
+    /// far stops working, and the next refresh is `invalid_grant`.
+    pub fn revoke_all(&self) {
+        for grant in self.state().grants.values_mut() {
+            grant.revoked = true;
+        }
+    }
+
+    /// Reports on a live access token; [`GrantError::InvalidToken`] for any other.
+    pub fn introspect(&self, access_token: &str) -> Result<AccessInfo, GrantError> {
+        self.counters.bump(Counter::Introspection);
+        let now = self.now();
+        let state = self.state();
+        let record = state
+            .access
+            .get(access_token)
+            .ok_or(GrantError::InvalidToken)?;
+        let grant = state
+            .grants
+            .get(&record.grant)
+            .filter(|g| !g.revoked)
+            .ok_or(GrantError::InvalidToken)?;
+        let expires_in = match record.expires_at {
+            Some(at) => Some(
+                at.duration_since(now)
+                    .map_err(|_| GrantError::InvalidToken)?,
+            ),
+            None => None,
+        };
+        if expires_in == Some(Duration::ZERO) {
+            return Err(GrantError::InvalidToken);
+        }
+        Ok(AccessInfo {
+            client_id: grant.client_id.clone(),
+            subject: grant.subject.clone(),
+            scope: grant.scope.clone(),
+            issued_at: record.issued_at,
+            expires_in,
+        })
+    }
+
+    /// How many grants are live (not revoked).
+    pub fn live_grants(&self) -> usize {
+        self.state().grants.values().filter(|g| !g.revoked).count()
+    }
+
+    fn issue(
+        &self,
+        state: &mut State,
+        grant_id: u64,
+        with_refresh: bool,
+        now: SystemTime,
+    ) -> Issued {
+        let lifetimes = self.lifetimes();
+        let access_token = random("at");
+        state.access.insert(
+            access_token.clone(),
+            AccessRecord {
+                grant: grant_id,
+                issued_at: now,
+                expires_at: lifetimes.access.map(|d| now + d),
+            },
+        );
+        let refresh_token = (with_refresh && lifetimes.issue_refresh).then(|| {
+            let token = random("rt");
+            state.refresh.insert(
+                token.clone(),
+                RefreshRecord {
+                    grant: grant_id,
+                    expires_at: lifetimes.refresh.map(|d| now + d),
+                    used: false,
+                },
+            );
+            token
+        });
+        let (client_id, subject, scope) = state
+            .grants
+            .get(&grant_id)
+            .map(|g| (g.client_id.clone(), g.subject.clone(), g.scope.clone()))
+            .unwrap_or_default();
+        self.counters.bump(Counter::Issued);
+        Issued {
+            refresh_expires_in: refresh_token.as_ref().and(lifetimes.refresh),
+            access_token,
+            refresh_token,
+            issued_at: now,
+            expires_in: lifetimes.access,
+            scope,
+            subject,
+            client_id,
+        }
+    }
+}
+
+fn new_grant(state: &mut State, client_id: String, subject: String, scope: Option<String>) -> u64 {
+    state.next_grant += 1;
+    let id = state.next_grant;
+    state.grants.insert(
+        id,
+        Grant {
+            client_id,
+            subject,
+            scope,
+            revoked: false,
+        },
+    );
+    id
+}
+
+fn invalid_grant(why: &str) -> GrantError {
+    GrantError::InvalidGrant(why.to_owned())
+}
+
+/// An opaque token: a prefix and 128 random bits, base64url.
+fn random(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "fake-{prefix}-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// Whole seconds since the unix epoch (0 before it).
+pub fn epoch_secs(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Milliseconds since the unix epoch (0 before it).
+pub fn epoch_millis(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `at` as ISO 8601 UTC with milliseconds (`2027-01-15T08:00:00.000Z`), as error envelopes
+/// carry their `timestamp`.
+pub fn iso8601_millis(at: SystemTime) -> String {
+    let millis = epoch_millis(at);
+    let secs = millis / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, for days >= 0).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        millis % 1000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_of_known_instants() {
+        assert_eq!(iso8601_millis(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + Duration::from_millis(1_800_000_000_123);
+        assert_eq!(iso8601_millis(t), "2027-01-15T08:00:00.123Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(iso8601_millis(leap), "2000-02-29T00:00:00.000Z");
+    }
+}

@@ -2,6 +2,8 @@
 
 #![allow(clippy::print_stderr)]
 
+#[cfg(feature = "mock")]
+pub mod shape;
 pub mod store_contract;
 
 use std::io::{BufRead, BufReader, Read, Write};

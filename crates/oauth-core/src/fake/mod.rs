@@ -16,6 +16,7 @@ mod server;
 mod wire;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use counts::Counts;
 pub use fault::Fault;
@@ -68,7 +69,12 @@ impl FakeConfig {
             client_id: client_id.into(),
             client_secret,
             lifetimes: Lifetimes::default(),
-            clock: Arc::new(ManualClock::new(std::time::SystemTime::now())),
+            // Whole seconds, as the wire's `created_at`/`expires_in` are: expiries a test
+            // computes from the clock then match the client's to the millisecond.
+            clock: Arc::new(ManualClock::new(
+                std::time::UNIX_EPOCH
+                    + Duration::from_secs(grants::epoch_secs(std::time::SystemTime::now())),
+            )),
             subject: "fake-user-1".into(),
         }
     }
@@ -79,7 +85,8 @@ impl FakeConfig {
         self
     }
 
-    /// The clock expiries are computed with (default: a manual clock at the current time).
+    /// The clock expiries are computed with (default: a manual clock at the current time,
+    /// in whole seconds).
     /// The provider fakes hand it to the clients they build, so advancing it expires tokens
     /// on both sides at once.
     pub fn clock(mut self, clock: Arc<ManualClock>) -> Self {

@@ -5,8 +5,9 @@
 //! (authorization code, rotating refresh, client credentials), `/oauth/revoke` and
 //! `/oauth/token/info` in Procore's wire shape (Doorkeeper's): JSON bodies with the client
 //! credentials inside, lower-case `bearer`, `expires_in` and `created_at` in seconds, no refresh
-//! token for client credentials, `{error, error_description}` for OAuth errors and
-//! `{code, message, reason}` for the rest. The state machine, faults, counters and clock come
+//! token (and no scope) for client credentials, token info with `expires_in_seconds` as a
+//! string, `{error, error_description}` for OAuth errors and `{code, message, reason}` for the
+//! rest. The state machine, faults, counters and clock come
 //! from [`oauth_core::fake`].
 //!
 //! An application's test: log in, use the token through a `TokenSource`, force an expiry,

@@ -7,6 +7,8 @@ const AUTHORIZE: &str = "/oauth/authorize";
 const TOKEN: &str = "/oauth/token";
 const REVOKE: &str = "/oauth/revoke";
 const TOKEN_INFO: &str = "/oauth/token/info";
+/// The scope Procore grants when none is asked for.
+const DEFAULT_SCOPE: &str = "public";
 
 pub(super) struct ProcoreRoutes;
 
@@ -82,7 +84,8 @@ fn missing(name: &str) -> GrantError {
     GrantError::InvalidRequest(format!("Missing required parameter: {name}."))
 }
 
-/// Doorkeeper's token answer: lower-case `bearer`, `expires_in` and `created_at` in seconds.
+/// Doorkeeper's token answer: lower-case `bearer`, `expires_in` and `created_at` in seconds
+/// (numbers), `scope`.
 fn token_body(issued: &Issued) -> Value {
     let mut body = json!({
         "access_token": issued.access_token,
@@ -92,8 +95,10 @@ fn token_body(issued: &Issued) -> Value {
     if let Some(expires_in) = issued.expires_in {
         body["expires_in"] = expires_in.as_secs().into();
     }
+    // User grants carry a refresh token and the scope; client credentials neither.
     if let Some(refresh) = &issued.refresh_token {
         body["refresh_token"] = refresh.as_str().into();
+        body["scope"] = issued.scope.as_deref().unwrap_or(DEFAULT_SCOPE).into();
     }
     body
 }
@@ -124,12 +129,13 @@ fn token_info(request: &Request, grants: &Grants) -> Result<Response, GrantError
     let mut body = json!({
         // Procore user ids are integers; a non-numeric subject reads as 0.
         "resource_owner_id": info.subject.parse::<i64>().unwrap_or(0),
-        "scopes": info.scope.map(|s| s.split(' ').map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default(),
-        "application": {"uid": info.client_id},
+        "scopes": info.scope.as_deref().unwrap_or(DEFAULT_SCOPE).split(' ').collect::<Vec<_>>(),
+        "application": {"uid": info.client_id, "name": "Fake app"},
         "created_at": fake::epoch_secs(info.issued_at),
     });
+    // A string here, unlike the token answer's `expires_in`: Procore sends it so.
     if let Some(left) = info.expires_in {
-        body["expires_in_seconds"] = left.as_secs().into();
+        body["expires_in_seconds"] = left.as_secs().to_string().into();
     }
     Ok(Response::json(200, &body))
 }

@@ -19,6 +19,9 @@ pub enum Fault {
     Hang,
     /// Read, then the connection is closed without an answer.
     DropConnection,
+    /// Answered normally, after this long: a slow server (the call still reaches the grant
+    /// logic and counts there).
+    Delay(Duration),
 }
 
 /// The queue of faults still to serve, in order.

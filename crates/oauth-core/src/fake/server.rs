@@ -120,6 +120,10 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>, routes: Arc<dyn 
             Some(Fault::RateLimited { retry_after }) => routes
                 .failure(429, &request)
                 .with_header("retry-after", &retry_after.as_secs().to_string()),
+            Some(Fault::Delay(delay)) => {
+                tokio::time::sleep(delay).await;
+                routes.answer(&request, shared.grants())
+            }
             None => routes.answer(&request, shared.grants()),
         };
         if stream.write_all(&response.encode()).await.is_err() || close {

@@ -79,8 +79,8 @@ impl GrantError {
     }
 }
 
-/// What a successful grant issued.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a successful grant issued. `Debug` redacts the tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Issued {
     /// The access token.
     pub access_token: String,
@@ -98,6 +98,24 @@ pub struct Issued {
     pub subject: String,
     /// The client it was issued to.
     pub client_id: String,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("issued_at", &self.issued_at)
+            .field("expires_in", &self.expires_in)
+            .field("refresh_expires_in", &self.refresh_expires_in)
+            .field("scope", &self.scope)
+            .field("subject", &self.subject)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
 }
 
 impl Issued {
@@ -149,8 +167,8 @@ pub struct CodeRequest {
     pub code_challenge_method: Option<String>,
 }
 
-/// A code exchange, as the token endpoint received it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A code exchange, as the token endpoint received it. `Debug` redacts the code and verifier.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CodeExchange {
     /// The client, already authenticated by the provider's routes.
     pub client_id: String,
@@ -163,6 +181,21 @@ pub struct CodeExchange {
     /// Whether `redirect_uri` must match the authorization request's (RFC 6749 §4.1.3);
     /// false for providers whose exchange does not send it.
     pub check_redirect_uri: bool,
+}
+
+impl std::fmt::Debug for CodeExchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeExchange")
+            .field("client_id", &self.client_id)
+            .field("code", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .field(
+                "code_verifier",
+                &self.code_verifier.as_ref().map(|_| "[redacted]"),
+            )
+            .field("check_redirect_uri", &self.check_redirect_uri)
+            .finish()
+    }
 }
 
 struct Client {
@@ -611,6 +644,141 @@ pub fn iso8601_millis(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ManualClock;
+
+    fn grants() -> (Grants, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(
+            UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+        ));
+        let grants = Grants::new(clock.clone(), Lifetimes::default(), "user".into());
+        grants.register_client("app", Some("secret"));
+        grants.register_client("other", None);
+        (grants, clock)
+    }
+
+    fn code(grants: &Grants, challenge: Option<(&str, &str)>) -> String {
+        grants
+            .issue_code(CodeRequest {
+                client_id: "app".into(),
+                redirect_uri: Some("https://a.example/cb".into()),
+                code_challenge: challenge.map(|c| c.0.to_owned()),
+                code_challenge_method: challenge.map(|c| c.1.to_owned()),
+                ..CodeRequest::default()
+            })
+            .unwrap()
+    }
+
+    fn exchange(client_id: &str, code: String, verifier: Option<&str>) -> CodeExchange {
+        CodeExchange {
+            client_id: client_id.into(),
+            code,
+            redirect_uri: Some("https://a.example/cb".into()),
+            code_verifier: verifier.map(str::to_owned),
+            check_redirect_uri: true,
+        }
+    }
+
+    #[test]
+    fn client_authentication() {
+        let (g, _) = grants();
+        assert_eq!(g.authenticate("app", Some("secret")), Ok(()));
+        assert_eq!(
+            g.authenticate("app", Some("wrong")),
+            Err(GrantError::InvalidClient)
+        );
+        assert_eq!(g.authenticate("app", None), Err(GrantError::InvalidClient));
+        assert_eq!(g.authenticate("other", None), Ok(()));
+        assert_eq!(
+            g.authenticate("nobody", None),
+            Err(GrantError::InvalidClient)
+        );
+    }
+
+    #[test]
+    fn pkce_plain_and_s256_and_codes_of_other_clients() {
+        let (g, _) = grants();
+        let c = code(&g, Some(("verifier-1", "plain")));
+        assert!(
+            g.exchange_code(exchange("app", c, Some("verifier-1")))
+                .is_ok()
+        );
+        // RFC 7636 appendix B.
+        let s256 = code(
+            &g,
+            Some(("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "S256")),
+        );
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(
+            g.exchange_code(exchange("app", s256, Some(verifier)))
+                .is_ok()
+        );
+        let missing = code(&g, Some(("x", "S256")));
+        assert!(matches!(
+            g.exchange_code(exchange("app", missing, None)),
+            Err(GrantError::InvalidGrant(_))
+        ));
+        let theirs = code(&g, None);
+        assert!(matches!(
+            g.exchange_code(exchange("other", theirs, None)),
+            Err(GrantError::InvalidGrant(_))
+        ));
+        assert!(
+            g.issue_code(CodeRequest {
+                client_id: "app".into(),
+                code_challenge_method: Some("S512".into()),
+                ..CodeRequest::default()
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn lifetimes_expire_access_and_refresh_tokens() {
+        let (g, clock) = grants();
+        let issued = g
+            .exchange_code(exchange("app", code(&g, None), None))
+            .unwrap();
+        assert_eq!(
+            g.introspect(&issued.access_token).unwrap().expires_in,
+            Some(Duration::from_secs(3600))
+        );
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(
+            g.introspect(&issued.access_token),
+            Err(GrantError::InvalidToken)
+        );
+        // The refresh token outlives it (a week), then expires too.
+        let next = g
+            .refresh("app", issued.refresh_token.as_deref().unwrap())
+            .unwrap();
+        assert!(g.introspect(&next.access_token).is_ok());
+        clock.advance(Duration::from_secs(7 * 24 * 3600));
+        assert!(matches!(
+            g.refresh("app", next.refresh_token.as_deref().unwrap()),
+            Err(GrantError::InvalidGrant(_))
+        ));
+        // A refresh replaces the access token it renews.
+        assert_eq!(
+            g.introspect(&issued.access_token),
+            Err(GrantError::InvalidToken)
+        );
+    }
+
+    #[test]
+    fn set_lifetimes_applies_to_tokens_issued_afterwards() {
+        let (g, _) = grants();
+        g.set_lifetimes(Lifetimes {
+            access: Some(Duration::from_secs(5)),
+            issue_refresh: false,
+            ..Lifetimes::default()
+        });
+        let issued = g
+            .exchange_code(exchange("app", code(&g, None), None))
+            .unwrap();
+        assert_eq!(issued.expires_in, Some(Duration::from_secs(5)));
+        assert!(issued.refresh_token.is_none());
+        assert!(!format!("{issued:?}").contains(&issued.access_token));
+    }
 
     #[test]
     fn iso8601_of_known_instants() {

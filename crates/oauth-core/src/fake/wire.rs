@@ -3,8 +3,9 @@
 
 use base64::Engine;
 
-/// One request the fake received.
-#[derive(Debug, Clone)]
+/// One request the fake received. `Debug` shows the method, path and header names only: the
+/// rest carries credentials.
+#[derive(Clone)]
 pub struct Request {
     pub(crate) method: String,
     pub(crate) path: String,
@@ -115,6 +116,33 @@ impl Request {
     }
 }
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
 fn decode_form(text: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(text.as_bytes())
         .into_owned()
@@ -125,8 +153,8 @@ fn first(pairs: Vec<(String, String)>, name: &str) -> Option<String> {
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-/// One answer of the fake.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One answer of the fake. `Debug` leaves the body out (it carries tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,

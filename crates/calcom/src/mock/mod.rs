@@ -38,11 +38,10 @@
 mod platform;
 mod routes;
 
-use std::ops::Deref;
 use std::time::Duration;
 
+use oauth_core::SessionCookie;
 use oauth_core::fake::{FakeConfig, FakeServer, Lifetimes};
-use oauth_core::{ClientSecret, SessionCookie};
 
 use crate::{CalcomClient, CalcomClientBuilder};
 
@@ -79,13 +78,6 @@ impl FakeCalcom {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// Starts one with this configuration (client, lifetimes, clock).
-    pub fn start_with(config: FakeConfig) -> std::io::Result<Self> {
-        Ok(Self {
-            server: FakeServer::start(routes::CalcomRoutes, config)?,
-        })
-    }
-
     /// A user's Cal.com session, for [`CalcomClient::authorize`]: the fake takes any session
     /// as a logged-in user who consents (and answers `401` without one).
     pub fn session(&self) -> SessionCookie {
@@ -99,26 +91,10 @@ impl FakeCalcom {
             .base_url(self.server.base_url())
             .clock(self.server.clock());
         if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(ClientSecret::new(secret));
+            builder = builder.client_secret(secret);
         }
         builder
     }
-
-    /// The registered client, pointed at the fake.
-    ///
-    /// # Panics
-    /// When the fake was started with a configuration Cal.com's client refuses (no secret).
-    pub fn client(&self) -> CalcomClient {
-        self.client_builder()
-            .build()
-            .expect("the fake's client configuration is valid")
-    }
 }
 
-impl Deref for FakeCalcom {
-    type Target = FakeServer;
-
-    fn deref(&self) -> &FakeServer {
-        &self.server
-    }
-}
+oauth_core::fake_provider!(FakeCalcom, routes::CalcomRoutes, CalcomClient);

@@ -12,6 +12,7 @@
 mod counts;
 mod fault;
 mod grants;
+mod provider;
 mod server;
 mod wire;
 
@@ -105,9 +106,9 @@ impl FakeConfig {
         &self.client_id
     }
 
-    /// The registered client secret.
-    pub fn client_secret(&self) -> Option<&str> {
-        self.client_secret.as_deref()
+    /// The registered client secret, typed for a client builder.
+    pub fn client_secret(&self) -> Option<crate::ClientSecret> {
+        self.client_secret.as_deref().map(crate::ClientSecret::new)
     }
 }
 

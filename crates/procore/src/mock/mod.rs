@@ -39,10 +39,8 @@
 
 mod routes;
 
-use std::ops::Deref;
 use std::time::Duration;
 
-use oauth_core::ClientSecret;
 use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
@@ -85,13 +83,6 @@ impl FakeProcore {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// Starts one with this configuration (client, lifetimes, clock).
-    pub fn start_with(config: FakeConfig) -> std::io::Result<Self> {
-        Ok(Self {
-            server: FakeServer::start(routes::ProcoreRoutes, config)?,
-        })
-    }
-
     /// A client builder for the registered client, pointed at the fake, on its clock, with
     /// [`COMPANY_ID`].
     pub fn client_builder(&self) -> ProcoreClientBuilder {
@@ -101,19 +92,9 @@ impl FakeProcore {
             .company_id(COMPANY_ID)
             .clock(self.server.clock());
         if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(ClientSecret::new(secret));
+            builder = builder.client_secret(secret);
         }
         builder
-    }
-
-    /// The registered client, pointed at the fake.
-    ///
-    /// # Panics
-    /// Never for the fake's own configuration (a valid id and a loopback URL).
-    pub fn client(&self) -> ProcoreClient {
-        self.client_builder()
-            .build()
-            .expect("the fake's client configuration is valid")
     }
 
     /// Answers an authorization URL as the user consenting would: the redirect
@@ -123,10 +104,4 @@ impl FakeProcore {
     }
 }
 
-impl Deref for FakeProcore {
-    type Target = FakeServer;
-
-    fn deref(&self) -> &FakeServer {
-        &self.server
-    }
-}
+oauth_core::fake_provider!(FakeProcore, routes::ProcoreRoutes, ProcoreClient);

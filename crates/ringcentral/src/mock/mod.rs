@@ -37,10 +37,8 @@
 
 mod routes;
 
-use std::ops::Deref;
 use std::time::Duration;
 
-use oauth_core::ClientSecret;
 use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
@@ -79,13 +77,6 @@ impl FakeRingCentral {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// Starts one with this configuration (client, lifetimes, clock).
-    pub fn start_with(config: FakeConfig) -> std::io::Result<Self> {
-        Ok(Self {
-            server: FakeServer::start(routes::RingCentralRoutes, config)?,
-        })
-    }
-
     /// A client builder for the registered client, pointed at the fake, on its clock.
     pub fn client_builder(&self) -> RingCentralClientBuilder {
         let config = self.server.config();
@@ -93,19 +84,9 @@ impl FakeRingCentral {
             .base_url(self.server.base_url())
             .clock(self.server.clock());
         if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(ClientSecret::new(secret));
+            builder = builder.client_secret(secret);
         }
         builder
-    }
-
-    /// The registered client, pointed at the fake.
-    ///
-    /// # Panics
-    /// Never for the fake's own configuration (a valid id and a loopback URL).
-    pub fn client(&self) -> RingCentralClient {
-        self.client_builder()
-            .build()
-            .expect("the fake's client configuration is valid")
     }
 
     /// Answers an authorization URL as the user consenting would: the redirect
@@ -115,10 +96,8 @@ impl FakeRingCentral {
     }
 }
 
-impl Deref for FakeRingCentral {
-    type Target = FakeServer;
-
-    fn deref(&self) -> &FakeServer {
-        &self.server
-    }
-}
+oauth_core::fake_provider!(
+    FakeRingCentral,
+    routes::RingCentralRoutes,
+    RingCentralClient
+);

@@ -35,9 +35,6 @@
 
 mod routes;
 
-use std::ops::Deref;
-
-use oauth_core::ClientSecret;
 use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
@@ -77,13 +74,6 @@ impl FakeSunshine {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// Starts one with this configuration (client, lifetimes, clock).
-    pub fn start_with(config: FakeConfig) -> std::io::Result<Self> {
-        Ok(Self {
-            server: FakeServer::start(routes::SunshineRoutes, config)?,
-        })
-    }
-
     /// A client builder for the registered client, pointed at the fake, on its clock.
     pub fn client_builder(&self) -> SunshineClientBuilder {
         let config = self.server.config();
@@ -91,19 +81,9 @@ impl FakeSunshine {
             .base_url(self.server.base_url())
             .clock(self.server.clock());
         if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(ClientSecret::new(secret));
+            builder = builder.client_secret(secret);
         }
         builder
-    }
-
-    /// The registered client, pointed at the fake.
-    ///
-    /// # Panics
-    /// When the fake was started with a configuration the client refuses (no secret).
-    pub fn client(&self) -> SunshineClient {
-        self.client_builder()
-            .build()
-            .expect("the fake's client configuration is valid")
     }
 
     /// Answers an authorization URL as the user consenting would: the redirect
@@ -115,10 +95,4 @@ impl FakeSunshine {
     }
 }
 
-impl Deref for FakeSunshine {
-    type Target = FakeServer;
-
-    fn deref(&self) -> &FakeServer {
-        &self.server
-    }
-}
+oauth_core::fake_provider!(FakeSunshine, routes::SunshineRoutes, SunshineClient);

@@ -7,196 +7,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::counts::{Counter, Counters};
+use super::values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
 use crate::Clock;
-
-/// Token lifetimes and rotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lifetimes {
-    /// Access token lifetime; `None`: tokens never expire (valid until revoked).
-    pub access: Option<Duration>,
-    /// Refresh token lifetime; `None`: no expiry.
-    pub refresh: Option<Duration>,
-    /// Authorization code lifetime.
-    pub code: Duration,
-    /// Whether the code and JWT grants issue a refresh token at all.
-    pub issue_refresh: bool,
-}
-
-impl Default for Lifetimes {
-    fn default() -> Self {
-        Self {
-            access: Some(Duration::from_secs(3600)),
-            refresh: Some(Duration::from_secs(7 * 24 * 3600)),
-            code: Duration::from_secs(60),
-            issue_refresh: true,
-        }
-    }
-}
-
-/// Why the fake refused a grant; providers turn it into their own error body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GrantError {
-    /// A required parameter is missing or malformed (`invalid_request`).
-    InvalidRequest(String),
-    /// Unknown client or wrong secret (`invalid_client`).
-    InvalidClient,
-    /// The code, refresh token or assertion is unknown, used, expired, revoked, or bound to
-    /// something else (`invalid_grant`). The text says which.
-    InvalidGrant(String),
-    /// The grant type is not one this server takes (`unsupported_grant_type`).
-    UnsupportedGrantType,
-    /// The access token presented to a resource (token info) is unknown, expired or revoked.
-    InvalidToken,
-}
-
-impl GrantError {
-    /// The RFC 6749 (or RFC 6750) error code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidClient => "invalid_client",
-            Self::InvalidGrant(_) => "invalid_grant",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidToken => "invalid_token",
-        }
-    }
-
-    /// A description in the spirit of the real servers'.
-    pub fn description(&self) -> String {
-        match self {
-            Self::InvalidRequest(s) | Self::InvalidGrant(s) => s.clone(),
-            Self::InvalidClient => "Client authentication failed".into(),
-            Self::UnsupportedGrantType => "Unsupported grant type".into(),
-            Self::InvalidToken => "Invalid token".into(),
-        }
-    }
-}
-
-/// What a successful grant issued. `Debug` redacts the tokens.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Issued {
-    /// The access token.
-    pub access_token: String,
-    /// The refresh token, when one was issued.
-    pub refresh_token: Option<String>,
-    /// When it was issued.
-    pub issued_at: SystemTime,
-    /// Access token lifetime (`None`: does not expire).
-    pub expires_in: Option<Duration>,
-    /// Refresh token lifetime (`None`: no refresh token, or it does not expire).
-    pub refresh_expires_in: Option<Duration>,
-    /// Granted scope, space separated, when the request named one.
-    pub scope: Option<String>,
-    /// The user (resource owner) the grant is for.
-    pub subject: String,
-    /// The client it was issued to.
-    pub client_id: String,
-}
-
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("access_token", &"[redacted]")
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("issued_at", &self.issued_at)
-            .field("expires_in", &self.expires_in)
-            .field("refresh_expires_in", &self.refresh_expires_in)
-            .field("scope", &self.scope)
-            .field("subject", &self.subject)
-            .field("client_id", &self.client_id)
-            .finish()
-    }
-}
-
-impl Issued {
-    /// Seconds since the unix epoch of [`Issued::issued_at`].
-    pub fn issued_at_secs(&self) -> u64 {
-        epoch_secs(self.issued_at)
-    }
-
-    /// When the access token expires, in epoch milliseconds.
-    pub fn expires_at_millis(&self) -> Option<u64> {
-        self.expires_in.map(|d| epoch_millis(self.issued_at + d))
-    }
-
-    /// When the refresh token expires, in epoch milliseconds.
-    pub fn refresh_expires_at_millis(&self) -> Option<u64> {
-        self.refresh_expires_in
-            .filter(|_| self.refresh_token.is_some())
-            .map(|d| epoch_millis(self.issued_at + d))
-    }
-}
-
-/// What the token-info endpoints report about a live access token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessInfo {
-    /// The client it was issued to.
-    pub client_id: String,
-    /// The user it acts for.
-    pub subject: String,
-    /// Granted scope.
-    pub scope: Option<String>,
-    /// When it was issued.
-    pub issued_at: SystemTime,
-    /// Seconds left (`None`: does not expire).
-    pub expires_in: Option<Duration>,
-}
-
-/// An authorization request, as the authorize endpoint received it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CodeRequest {
-    /// `client_id`.
-    pub client_id: String,
-    /// `redirect_uri`; the exchange must send the same one.
-    pub redirect_uri: Option<String>,
-    /// `scope`.
-    pub scope: Option<String>,
-    /// `code_challenge`.
-    pub code_challenge: Option<String>,
-    /// `code_challenge_method` (`S256`; `plain` when absent, RFC 7636 §4.3).
-    pub code_challenge_method: Option<String>,
-}
-
-/// A code exchange, as the token endpoint received it. `Debug` redacts the code and verifier.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct CodeExchange {
-    /// The client, already authenticated by the provider's routes.
-    pub client_id: String,
-    /// `code`.
-    pub code: String,
-    /// `redirect_uri`, checked when the provider's exchange sends one.
-    pub redirect_uri: Option<String>,
-    /// `code_verifier`, required when the code was issued with a challenge.
-    pub code_verifier: Option<String>,
-    /// Whether `redirect_uri` must match the authorization request's (RFC 6749 §4.1.3);
-    /// false for providers whose exchange does not send it.
-    pub check_redirect_uri: bool,
-}
-
-impl std::fmt::Debug for CodeExchange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeExchange")
-            .field("client_id", &self.client_id)
-            .field("code", &"[redacted]")
-            .field("redirect_uri", &self.redirect_uri)
-            .field(
-                "code_verifier",
-                &self.code_verifier.as_ref().map(|_| "[redacted]"),
-            )
-            .field("check_redirect_uri", &self.check_redirect_uri)
-            .finish()
-    }
-}
 
 struct Client {
     secret: Option<String>,
@@ -605,44 +424,10 @@ fn random(prefix: &str) -> String {
     )
 }
 
-/// Whole seconds since the unix epoch (0 before it).
-pub fn epoch_secs(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// Milliseconds since the unix epoch (0 before it).
-pub fn epoch_millis(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// `at` as ISO 8601 UTC with milliseconds (`2027-01-15T08:00:00.000Z`), as error envelopes
-/// carry their `timestamp`.
-pub fn iso8601_millis(at: SystemTime) -> String {
-    let millis = epoch_millis(at);
-    let secs = millis / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm, for days >= 0).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        millis % 1000
-    )
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
     use crate::ManualClock;
 
@@ -778,14 +563,5 @@ mod tests {
         assert_eq!(issued.expires_in, Some(Duration::from_secs(5)));
         assert!(issued.refresh_token.is_none());
         assert!(!format!("{issued:?}").contains(&issued.access_token));
-    }
-
-    #[test]
-    fn iso8601_of_known_instants() {
-        assert_eq!(iso8601_millis(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = UNIX_EPOCH + Duration::from_millis(1_800_000_000_123);
-        assert_eq!(iso8601_millis(t), "2027-01-15T08:00:00.123Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(iso8601_millis(leap), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -15,6 +15,8 @@ mod fault;
 mod grants;
 mod provider;
 mod server;
+mod time;
+mod values;
 mod wire;
 
 use std::sync::Arc;
@@ -22,10 +24,9 @@ use std::time::Duration;
 
 pub use counts::Counts;
 pub use fault::Fault;
-pub use grants::{
-    AccessInfo, CodeExchange, CodeRequest, GrantError, Grants, Issued, Lifetimes, epoch_millis,
-    epoch_secs, iso8601_millis,
-};
+pub use grants::Grants;
+pub use time::{epoch_millis, epoch_secs, iso8601_millis};
+pub use values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
 pub use wire::{Request, Response};
 
 use crate::ManualClock;
@@ -75,7 +76,7 @@ impl FakeConfig {
             // computes from the clock then match the client's to the millisecond.
             clock: Arc::new(ManualClock::new(
                 std::time::UNIX_EPOCH
-                    + Duration::from_secs(grants::epoch_secs(std::time::SystemTime::now())),
+                    + Duration::from_secs(time::epoch_secs(std::time::SystemTime::now())),
             )),
             subject: "fake-user-1".into(),
         }

@@ -3,6 +3,8 @@
 #![allow(clippy::print_stderr)]
 
 pub mod browser;
+#[cfg(feature = "mock")]
+pub mod shape;
 pub mod store_contract;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -54,7 +54,8 @@ pub fn header(display: &str) -> String {
     )
 }
 
-fn settings() -> GenerationSettings {
+/// The settings of every generation (client and mocks alike, so both name the same types).
+pub(crate) fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)

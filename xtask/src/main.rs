@@ -9,7 +9,8 @@ use xtask::{Mode, regen, workspace_root};
 const USAGE: &str = "\
 usage: cargo xtask regen [--check] [PROVIDER...]
 
-  regen            regenerate crates/<provider>/src/generated.rs from specs/<provider>.yaml
+  regen            regenerate crates/<provider>/src/generated.rs (the client) and
+                   generated_mock.rs (typed httpmock mocks) from specs/<provider>.yaml
   regen PROVIDER   regenerate only the named providers
   regen --check    write nothing; exit 1 naming each generated file that is stale";
 

@@ -128,6 +128,12 @@ mod error;
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
 pub mod oauth2;
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+#[allow(clippy::all, missing_docs, unused, unreachable_pub)]
+pub mod generated_mock;
+#[cfg(feature = "mock")]
+pub mod mock;
 
 oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 

@@ -22,6 +22,8 @@ pub mod authorize;
 pub mod capability;
 pub mod clock;
 pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod http;
 pub mod limit;
 pub mod pkce;

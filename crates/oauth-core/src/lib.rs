@@ -13,8 +13,12 @@
 //! - [`Renew`], how a token source gets its next token (refresh, or a grant run again),
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
-//!   rotated refresh token.
+//!   rotated refresh token,
+//! - [`access`], where tokens are spent: one [`access::AccessTokenSource`] for every grant, and
+//!   authorized API requests ([`access::Authorizer`], as `reqwest-middleware` middleware or
+//!   over a plain client) that renew a rejected token and retry once.
 
+pub mod access;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
@@ -30,6 +34,7 @@ pub mod store;
 pub mod token;
 pub mod wire;
 
+pub use access::{AccessTokenSource, Authorizer, SharedTokenSource};
 pub use authorize::{
     AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,
 };
@@ -52,3 +57,6 @@ pub use secret::{
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
+
+/// The `reqwest-middleware` this crate's [`access::Authorizer`] plugs into.
+pub use reqwest_middleware;

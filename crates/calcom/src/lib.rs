@@ -73,6 +73,7 @@
 //! }
 //! ```
 
+pub mod api;
 mod authorize;
 mod client;
 mod convert;

@@ -62,6 +62,7 @@
 //! }
 //! ```
 
+pub mod api;
 mod authorize;
 mod client;
 mod convert;

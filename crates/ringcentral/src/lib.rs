@@ -39,6 +39,7 @@
 //! }
 //! ```
 
+pub mod api;
 mod authorize;
 mod client;
 mod convert;

@@ -64,6 +64,7 @@
 //! }
 //! ```
 
+pub mod api;
 mod authorize;
 mod client;
 mod convert;

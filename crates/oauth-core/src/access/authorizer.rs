@@ -77,7 +77,10 @@ impl Origin {
 impl Authorizer {
     /// Starts an authorizer for the API at `base_url` (`https`, or `http` on loopback), with
     /// tokens from `source`. Provider crates have one with their API's URL filled in.
-    pub fn builder(source: impl AccessTokenSource, base_url: impl Into<String>) -> AuthorizerBuilder {
+    pub fn builder(
+        source: impl AccessTokenSource,
+        base_url: impl Into<String>,
+    ) -> AuthorizerBuilder {
         AuthorizerBuilder {
             source: Arc::new(source),
             base: base_url.into(),

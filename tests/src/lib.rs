@@ -2,6 +2,7 @@
 
 #![allow(clippy::print_stderr)]
 
+pub mod oidc_login;
 pub mod store_contract;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, StatusCode};
 use url::Url;
@@ -28,6 +29,9 @@ struct Inner {
     origins: Vec<Origin>,
     rejections: Vec<StatusCode>,
     headers: HeaderMap,
+    /// The `Authorization` value of the token last used: formatting it for every request
+    /// costs about as much as the rest of the authorizer's work together.
+    header: ArcSwapOption<(Arc<Token>, HeaderValue)>,
 }
 
 /// Configures an [`Authorizer`].
@@ -136,7 +140,7 @@ impl Authorizer {
         }
         // Cloned before the token goes in: the copy gets the renewed one.
         let retry = request.try_clone();
-        set_authorization(request, &token)?;
+        self.set_authorization(request, &token)?;
         Ok(Some(Attempt { token, retry }))
     }
 
@@ -161,18 +165,34 @@ impl Authorizer {
             return Ok(None);
         }
         tracing::debug!(%status, "token rejected; retrying once with a renewed token");
-        set_authorization(&mut request, &fresh)?;
+        self.set_authorization(&mut request, &fresh)?;
         Ok(Some(request))
     }
 }
 
-fn set_authorization(request: &mut Request, token: &Token) -> Result<()> {
-    let mut value = HeaderValue::try_from(token.authorization_header()).map_err(|_| {
-        Error::Config("the access token has characters that cannot be sent in a header".into())
-    })?;
-    value.set_sensitive(true);
-    request.headers_mut().insert(AUTHORIZATION, value);
-    Ok(())
+impl Authorizer {
+    fn set_authorization(&self, request: &mut Request, token: &Arc<Token>) -> Result<()> {
+        let cached = self.inner.header.load();
+        let value = match &*cached {
+            Some(entry) if Arc::ptr_eq(&entry.0, token) => entry.1.clone(),
+            _ => {
+                let mut value =
+                    HeaderValue::try_from(token.authorization_header()).map_err(|_| {
+                        Error::Config(
+                            "the access token has characters that cannot be sent in a header"
+                                .into(),
+                        )
+                    })?;
+                value.set_sensitive(true);
+                self.inner
+                    .header
+                    .store(Some(Arc::new((Arc::clone(token), value.clone()))));
+                value
+            }
+        };
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
 }
 
 impl AuthorizerBuilder {
@@ -244,6 +264,7 @@ impl AuthorizerBuilder {
                 origins,
                 rejections,
                 headers,
+                header: ArcSwapOption::empty(),
             }),
         })
     }

@@ -1,12 +1,12 @@
-//! Calling the Sunshine Conversations API with a token: where it lives, and a source for a
-//! token that never expires.
+//! Calling the Sunshine Conversations API with a token: where the API lives, and which source
+//! a token that never expires goes behind.
 //!
 //! OAuth runs on the OAuth bridge, but the API runs on the app's Zendesk subdomain,
 //! `https://{subdomain}.zendesk.com/sc`, whose name [`token_info`](
 //! oauth_core::TokenIntrospection::token_info) returns; legacy (pre-Zendesk) apps use the US or
 //! EU host. A Sunshine token has no expiry and no refresh grant, so it goes behind a
-//! [`StaticToken`](oauth_core::access::StaticToken): a 401 means the user removed the integration, and the source then answers
-//! [`Error::NeedsReauthorization`](oauth_core::Error::NeedsReauthorization).
+//! [`StaticToken`](oauth_core::access::StaticToken): a 401 means the user removed the
+//! integration, and the source then answers [`Error::NeedsReauthorization`].
 //!
 //! ```no_run
 //! # async fn run(client: sunshine_conversations_oauth::SunshineClient, token: oauth_core::Token) -> Result<(), Box<dyn std::error::Error>> {

@@ -57,6 +57,19 @@ async fn source(oauth: &MockServer) -> (RcSource, Mock<'_>) {
     (source, refresh)
 }
 
+/// An OAuth server (for refreshes) and an API server.
+async fn servers() -> (MockServer, MockServer) {
+    (
+        MockServer::start_async().await,
+        MockServer::start_async().await,
+    )
+}
+
+/// An authorizer for the API at `api`.
+fn authorizer(source: RcSource, api: &MockServer) -> Authorizer {
+    Authorizer::builder(source, api.base_url()).build().unwrap()
+}
+
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
@@ -113,15 +126,12 @@ impl Middleware for Probe {
 
 #[tokio::test]
 async fn the_token_goes_in_a_sensitive_authorization_header() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let me = answers(&api, "/me", INITIAL, 200).await;
     let probe = Probe::default();
     let client = ClientBuilder::new(http())
-        .with(Authorizer::builder(source, api.base_url()).build().unwrap())
+        .with(authorizer(source, &api))
         .with(probe.clone())
         .build();
 
@@ -137,13 +147,10 @@ async fn the_token_goes_in_a_sensitive_authorization_header() {
 
 #[tokio::test]
 async fn a_caller_set_authorization_is_replaced_on_api_requests() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, _) = source(&oauth).await;
     let me = answers(&api, "/me", INITIAL, 200).await;
-    let client = with_middleware(Authorizer::builder(source, api.base_url()).build().unwrap());
+    let client = with_middleware(authorizer(source, &api));
     let response = client
         .get(api.url("/me"))
         .header("authorization", "Bearer stale-by-hand")
@@ -156,14 +163,11 @@ async fn a_caller_set_authorization_is_replaced_on_api_requests() {
 
 #[tokio::test]
 async fn a_401_renews_the_token_and_retries_once_through_the_middleware() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let rejected = answers(&api, "/me", INITIAL, 401).await;
     let accepted = answers(&api, "/me", RENEWED, 200).await;
-    let client = with_middleware(Authorizer::builder(source, api.base_url()).build().unwrap());
+    let client = with_middleware(authorizer(source, &api));
 
     let response = client.get(api.url("/me")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -181,10 +185,7 @@ async fn a_401_renews_the_token_and_retries_once_through_the_middleware() {
 
 #[tokio::test]
 async fn a_401_renews_the_token_and_retries_once_through_the_plain_client() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let rejected = api
         .mock_async(|when, then| {
@@ -204,10 +205,7 @@ async fn a_401_renews_the_token_and_retries_once_through_the_plain_client() {
             then.status(201);
         })
         .await;
-    let plain = AuthorizedClient::new(
-        http(),
-        Authorizer::builder(source, api.base_url()).build().unwrap(),
-    );
+    let plain = AuthorizedClient::new(http(), authorizer(source, &api));
     let response = plain
         .send(plain.post("/items").json(&json!({"name": "x"})))
         .await
@@ -220,10 +218,7 @@ async fn a_401_renews_the_token_and_retries_once_through_the_plain_client() {
 
 #[tokio::test]
 async fn a_second_401_comes_back_as_it_is() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let all = api
         .mock_async(|when, then| {
@@ -233,7 +228,7 @@ async fn a_second_401_comes_back_as_it_is() {
                 .body("nope");
         })
         .await;
-    let client = with_middleware(Authorizer::builder(source, api.base_url()).build().unwrap());
+    let client = with_middleware(authorizer(source, &api));
     let response = client.get(api.url("/me")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.text().await.unwrap(), "nope");
@@ -243,10 +238,7 @@ async fn a_second_401_comes_back_as_it_is() {
 
 #[tokio::test]
 async fn calcom_498_renews_and_retries_once() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let clock = clock();
     let calcom = calcom_oauth::CalcomClient::builder("cal-client")
         .client_secret(ClientSecret::new("cal-secret"))
@@ -295,13 +287,10 @@ async fn calcom_498_renews_and_retries_once() {
 
 #[tokio::test]
 async fn a_498_is_not_a_rejection_elsewhere() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let odd = answers(&api, "/me", INITIAL, 498).await;
-    let client = with_middleware(Authorizer::builder(source, api.base_url()).build().unwrap());
+    let client = with_middleware(authorizer(source, &api));
     let response = client.get(api.url("/me")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 498);
     assert_eq!(odd.calls_async().await, 1);
@@ -310,14 +299,11 @@ async fn a_498_is_not_a_rejection_elsewhere() {
 
 #[tokio::test]
 async fn a_body_that_cannot_be_cloned_is_not_retried() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let rejected = answers(&api, "/upload", INITIAL, 401).await;
     let accepted = answers(&api, "/upload", RENEWED, 200).await;
-    let authorizer = Authorizer::builder(source, api.base_url()).build().unwrap();
+    let authorizer = authorizer(source, &api);
     let streaming = || reqwest::Body::wrap(String::from("a streamed body"));
 
     for client in [
@@ -393,10 +379,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_token() {
         http();
         reqwest::Client::new()
     };
-    let client = with_middleware_over(
-        following,
-        Authorizer::builder(source, api.base_url()).build().unwrap(),
-    );
+    let client = with_middleware_over(following, authorizer(source, &api));
     let response = client.get(api.url("/download")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(start.calls_async().await, 1);
@@ -558,10 +541,7 @@ async fn procore_company_header_per_client_and_per_request() {
 
 #[tokio::test]
 async fn a_dead_grant_is_the_needs_reauthorization_error() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     refresh.delete_async().await;
     let refused = oauth
@@ -574,7 +554,7 @@ async fn a_dead_grant_is_the_needs_reauthorization_error() {
         })
         .await;
     let rejected = answers(&api, "/me", INITIAL, 401).await;
-    let authorizer = Authorizer::builder(source, api.base_url()).build().unwrap();
+    let authorizer = authorizer(source, &api);
 
     let e = with_middleware(authorizer.clone())
         .get(api.url("/me"))
@@ -621,10 +601,7 @@ async fn a_rejected_static_token_needs_reauthorization_without_a_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_401s_for_one_token_cause_one_refresh() {
-    let (oauth, api) = (
-        MockServer::start_async().await,
-        MockServer::start_async().await,
-    );
+    let (oauth, api) = servers().await;
     let (source, refresh) = source(&oauth).await;
     let rejected = api
         .mock_async(|when, then| {
@@ -634,7 +611,7 @@ async fn many_401s_for_one_token_cause_one_refresh() {
         })
         .await;
     let accepted = answers(&api, "/me", RENEWED, 200).await;
-    let client = with_middleware(Authorizer::builder(source, api.base_url()).build().unwrap());
+    let client = with_middleware(authorizer(source, &api));
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let client = client.clone();

@@ -59,6 +59,29 @@ fn api(server: &OidcServer, source: Source) -> ClientWithMiddleware {
     ClientBuilder::new(http).with(authorizer).build()
 }
 
+/// A user logged in on the system clock, one successful call made: the source, the OAuth
+/// client, the refresh count, the API client and the token the call used.
+async fn logged_in_and_calling(
+    server: &OidcServer,
+) -> (
+    Source,
+    RingCentralClient,
+    Arc<AtomicUsize>,
+    ClientWithMiddleware,
+    Arc<Token>,
+) {
+    let (source, client, refreshes) = login(
+        server,
+        Arc::new(oauth_core::SystemClock),
+        Duration::from_secs(60),
+    )
+    .await;
+    let token = source.access_token().await.unwrap();
+    let api = api(server, source.clone());
+    assert_eq!(me(server, &api).await.0, StatusCode::OK);
+    (source, client, refreshes, api, token)
+}
+
 /// `GET /me` through the middleware: the status, and `sub` when it answered.
 async fn me(server: &OidcServer, api: &ClientWithMiddleware) -> (StatusCode, Option<String>) {
     let response = api
@@ -112,15 +135,7 @@ async fn calls_over_a_two_second_token_keep_succeeding_across_expiries() {
 #[tokio::test]
 async fn an_access_token_revoked_on_the_server_is_renewed_and_the_call_retried() {
     let server = OidcServer::start(600);
-    let (source, client, refreshes) = login(
-        &server,
-        Arc::new(oauth_core::SystemClock),
-        Duration::from_secs(60),
-    )
-    .await;
-    let first = source.access_token().await.unwrap();
-    let api = api(&server, source.clone());
-    assert_eq!(me(&server, &api).await.0, StatusCode::OK);
+    let (source, client, refreshes, api, first) = logged_in_and_calling(&server).await;
 
     // Revoke only the access token (RFC 7009): the grant and its refresh token live on.
     let access_only = Token::new(first.access_token().clone(), first.received_at());
@@ -143,15 +158,7 @@ async fn an_access_token_revoked_on_the_server_is_renewed_and_the_call_retried()
 #[tokio::test]
 async fn a_grant_revoked_on_the_server_ends_in_needs_reauthorization() {
     let server = OidcServer::start(600);
-    let (source, client, refreshes) = login(
-        &server,
-        Arc::new(oauth_core::SystemClock),
-        Duration::from_secs(60),
-    )
-    .await;
-    let token = source.access_token().await.unwrap();
-    let api = api(&server, source.clone());
-    assert_eq!(me(&server, &api).await.0, StatusCode::OK);
+    let (source, client, refreshes, api, token) = logged_in_and_calling(&server).await;
 
     // Revoking the refresh token revokes the grant, access tokens included.
     client.revoke(&token).await.unwrap();

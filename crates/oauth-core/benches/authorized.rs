@@ -53,6 +53,23 @@ fn token() -> Token {
     .with_refresh_token(Some(RefreshToken::new("bench-refresh")))
 }
 
+/// A single-threaded runtime (client and measurement on one thread) and a source whose token
+/// stays fresh.
+fn runtime_and_source() -> (tokio::runtime::Runtime, TokenSource<NoRefresh, MemoryStore>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let source = rt.block_on(async {
+        TokenSource::builder(NoRefresh, MemoryStore::new(), "bench")
+            .initial_token(token())
+            .build()
+            .await
+            .unwrap()
+    });
+    (rt, source)
+}
+
 /// A minimal keep-alive HTTP/1.1 server on 127.0.0.1, on its own thread: it answers every
 /// request (no body) with `200 {}`, so the measured time is the client's and the loopback's.
 fn serve() -> SocketAddr {
@@ -98,17 +115,7 @@ fn authorized(c: &mut Criterion) {
     let addr = serve();
     let base = format!("http://{addr}");
     let url = format!("{base}/me");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let source = rt.block_on(async {
-        TokenSource::builder(NoRefresh, MemoryStore::new(), "bench")
-            .initial_token(token())
-            .build()
-            .await
-            .unwrap()
-    });
+    let (rt, source) = runtime_and_source();
     let http = HttpSettings::new("bench").build().unwrap();
     let authorizer = Authorizer::builder(source.clone(), base.clone())
         .build()
@@ -218,17 +225,7 @@ impl Middleware for Canned {
 }
 
 fn cpu_only(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let source = rt.block_on(async {
-        TokenSource::builder(NoRefresh, MemoryStore::new(), "bench")
-            .initial_token(token())
-            .build()
-            .await
-            .unwrap()
-    });
+    let (rt, source) = runtime_and_source();
     let held = rt.block_on(source.access_token()).unwrap();
     let http = HttpSettings::new("bench").build().unwrap();
     let url = "https://api.example/me";

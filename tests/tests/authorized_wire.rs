@@ -207,7 +207,7 @@ async fn a_401_renews_the_token_and_retries_once_through_the_plain_client() {
         .await;
     let plain = AuthorizedClient::new(http(), authorizer(source, &api));
     let response = plain
-        .send(plain.post("/items").json(&json!({"name": "x"})))
+        .send(plain.post("/items").unwrap().json(&json!({"name": "x"})))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -524,7 +524,7 @@ async fn procore_company_header_per_client_and_per_request() {
     );
     let plain = AuthorizedClient::new(http(), authorizer);
     let response = plain
-        .send(plain.get("/rest/v1.0/projects").company_id(222))
+        .send(plain.get("/rest/v1.0/projects").unwrap().company_id(222))
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -568,7 +568,7 @@ async fn a_dead_grant_is_the_needs_reauthorization_error() {
     assert!(!format!("{e:?}").contains(INITIAL));
     // The source stays dead, and nothing more is sent until the user authorizes again.
     let plain = AuthorizedClient::new(http(), authorizer);
-    let e = plain.send(plain.get("/me")).await.unwrap_err();
+    let e = plain.send(plain.get("/me").unwrap()).await.unwrap_err();
     assert!(matches!(e, Error::NeedsReauthorization(_)), "{e:?}");
     assert_eq!(rejected.calls_async().await, 1);
     assert_eq!(refused.calls_async().await, 1);

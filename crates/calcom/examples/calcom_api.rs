@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         HttpSettings::new("calcom-api-example").build()?,
         authorizer.build()?,
     );
-    let response = calcom.send(calcom.get("/me")).await?;
+    let response = calcom.send(calcom.get("/me")?).await?;
     let status = response.status();
     let me: serde_json::Value = response.json().await.unwrap_or_default();
     println!(

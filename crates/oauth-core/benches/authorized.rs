@@ -140,7 +140,7 @@ fn authorized(c: &mut Criterion) {
         black_box(response.bytes().await.unwrap());
     };
     let through_client = || async {
-        let response = plain.send(plain.get("/me")).await.unwrap();
+        let response = plain.send(plain.get("/me").unwrap()).await.unwrap();
         black_box(response.bytes().await.unwrap());
     };
 

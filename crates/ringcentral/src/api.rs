@@ -14,7 +14,7 @@
 //!     .build()
 //!     .await?;
 //! let api = AuthorizedClient::new(reqwest::Client::new(), api::authorizer(source, Environment::Production).build()?);
-//! let me = api.send(api.get("/restapi/v1.0/account/~/extension/~")).await?;
+//! let me = api.send(api.get("/restapi/v1.0/account/~/extension/~")?).await?;
 //! # Ok(()) }
 //! ```
 

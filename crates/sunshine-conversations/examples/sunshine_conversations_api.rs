@@ -60,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         authorizer.build()?,
     );
     match sunshine
-        .send(sunshine.get(&format!("/v2/apps/{app_id}")))
+        .send(sunshine.get(&format!("/v2/apps/{app_id}"))?)
         .await
     {
         Ok(response) => {

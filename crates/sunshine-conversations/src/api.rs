@@ -17,7 +17,7 @@
 //! let authorizer = api::authorizer(StaticToken::new(token), &host)?.build()?;
 //! let api = AuthorizedClient::new(reqwest::Client::new(), authorizer);
 //! let path = format!("/v2/apps/{}", app.id.as_deref().unwrap_or_default());
-//! let response = api.send(api.get(&path)).await?;
+//! let response = api.send(api.get(&path)?).await?;
 //! # Ok(()) }
 //! ```
 

@@ -37,35 +37,35 @@ impl AuthorizedClient {
         &self.http
     }
 
-    /// A request for `path` (starting with `/`) below the API's base URL; send it with
-    /// [`AuthorizedClient::send`]. A bad path is reported when sending.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.authorizer.base_url()))
+    /// A request for `path` (starting with `/`, query included) below the API's base URL;
+    /// send it with [`AuthorizedClient::send`]. [`crate::Error::Config`] for a path that does
+    /// not start with `/`.
+    pub fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {
+        Ok(self.http.request(method, self.authorizer.url(path)?))
     }
 
     /// `GET path`.
-    pub fn get(&self, path: &str) -> RequestBuilder {
+    pub fn get(&self, path: &str) -> Result<RequestBuilder> {
         self.request(Method::GET, path)
     }
 
     /// `POST path`.
-    pub fn post(&self, path: &str) -> RequestBuilder {
+    pub fn post(&self, path: &str) -> Result<RequestBuilder> {
         self.request(Method::POST, path)
     }
 
     /// `PUT path`.
-    pub fn put(&self, path: &str) -> RequestBuilder {
+    pub fn put(&self, path: &str) -> Result<RequestBuilder> {
         self.request(Method::PUT, path)
     }
 
     /// `PATCH path`.
-    pub fn patch(&self, path: &str) -> RequestBuilder {
+    pub fn patch(&self, path: &str) -> Result<RequestBuilder> {
         self.request(Method::PATCH, path)
     }
 
     /// `DELETE path`.
-    pub fn delete(&self, path: &str) -> RequestBuilder {
+    pub fn delete(&self, path: &str) -> Result<RequestBuilder> {
         self.request(Method::DELETE, path)
     }
 

@@ -25,9 +25,13 @@
 //!    sent once more with the new token, if its body can be cloned. A streaming body cannot:
 //!    that request's 401 is returned, and the next request gets the new token. A second
 //!    rejection is returned as it is. A grant that cannot be renewed any more is the error
-//!    [`Error::NeedsReauthorization`](crate::Error::NeedsReauthorization).
+//!    [`Error::NeedsReauthorization`](crate::Error::NeedsReauthorization); a renewal that fails
+//!    otherwise (the token endpoint unreachable after the source's retries) is its error too,
+//!    not the 401.
 //! 4. Redirects are reqwest's: a client that follows them drops `Authorization` when the
-//!    scheme, host or port changes, so a redirect to another origin never carries the token.
+//!    scheme, host or port changes (whatever its redirect policy), so a redirect to another
+//!    origin never carries the token. The SDK's own clients ([`crate::HttpSettings::build`])
+//!    follow none.
 //!
 //! Go's `oauth2.Transport` does steps 1 and 2 (without the origin check) and never retries;
 //! RingCentral's JavaScript SDK refreshes and retries once on 401, and Cal.com's atoms client

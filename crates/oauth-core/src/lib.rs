@@ -14,10 +14,14 @@
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
 //!   rotated refresh token while the process runs (a process killed between the server's
-//!   answer and the store write cannot keep it: see [`source`]).
+//!   answer and the store write cannot keep it: see [`source`]),
+//! - [`access`], where tokens are spent: one [`access::AccessTokenSource`] for every grant, and
+//!   authorized API requests ([`access::Authorizer`], as `reqwest-middleware` middleware or
+//!   over a plain client) that renew a rejected token and retry once.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
@@ -41,6 +45,7 @@ pub mod wire;
 
 mod answer;
 
+pub use access::{AccessTokenSource, Authorizer, SharedTokenSource};
 pub use authorize::{
     AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,
 };
@@ -64,6 +69,9 @@ pub use secret::{
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
+
+/// The `reqwest-middleware` this crate's [`access::Authorizer`] plugs into.
+pub use reqwest_middleware;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

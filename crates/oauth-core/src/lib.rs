@@ -18,6 +18,7 @@
 pub mod authorize;
 pub mod capability;
 pub mod clock;
+pub mod endpoint;
 pub mod error;
 pub mod http;
 pub mod pkce;

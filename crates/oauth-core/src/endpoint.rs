@@ -1,8 +1,8 @@
-//! A form-encoded endpoint prepared once: the hot path of token requests.
+//! A `POST` endpoint prepared once: the hot path of token requests.
 //!
 //! The generated operations format and re-parse their URL and re-encode the client's `Basic`
-//! credentials on every call. The provider crates send their token requests through a
-//! [`FormEndpoint`] instead, which holds the parsed URL and the finished, sensitive
+//! credentials on every call. The provider crates send their token requests through an
+//! [`Endpoint`] instead, which holds the parsed URL and the finished, sensitive
 //! `Authorization` value, and otherwise does exactly what a generated operation does: the
 //! generated body type, `Accept: application/json`, the same request and execution hooks
 //! ([`crate::http::prepare_request`], [`crate::http::execute`]) and the same outcome, a
@@ -20,24 +20,35 @@ use crate::error::{Error, Result};
 use crate::http::{BaseUrl, basic_authorization};
 use crate::secret::ClientSecret;
 
-/// A `POST` endpoint taking a form body and answering JSON, with its URL and client
-/// authentication prepared once. `Debug` shows the URL and whether credentials are attached,
-/// never the credentials.
+/// A `POST` endpoint answering JSON, with its URL, body encoding and client authentication
+/// prepared once. `Debug` shows the URL and whether credentials are attached, never the
+/// credentials.
 #[derive(Clone)]
-pub struct FormEndpoint {
+pub struct Endpoint {
     url: Url,
+    json: bool,
     authorization: Option<HeaderValue>,
     operation: &'static str,
 }
 
-impl FormEndpoint {
-    /// The endpoint at `path` (starting with `/`) below `base`, reported to tracing as
-    /// `operation` (the generated operation's id).
-    pub fn new(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
+impl Endpoint {
+    /// The endpoint at `path` (starting with `/`) below `base`, taking a form-encoded body
+    /// (`application/x-www-form-urlencoded`), reported to tracing as `operation` (the generated
+    /// operation's id).
+    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
         Self {
             url: base.endpoint(path),
+            json: false,
             authorization: None,
             operation,
+        }
+    }
+
+    /// As [`Endpoint::form`], for an endpoint taking a JSON body.
+    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
+        Self {
+            json: true,
+            ..Self::form(base, path, operation)
         }
     }
 
@@ -73,10 +84,14 @@ impl FormEndpoint {
         T: DeserializeOwned,
         E: DeserializeOwned,
     {
-        let mut builder = http
+        let builder = http
             .post(self.url.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .form(body);
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        let mut builder = if self.json {
+            builder.json(body)
+        } else {
+            builder.form(body)
+        };
         if let Some(value) = &self.authorization {
             builder = builder.header(AUTHORIZATION, value.clone());
         }
@@ -102,9 +117,9 @@ impl FormEndpoint {
     }
 }
 
-impl fmt::Debug for FormEndpoint {
+impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FormEndpoint")
+        f.debug_struct("Endpoint")
             .field("url", &self.url.as_str())
             .field("client_authentication", &self.authorization.is_some())
             .field("operation", &self.operation)
@@ -119,7 +134,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_credentials() {
         let base = BaseUrl::parse("https://platform.ringcentral.com").unwrap();
-        let endpoint = FormEndpoint::new(&base, "/restapi/oauth/token", "get_token")
+        let endpoint = Endpoint::form(&base, "/restapi/oauth/token", "get_token")
             .with_basic("id", &ClientSecret::new("s3cr3t"))
             .unwrap();
         let shown = format!("{endpoint:?}");

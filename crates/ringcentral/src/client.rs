@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::endpoint::FormEndpoint;
+use oauth_core::endpoint::Endpoint;
 use oauth_core::response::map_error;
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
@@ -55,7 +55,7 @@ pub struct RingCentralClient {
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
     /// The token endpoint, its URL and `Basic` credentials prepared once at build.
-    token: FormEndpoint,
+    token: Endpoint,
     options: TokenOptions,
     clock: Arc<dyn Clock>,
 }
@@ -186,7 +186,7 @@ impl RingCentralClientBuilder {
             )));
         }
         let Connection { base, http, clock } = self.connection.connect()?;
-        let mut token = FormEndpoint::new(&base, "/restapi/oauth/token", "get_token");
+        let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token");
         if let Some(secret) = &self.client_secret {
             token = token.with_basic(&self.client_id, secret)?;
         }

@@ -37,7 +37,7 @@ impl Options {
             profile: None,
             rounds: 9,
             exchanges: 3_000,
-            fresh_calls: 2_000_000,
+            fresh_calls: 3_000_000,
         };
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {

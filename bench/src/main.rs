@@ -23,6 +23,13 @@ use oauth_core::store::MemoryStore;
 /// Exchanges in flight for the throughput figure.
 const IN_FLIGHT: usize = 64;
 
+/// Exchanges a contender does per turn with 64 in flight (a multiple of [`IN_FLIGHT`]).
+const CHUNK: u64 = 8 * IN_FLIGHT as u64;
+
+/// Turns of exchanges one at a time per turn with 64 in flight: short turns, so that load from
+/// outside falls on the three contenders alike.
+const SEQUENTIAL_TURNS: u64 = 4;
+
 struct Options {
     /// Only run this contender's exchanges, one at a time (for a profiler), and print nothing.
     profile: Option<Kind>,
@@ -96,11 +103,12 @@ fn main() {
         return;
     }
 
+    let chunks = options.exchanges.div_ceil(CHUNK).max(1);
     println!(
-        "oauth-sdk-bench: {} rounds, {} exchanges per figure, client on one core (current-thread \
+        "oauth-sdk-bench: {} rounds, {} exchanges per figure and round in turns of {CHUNK}, client on one core (current-thread \
          runtime{}), server on the other",
         options.rounds,
-        options.exchanges,
+        chunks * CHUNK,
         if pinned { ", pinned" } else { ", NOT pinned" }
     );
 
@@ -113,13 +121,28 @@ fn main() {
         rt.block_on(in_flight(c, IN_FLIGHT, 4 * IN_FLIGHT as u64));
     }
 
+    // Within a round the contenders take turns in small chunks (rotating who goes first), so
+    // that whatever else the machine does falls on all three alike.
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders.len()];
     for round in 0..options.rounds {
-        for i in 0..contenders.len() {
-            let index = (i + round) % contenders.len();
-            let contender = &contenders[index].1;
-            let sample = rt.block_on(measure(contender, options.exchanges));
-            samples[index].push(sample);
+        let mut totals = vec![Totals::default(); contenders.len()];
+        let turns = chunks * SEQUENTIAL_TURNS;
+        for turn in 0..turns {
+            for i in 0..contenders.len() {
+                let index = (i + round + turn as usize) % contenders.len();
+                let t = rt.block_on(sequential(&contenders[index].1, CHUNK / SEQUENTIAL_TURNS));
+                totals[index].add(&t);
+            }
+        }
+        for chunk in 0..chunks {
+            for i in 0..contenders.len() {
+                let index = (i + round + chunk as usize) % contenders.len();
+                let t = rt.block_on(parallel(&contenders[index].1, CHUNK));
+                totals[index].add(&t);
+            }
+        }
+        for (index, t) in totals.iter().enumerate() {
+            samples[index].push(t.sample());
         }
     }
 
@@ -212,21 +235,58 @@ fn main() {
     drop(server);
 }
 
-/// One contender's figures: `n` exchanges one at a time, then `n` with 64 in flight.
-async fn measure(contender: &Arc<Contender>, n: u64) -> Sample {
+/// Client CPU and wall time of a number of exchanges, one at a time and 64 in flight.
+#[derive(Clone, Copy, Default)]
+struct Totals {
+    n: u64,
+    cpu_1: Duration,
+    wall_1: Duration,
+    cpu_64: Duration,
+    wall_64: Duration,
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.n += other.n;
+        self.cpu_1 += other.cpu_1;
+        self.wall_1 += other.wall_1;
+        self.cpu_64 += other.cpu_64;
+        self.wall_64 += other.wall_64;
+    }
+
+    fn sample(&self) -> Sample {
+        let n = self.n as f64;
+        Sample {
+            cpu: self.cpu_1.as_secs_f64() / n,
+            cpu_par: self.cpu_64.as_secs_f64() / n,
+            rate_1: n / self.wall_1.as_secs_f64(),
+            rate_64: n / self.wall_64.as_secs_f64(),
+        }
+    }
+}
+
+/// `n` exchanges of one contender one at a time (the CPU and wall fields of one in flight).
+async fn sequential(contender: &Contender, n: u64) -> Totals {
     let (cpu0, wall0) = (cpu::thread_cpu(), Instant::now());
     for _ in 0..n {
         contender.exchange().await;
     }
-    let (cpu1, wall1) = (cpu::thread_cpu(), Instant::now());
+    Totals {
+        n,
+        cpu_1: cpu::thread_cpu() - cpu0,
+        wall_1: wall0.elapsed(),
+        ..Totals::default()
+    }
+}
+
+/// `n` exchanges of one contender with 64 in flight (the fields of 64 in flight).
+async fn parallel(contender: &Arc<Contender>, n: u64) -> Totals {
+    let (cpu0, wall0) = (cpu::thread_cpu(), Instant::now());
     in_flight(contender, IN_FLIGHT, n).await;
-    let (cpu2, wall2) = (cpu::thread_cpu(), Instant::now());
-    let per = |d: Duration| d.as_secs_f64() / n as f64;
-    Sample {
-        cpu: per(cpu1 - cpu0),
-        cpu_par: per(cpu2 - cpu1),
-        rate_1: n as f64 / (wall1 - wall0).as_secs_f64(),
-        rate_64: n as f64 / (wall2 - wall1).as_secs_f64(),
+    Totals {
+        cpu_64: cpu::thread_cpu() - cpu0,
+        wall_64: wall0.elapsed(),
+        ..Totals::default()
     }
 }
 

@@ -105,10 +105,12 @@ fn main() {
 
     let chunks = options.exchanges.div_ceil(CHUNK).max(1);
     println!(
-        "oauth-sdk-bench: {} rounds, {} exchanges per figure and round in turns of {CHUNK}, client on one core (current-thread \
+        "oauth-sdk-bench: {} rounds, {} exchanges per figure and round in turns of {} (one in \
+         flight) and {CHUNK} (64 in flight), client on one core (current-thread \
          runtime{}), server on the other",
         options.rounds,
         chunks * CHUNK,
+        CHUNK / SEQUENTIAL_TURNS,
         if pinned { ", pinned" } else { ", NOT pinned" }
     );
 

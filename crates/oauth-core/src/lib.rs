@@ -25,6 +25,7 @@ pub mod access;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
+pub mod endpoint;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::endpoint::Endpoint;
 use oauth_core::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientCredentialsGrant,
@@ -58,6 +59,8 @@ pub struct ProcoreClient {
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
+    /// The token endpoint, its URL prepared once at build.
+    token: Endpoint,
     company_id: Option<i64>,
     clock: Arc<dyn Clock>,
 }
@@ -139,13 +142,19 @@ impl ProcoreClient {
         })
     }
 
+    /// `oauth_token_post` through the prepared endpoint (the request the generated operation
+    /// sends, without formatting and parsing its URL every time).
     async fn request_token(&self, body: types::TokenRequest) -> Result<Token> {
         let response = self
-            .generated
-            .oauth_token_post(&body)
+            .token
+            .post::<_, types::TokenResponse, types::Error>(
+                &self.generated.client,
+                self.generated.inner,
+                &body,
+            )
             .await
             .map_err(map_error::<types::TokenResponse, _>)?;
-        Ok(convert::token(response.into_inner(), self.clock.now()))
+        Ok(convert::token(response, self.clock.now()))
     }
 }
 
@@ -188,6 +197,7 @@ impl ProcoreClientBuilder {
         let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {
             generated,
+            token: Endpoint::json(&base, "/oauth/token", "oauth_token_post"),
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

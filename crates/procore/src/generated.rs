@@ -14,13 +14,8 @@ accept more than the published types: an error body that does not decode loses i
 status (and `Retry-After`) and becomes a decode failure, so this shape must read anything
 Procore's error answers plausibly carry.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<ProcoreErrorCode>,
@@ -57,9 +52,9 @@ accepted (a list of names, or an object keyed by field).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum GrantType {
         #[serde(rename = "authorization_code")]
         AuthorizationCode,
@@ -108,13 +103,8 @@ accepted (a list of names, or an object keyed by field).
     }
     /**Procore error code: an integer in the published spec; a string is accepted too.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum ProcoreErrorCode {
         Int64(i64),
@@ -144,9 +134,9 @@ accepted (a list of names, or an object keyed by field).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ResponseType {
         #[serde(rename = "code")]
         Code,
@@ -192,13 +182,8 @@ accepted (a list of names, or an object keyed by field).
     /**`client_secret` is required by the published spec but only needed for confidential
 applications; it is optional here so public applications can revoke too.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RevokeRequest {
         ///Client ID.
         pub client_id: ::std::string::String,
@@ -207,13 +192,8 @@ applications; it is optional here so public applications can revoke too.
         pub token: ::oauth_core::RevocableToken,
     }
     ///`TokenInfo`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub application: ::std::option::Option<TokenInfoApplication>,
@@ -231,13 +211,8 @@ applications; it is optional here so public applications can revoke too.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Application information.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenInfoApplication {
         ///The application's client ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -246,13 +221,8 @@ applications; it is optional here so public applications can revoke too.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenRequest {
         ///Client ID you were assigned when you registered your application.
         pub client_id: ::std::string::String,
@@ -272,13 +242,8 @@ applications; it is optional here so public applications can revoke too.
 `created_at` (unix seconds). `refresh_token` is absent for client credentials. Unknown
 fields are kept.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenResponse {
         pub access_token: ::oauth_core::AccessToken,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -431,11 +396,6 @@ Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 67
     ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
         let url = format!("{}/oauth/authorize", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -486,11 +446,6 @@ Arguments:
         let url = format!("{}/oauth/revoke", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        header_map
             .append("Procore-Company-Id", procore_company_id.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
@@ -538,11 +493,6 @@ Sends a `POST` request to `/oauth/token`
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
         let url = format!("{}/oauth/token", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -590,11 +540,6 @@ Arguments:
     ) -> Result<ResponseValue<types::TokenInfo>, Error<types::Error>> {
         let url = format!("{}/oauth/token/info", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self

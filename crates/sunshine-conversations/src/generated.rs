@@ -12,13 +12,8 @@ pub mod types {
     /**The app. The published spec composes `app` and `appSubdomain` with `allOf`; they are merged
 here into one object so the generated type is a plain struct.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct App {
         ///The friendly name of the app.
         #[serde(
@@ -43,13 +38,8 @@ here into one object so the generated type is a plain struct.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`AppResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub app: ::std::option::Option<App>,
@@ -57,13 +47,8 @@ here into one object so the generated type is a plain struct.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Customizable app settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppSettings {
         ///Whether platform-authored messages are localized.
         #[serde(
@@ -123,13 +108,8 @@ here into one object so the generated type is a plain struct.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Always `{}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct EmptyResponse(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -158,13 +138,8 @@ here into one object so the generated type is a plain struct.
         }
     }
     ///`ErrorItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorItem {
         ///Error code, e.g. `unauthorized`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -176,13 +151,8 @@ here into one object so the generated type is a plain struct.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ErrorResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub errors: ::std::vec::Vec<ErrorItem>,
@@ -190,13 +160,8 @@ here into one object so the generated type is a plain struct.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`GetTokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GetTokenRequest {
         ///Your OAuth client ID, provisioned during the partner application process.
         pub client_id: ::std::string::String,
@@ -206,13 +171,8 @@ here into one object so the generated type is a plain struct.
         pub grant_type: ::std::string::String,
     }
     ///`GetTokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GetTokenResponse {
         pub access_token: ::oauth_core::AccessToken,
         ///`Bearer`; all issued tokens are of this type.
@@ -340,11 +300,6 @@ Arguments:
     ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ErrorResponse>> {
         let url = format!("{}/oauth/authorization", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
@@ -400,11 +355,6 @@ is used.
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
         let url = format!("{}/oauth/authorize", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -447,11 +397,6 @@ Sends a `POST` request to `/oauth/token`
     ) -> Result<ResponseValue<types::GetTokenResponse>, Error<types::ErrorResponse>> {
         let url = format!("{}/oauth/token", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -499,11 +444,6 @@ Arguments:
     ) -> Result<ResponseValue<types::AppResponse>, Error<types::ErrorResponse>> {
         let url = format!("{}/v2/tokenInfo", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use ring::digest::{SHA256, digest};
 
 use super::counts::{Counter, Counters};
 use super::values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
@@ -196,7 +196,7 @@ impl Grants {
             };
             let computed = match request.code_challenge_method.as_deref() {
                 Some("S256") => base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .encode(Sha256::digest(verifier.as_bytes())),
+                    .encode(digest(&SHA256, verifier.as_bytes())),
                 _ => verifier.clone(),
             };
             if &computed != challenge {

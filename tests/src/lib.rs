@@ -3,7 +3,11 @@
 #![allow(clippy::print_stderr)]
 
 pub mod browser;
+pub mod multiprocess;
+pub mod postgres;
 pub mod store_contract;
+
+pub use postgres::PostgresServer;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -495,6 +495,10 @@ pub enum StoreErrorKind {
     Conflict,
     /// Waiting for another process's refresh took too long.
     LockTimeout,
+    /// An encrypted store could not seal or open a document: a key is malformed, missing from
+    /// the keyring, or wrong, or the document was altered or copied from another key. The
+    /// document is left as it is.
+    Encryption,
 }
 
 impl StoreError {

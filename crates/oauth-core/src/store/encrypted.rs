@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
 use super::keyring::Keyring;
-use super::{ListKeys, RefreshLock, TokenStore, Versioned};
+use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::secret::AccessToken;
 use crate::token::{StoredToken, Token};
@@ -311,6 +311,8 @@ fn encryption(message: String) -> StoreError {
 
 impl<S: TokenStore> TokenStore for EncryptedStore<S> {
     async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        // The key is bound into every ciphertext: it must be the same string everywhere.
+        validate_key(key)?;
         let Some(stored) = self.inner.load(key).await? else {
             return Ok(None);
         };
@@ -325,6 +327,7 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
         expected: Option<u64>,
         token: &Token,
     ) -> Result<u64, StoreError> {
+        validate_key(key)?;
         let known = self
             .opened
             .lock()

@@ -4,7 +4,10 @@
 
 pub mod browser;
 pub mod multiprocess;
+pub mod oidc_login;
 pub mod postgres;
+#[cfg(feature = "mock")]
+pub mod shape;
 pub mod store_contract;
 
 pub use postgres::PostgresServer;
@@ -40,14 +43,7 @@ impl RedisServer {
         // the server then exits and a new port is tried.
         for _ in 0..5 {
             let port = free_port();
-            let child = match Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-            {
+            let child = match spawn_redis(port) {
                 Ok(child) => child,
                 Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
                     eprintln!("skipping: redis-server could not be started ({e})");
@@ -86,6 +82,51 @@ impl RedisServer {
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
+
+    /// Kills the server (an outage: connections drop, new ones are refused); its data is gone.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a new, empty server on the same port after [`RedisServer::stop`], and waits
+    /// until it answers `PING`.
+    pub fn restart(&mut self) {
+        self.child = spawn_redis(self.port).expect("redis-server restarts");
+        assert!(
+            self.wait_for_ping(),
+            "redis-server did not come back on port {}",
+            self.port
+        );
+    }
+
+    /// Freezes the server (`SIGSTOP`): connections stay open but nothing answers.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Thaws a server frozen by [`RedisServer::pause`].
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
+    }
+}
+
+fn spawn_redis(port: u16) -> std::io::Result<Child> {
+    Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
 }
 
 impl Drop for RedisServer {

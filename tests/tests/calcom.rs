@@ -915,9 +915,12 @@ async fn a_caller_supplied_client_that_follows_redirects_fails_clearly() {
         .unwrap();
     let e = following.authorize(CB, None).await.unwrap_err();
     assert_eq!(callback.calls_async().await, 1);
-    let d = decode_error(&e);
-    assert_eq!(d.status, Some(200));
-    assert!(d.problem.contains("follows redirects"), "{}", d.problem);
+    // The answer came from the redirect target, not the authorization endpoint: refused.
+    assert!(
+        matches!(e, Error::RedirectFollowed { status: 200 }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("Policy::none()"), "{e}");
     assert_no_secrets(&format!("{e} {e:?}"), &[CODE]);
 }
 
@@ -927,12 +930,18 @@ fn authorization_redirect_reads_a_location_without_the_network() {
         AuthorizationRedirect::from_location(Url::parse(&format!("{CB}?code={CODE}")).unwrap())
             .unwrap();
     assert_eq!(redirect.code().secret(), CODE);
-    // Percent-encoded codes are decoded; the last code wins.
+    // Percent-encoded codes are decoded; two codes are refused (RFC 6749 §3.1).
     let redirect = AuthorizationRedirect::from_location(
-        Url::parse(&format!("{CB}?code=first?code=a%2Bb%20c")).unwrap(),
+        Url::parse(&format!("{CB}?tenant=7?code=a%2Bb%20c")).unwrap(),
     )
     .unwrap();
     assert_eq!(redirect.code().secret(), "a+b c");
+    assert!(matches!(
+        AuthorizationRedirect::from_location(
+            Url::parse(&format!("{CB}?code=first?code=a%2Bb%20c")).unwrap()
+        ),
+        Err(Error::DuplicateParameter { name: "code" })
+    ));
     assert!(matches!(
         AuthorizationRedirect::from_location(Url::parse(CB).unwrap()),
         Err(Error::MissingCode)

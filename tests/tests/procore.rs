@@ -260,8 +260,10 @@ async fn authorization_url_is_on_the_login_host_with_state_and_no_pkce() {
 #[test]
 fn authorization_url_keeps_a_chosen_state_and_the_out_of_band_uri() {
     let client = ProcoreClient::builder("pc-id").build().unwrap();
-    let request = client
-        .authorization_request_with_state(OUT_OF_BAND_REDIRECT_URI, CsrfState::new("st-chosen"));
+    let request = client.authorization_request_with_state(
+        OUT_OF_BAND_REDIRECT_URI,
+        CsrfState::new("st-chosen").unwrap(),
+    );
     let q: HashMap<_, _> = request.url().query_pairs().into_owned().collect();
     assert_eq!(q["state"], "st-chosen");
     assert_eq!(q["redirect_uri"], "urn:ietf:wg:oauth:2.0:oob");
@@ -1090,4 +1092,116 @@ fn configuration_is_checked() {
     }
     let client = ProcoreClient::builder("id").company_id(7).build().unwrap();
     assert_eq!((client.client_id(), client.company_id()), ("id", Some(7)));
+}
+
+#[test]
+fn token_info_reports_an_error_body_inside_a_200() {
+    let body = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let e = token_info_from_shared_server(body(json!({
+        "error": "invalid_token",
+        "error_description": "The access token is invalid",
+        "state": "unauthorized"
+    })))
+    .unwrap_err();
+    assert_eq!(server_error(&e).status, 200);
+    assert_eq!(e.oauth_code(), Some(&ErrorCode::InvalidToken));
+    assert_eq!(
+        server_error(&e).description.as_deref(),
+        Some("The access token is invalid")
+    );
+
+    // Procore's general shape.
+    let e = token_info_from_shared_server(body(json!({
+        "code": 401, "message": "Unauthorized", "reason": "token_revoked"
+    })))
+    .unwrap_err();
+    assert_eq!(
+        server_error(&e).details,
+        [ErrorDetail::new(
+            Some("401 token_revoked".into()),
+            Some("Unauthorized".into()),
+            None
+        )]
+    );
+    assert!(!format!("{e} {e:?}").contains("pc-info-token"));
+
+    // An info is an info, even with a field named `error`, and so is an empty answer.
+    let info =
+        token_info_from_shared_server(body(json!({"resource_owner_id": 7, "error": "x"}))).unwrap();
+    assert_eq!(info.resource_owner_id, Some(7));
+    assert!(token_info_from_shared_server(body(json!({}))).is_ok());
+}
+
+/// The token-info answer to a `200` with `body`, from one server and client shared by the
+/// tests below (a fresh server and client for each case of the property would make it slow).
+fn token_info_from_shared_server(
+    body: serde_json::Map<String, serde_json::Value>,
+) -> oauth_core::Result<types::TokenInfo> {
+    use std::sync::{LazyLock, Mutex};
+    static SHARED: LazyLock<Mutex<(tokio::runtime::Runtime, MockServer, ProcoreClient)>> =
+        LazyLock::new(|| {
+            let server = MockServer::start();
+            let client = public(&server);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            Mutex::new((runtime, server, client))
+        });
+    let shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    let (runtime, server, client) = &*shared;
+    let mut mock = server.mock(|when, then| {
+        when.method(GET).path("/oauth/token/info");
+        then.status(200).json_body(serde_json::Value::Object(body));
+    });
+    let answer = runtime.block_on(client.token_info(&AccessToken::new("pc-info-token")));
+    mock.delete();
+    answer
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any error body, of either shape and with any other fields, is an error in a 200; the
+    /// same body beside a field of the info is an info.
+    #[test]
+    fn any_error_body_in_a_200_token_info_is_an_error(
+        error in proptest::option::of("[a-z_]{1,12}|[A-Z][a-z ]{1,12}"),
+        description in proptest::option::of("[a-zA-Z ]{0,12}"),
+        code in proptest::option::of(proptest::prop_oneof![
+            proptest::strategy::Strategy::prop_map(proptest::num::i64::ANY, serde_json::Value::from),
+            proptest::strategy::Strategy::prop_map("[A-Z0-9]{1,5}", serde_json::Value::from),
+        ]),
+        message in proptest::option::of("[a-zA-Z ]{0,12}"),
+        reason in proptest::option::of("[a-z_]{0,12}"),
+        other in proptest::collection::btree_map("x_[a-z]{1,6}", "[a-z]{0,6}", 0..3),
+    ) {
+        let mut body = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<serde_json::Value>| {
+            if let Some(v) = v {
+                body.insert(k.to_owned(), v);
+            }
+        };
+        put("error", error.map(Into::into));
+        put("error_description", description.map(Into::into));
+        put("code", code);
+        put("message", message.map(Into::into));
+        put("reason", reason.map(Into::into));
+        let reports_error = !body.is_empty();
+        for (k, v) in other {
+            body.insert(k, v.into());
+        }
+        let with_info = {
+            let mut body = body.clone();
+            body.insert("resource_owner_id".into(), 1.into());
+            body
+        };
+        match token_info_from_shared_server(body) {
+            Err(Error::Server(e)) => proptest::prop_assert!(reports_error && e.status == 200),
+            Ok(_) => proptest::prop_assert!(!reports_error),
+            Err(other) => proptest::prop_assert!(false, "{other:?}"),
+        }
+        let answer = token_info_from_shared_server(with_info);
+        proptest::prop_assert!(answer.is_ok(), "{answer:?}");
+    }
 }

@@ -1,10 +1,11 @@
 //! RedisStore against a real `redis-server` (one per test): documents, compare-and-swap,
-//! unreadable values and the refresh lock.
+//! unreadable values, the refresh lock, and outages (a killed or frozen server).
 //!
 //! `redis-server` must be installed; `OAUTH_SKIP_REDIS=1` turns its absence into a skip.
 
 #![cfg(feature = "redis")]
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use oauth_core::store::{RedisStore, RefreshLock, TokenStore};
@@ -269,4 +270,135 @@ async fn the_refresh_lock_expires_after_its_ttl() {
         start.elapsed()
     );
     store.unlock("acct", &taken).await.unwrap();
+}
+
+/// A store call, reduced to whether it failed.
+type Call<'a> = std::pin::Pin<Box<dyn Future<Output = bool> + 'a>>;
+
+/// Every kind of store call fails within `bound`, three times over. (The write expects a
+/// version the key is not at: a timed-out command may still run once the server answers.)
+async fn every_call_fails_within(store: &RedisStore, bound: Duration) {
+    let held = RefreshLock::new("someone");
+    for round in 0..3 {
+        let calls: [(&str, Call<'_>); 4] = [
+            (
+                "load",
+                Box::pin(async { store.load("acct").await.is_err() }),
+            ),
+            (
+                "compare_and_swap",
+                Box::pin(async {
+                    store
+                        .compare_and_swap("acct", Some(7), &token(2))
+                        .await
+                        .is_err()
+                }),
+            ),
+            (
+                "try_lock",
+                Box::pin(async {
+                    store
+                        .try_lock("acct", Duration::from_secs(30))
+                        .await
+                        .is_err()
+                }),
+            ),
+            (
+                "unlock",
+                Box::pin(async { store.unlock("acct", &held).await.is_err() }),
+            ),
+        ];
+        for (name, call) in calls {
+            let start = Instant::now();
+            // The outer limit only keeps a failing test from hanging for minutes.
+            let failed = tokio::time::timeout(bound * 3, call)
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("round {round}: {name} still waiting after {:?}", bound * 3)
+                });
+            let took = start.elapsed();
+            assert!(failed, "round {round}: {name} succeeded during the outage");
+            assert!(
+                took <= bound,
+                "round {round}: {name} took {took:?}, over {bound:?}"
+            );
+        }
+    }
+}
+
+/// Calls `load` until it succeeds; fails if that takes longer than `bound`. Returns how many
+/// calls failed first.
+async fn recovers_within(store: &RedisStore, bound: Duration) -> usize {
+    let start = Instant::now();
+    let mut failures = 0;
+    loop {
+        match tokio::time::timeout(bound, store.load("acct")).await {
+            Ok(Ok(_)) => return failures,
+            Ok(Err(e)) => {
+                failures += 1;
+                assert!(
+                    start.elapsed() < bound,
+                    "not recovered after {:?}: {e}",
+                    start.elapsed()
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(_) => panic!("a call after the recovery waited over {bound:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_killed_server_fails_calls_within_the_command_timeout_and_recovery_is_immediate() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let store = RedisStore::connect(&server.url(), "t").await.unwrap();
+    store
+        .compare_and_swap("acct", None, &token(1))
+        .await
+        .unwrap();
+
+    server.stop();
+    every_call_fails_within(&store, RedisStore::COMMAND_TIMEOUT).await;
+
+    server.restart();
+    assert_eq!(
+        recovers_within(&store, Duration::from_secs(2)).await,
+        0,
+        "the first call after Redis came back failed"
+    );
+    // The new server is empty; the store writes to it.
+    assert!(store.load("acct").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .compare_and_swap("acct", None, &token(3))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_frozen_server_fails_calls_within_the_given_timeout_and_recovery_is_prompt() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let timeout = Duration::from_millis(300);
+    let store =
+        RedisStore::connect_with_timeouts(&server.url(), "t", Duration::from_millis(200), timeout)
+            .await
+            .unwrap();
+    store
+        .compare_and_swap("acct", None, &token(1))
+        .await
+        .unwrap();
+
+    server.pause();
+    // Scheduling slack on a busy machine: the bound is the timeout plus 200 ms.
+    every_call_fails_within(&store, timeout + Duration::from_millis(200)).await;
+
+    server.resume();
+    recovers_within(&store, Duration::from_secs(2)).await;
+    assert_eq!(store.load("acct").await.unwrap().unwrap().version, 1);
 }

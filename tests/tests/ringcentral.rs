@@ -552,3 +552,73 @@ async fn debug_output_never_shows_secrets() {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
 }
+
+#[tokio::test]
+async fn the_parameter_name_is_read_from_the_parameters_list() {
+    let e = refresh_answer(
+        400,
+        r#"{"error":"invalid_grant","errors":[
+            {"errorCode":"OAU-101","message":"Parameter [refresh_token] is invalid",
+             "parameters":[{"parameterName":"refresh_token","parameterValue":"rc-refresh-x"}]},
+            {"errorCode":"OAU-102","message":"Two are missing",
+             "parameters":[{"parameterName":"client_id"},{"parameterName":""},
+                           {"parameterName":"grant_type","parameterValue":"rc-refresh-x"},
+                           {"parameterName":"client_id"}]},
+            {"errorCode":"OAU-103","message":"Both places","parameterName":"scope",
+             "parameters":[{"parameterName":"scope"},{"parameterName":"endpoint_id"}]},
+            {"errorCode":"OAU-104","message":"None named","parameters":[{"parameterValue":"v"}]}]}"#,
+        "application/json",
+    )
+    .await;
+    let Error::Server(s) = &e else {
+        panic!("{e:?}");
+    };
+    let targets: Vec<_> = s.details.iter().map(|d| d.target.as_deref()).collect();
+    assert_eq!(
+        targets,
+        [
+            Some("refresh_token"),
+            Some("client_id, grant_type"),
+            Some("scope, endpoint_id"),
+            None
+        ]
+    );
+    let text = format!("{e} {e:?}");
+    assert!(text.contains("(parameter `refresh_token`)"), "{text}");
+    assert!(!text.contains("rc-refresh-x"), "{text}");
+}
+
+proptest::proptest! {
+    /// Whatever names and values an entry lists, every name is the target (once, in order)
+    /// and no value is ever shown.
+    #[test]
+    fn every_parameter_name_and_no_value_is_kept(
+        params in proptest::collection::vec(("[a-z_]{0,6}", "Val[a-zA-Z0-9]{4}"), 0..5),
+        top in proptest::option::of("[a-z_]{1,6}"),
+    ) {
+        use oauth_core::response::ErrorBody;
+        let listed: Vec<_> = params
+            .iter()
+            .map(|(n, v)| json!({"parameterName": n, "parameterValue": v}))
+            .collect();
+        let mut entry = json!({"errorCode": "OAU-101", "parameters": listed});
+        if let Some(top) = &top {
+            entry["parameterName"] = json!(top);
+        }
+        let body: types::ErrorResponse =
+            serde_json::from_value(json!({"errors": [entry]})).unwrap();
+        let e = body.into_server_error(400);
+        let mut expected: Vec<&str> = Vec::new();
+        for name in top.iter().map(String::as_str).chain(params.iter().map(|(n, _)| n.as_str())) {
+            if !name.is_empty() && !expected.contains(&name) {
+                expected.push(name);
+            }
+        }
+        let expected = (!expected.is_empty()).then(|| expected.join(", "));
+        proptest::prop_assert_eq!(e.details[0].target.clone(), expected);
+        let text = format!("{e} {e:?}");
+        for (_, value) in &params {
+            proptest::prop_assert!(!text.contains(value.as_str()), "{}", text);
+        }
+    }
+}

@@ -230,7 +230,7 @@ async fn authorization_url_is_on_the_bridge_path_with_state_and_no_pkce() {
 async fn a_chosen_state_is_sent_and_checked_on_the_redirect() {
     let server = MockServer::start_async().await;
     let c = client(&server);
-    let request = c.authorization_request_with_state(None, CsrfState::new("st-chosen-1"));
+    let request = c.authorization_request_with_state(None, CsrfState::new("st-chosen-1").unwrap());
     assert_eq!(
         query(request.url()).last(),
         Some(&("state".into(), "st-chosen-1".into()))

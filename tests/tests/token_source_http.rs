@@ -32,6 +32,24 @@ fn expired_token() -> Token {
     .with_refresh_token(Some(RefreshToken::new("old-refresh")))
 }
 
+/// `callers` tasks ask `source` at once; each must get `access`.
+async fn assert_all_get<S: TokenStore>(
+    source: &TokenSource<RingCentralClient, S>,
+    callers: usize,
+    access: &str,
+) {
+    let callers: Vec<_> = (0..callers)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.access_token().await })
+        })
+        .collect();
+    for caller in callers {
+        let token = caller.await.unwrap().unwrap();
+        assert_eq!(token.access_token().secret(), access);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_callers_cause_exactly_one_refresh_request() {
     let server = MockServer::start_async().await;
@@ -59,22 +77,57 @@ async fn a_thousand_concurrent_callers_cause_exactly_one_refresh_request() {
         .await
         .unwrap();
 
-    let callers: Vec<_> = (0..1000)
-        .map(|_| {
-            let source = source.clone();
-            tokio::spawn(async move { source.access_token().await })
-        })
-        .collect();
-    for caller in callers {
-        let token = caller.await.unwrap().unwrap();
-        assert_eq!(token.access_token().secret(), "new-access");
-    }
+    assert_all_get(&source, 1000, "new-access").await;
     assert_eq!(refresh.calls_async().await, 1);
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(
         stored.token.refresh_token().unwrap().secret(),
         "new-refresh"
     );
+}
+
+/// A token living less than the refresh margin (60 s) must not be due on arrival: 200 callers
+/// on an expired 3-second token send one refresh request, and the token they get is served
+/// until half its life has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_callers_on_a_three_second_token_send_one_refresh_request() {
+    let server = MockServer::start_async().await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/restapi/oauth/token");
+            then.status(200)
+                .delay(Duration::from_millis(20))
+                .json_body(json!({
+                    "access_token": "short-access",
+                    "refresh_token": "short-refresh",
+                    "expires_in": 3,
+                    "token_type": "bearer"
+                }));
+        })
+        .await;
+    let clock = Arc::new(ManualClock::new(t0()));
+    let short = Token::new(AccessToken::new("old-access"), t0())
+        .with_expires_in(Some(Duration::from_secs(3)))
+        .with_refresh_token(Some(RefreshToken::new("old-refresh")));
+    let source = TokenSource::builder(client(&server, clock.clone()), MemoryStore::new(), "acct")
+        .initial_token(short)
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(3));
+
+    assert_all_get(&source, 200, "short-access").await;
+    assert_eq!(refresh.calls_async().await, 1);
+
+    // Not due on arrival, nor just before half its life; due at half its life.
+    source.access_token().await.unwrap();
+    clock.advance(Duration::from_millis(1499));
+    source.access_token().await.unwrap();
+    assert_eq!(refresh.calls_async().await, 1);
+    clock.advance(Duration::from_millis(1));
+    source.access_token().await.unwrap();
+    assert_eq!(refresh.calls_async().await, 2);
 }
 
 #[tokio::test]

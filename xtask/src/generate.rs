@@ -18,6 +18,9 @@ const PROGENITOR: &str = "progenitor 0.15.1";
 /// type generated: `oauth-core` provides the secret newtypes and the lenient wire scalars.
 const NATIVE_CRATES: &[&str] = &["oauth-core"];
 
+/// The generated client's inner value, which its hooks read through `&self`.
+const INNER_TYPE: &str = "oauth_core::BodyLimit";
+
 /// Generates the complete file text for the spec shown to users as `display`.
 pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
     let tokens = match run_generator(spec) {
@@ -32,12 +35,22 @@ pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
         Err(Failure::Panic(message)) => return Err(isolate_panic(display, spec, message)),
     };
 
-    let file: syn::File = syn::parse2(tokens).map_err(|e| RegenError::Generator {
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| RegenError::Generator {
         file: display.to_owned(),
         operation: None,
         message: format!("the generator produced code that does not parse: {e}"),
     })?;
+    postprocess(&mut file);
     let body = prettyplease::unparse(&file);
+    if body.contains(r#"from_static("api-version")"#) {
+        return Err(RegenError::Generator {
+            file: display.to_owned(),
+            operation: None,
+            message: "the generator's `api-version` header changed shape; update \
+                      `generate::postprocess`"
+                .into(),
+        });
+    }
     check_native_types(display, spec, &body)?;
     Ok(format!("{}{body}", header(display)))
 }
@@ -51,17 +64,99 @@ pub fn header(display: &str) -> String {
     )
 }
 
-fn settings() -> GenerationSettings {
+/// The settings of every generation (client and mocks alike, so both name the same types).
+pub(crate) fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_derive("schemars::JsonSchema")
+        .with_derive(SCHEMARS_DERIVE)
+        // The hooks (`oauth_core::client_hooks!`) read the client's body limit from here.
+        .with_inner_type(INNER_TYPE.parse().expect("INNER_TYPE is a Rust path"))
         .with_unknown_crates(UnknownPolicy::Deny);
     for name in NATIVE_CRATES {
         settings.with_crate(*name, CrateVers::Any, None);
     }
     settings
+}
+
+/// The derive that the crates' `schemars` feature turns on.
+const SCHEMARS_DERIVE: &str = "schemars::JsonSchema";
+
+/// Edits progenitor's output where its settings cannot say what the crates need:
+///
+/// - Drops the `api-version` header progenitor adds to every request: no provider defines one,
+///   and building it (then removing it in the request hook) cost every token request.
+/// - Makes the `JsonSchema` derive conditional on the crates' `schemars` feature (progenitor
+///   only knows unconditional derives), so an application that wants no schemas does not
+///   build `schemars` and its derive macro.
+fn postprocess(file: &mut syn::File) {
+    for item in &mut file.items {
+        postprocess_item(item);
+    }
+}
+
+fn postprocess_item(item: &mut syn::Item) {
+    match item {
+        syn::Item::Mod(module) => {
+            for inner in module.content.iter_mut().flat_map(|(_, items)| items) {
+                postprocess_item(inner);
+            }
+        }
+        syn::Item::Struct(s) => gate_schemars(&mut s.attrs),
+        syn::Item::Enum(e) => gate_schemars(&mut e.attrs),
+        syn::Item::Impl(block) => {
+            for inner in &mut block.items {
+                if let syn::ImplItem::Fn(f) = inner {
+                    f.block.stmts.retain(|stmt| !is_api_version_header(stmt));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), ...);`
+fn is_api_version_header(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && call.args.first().is_some_and(|name| {
+            quote::ToTokens::to_token_stream(name)
+                .to_string()
+                .contains("\"api-version\"")
+        })
+}
+
+/// Moves `schemars::JsonSchema` out of a `#[derive(...)]` into
+/// `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]` right after it.
+fn gate_schemars(attrs: &mut Vec<syn::Attribute>) {
+    use syn::punctuated::Punctuated;
+    let is_wanted = |p: &syn::Path| {
+        quote::ToTokens::to_token_stream(p)
+            .to_string()
+            .replace(' ', "")
+            == SCHEMARS_DERIVE
+    };
+    let Some(index) = attrs.iter().position(|a| a.path().is_ident("derive")) else {
+        return;
+    };
+    let Ok(derives) =
+        attrs[index].parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+    else {
+        return;
+    };
+    let Some(wanted) = derives.iter().find(|p| is_wanted(p)).cloned() else {
+        return;
+    };
+    let kept: Punctuated<syn::Path, syn::Token![,]> =
+        derives.into_iter().filter(|p| !is_wanted(p)).collect();
+    attrs[index] = syn::parse_quote!(#[derive(#kept)]);
+    attrs.insert(
+        index + 1,
+        syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(#wanted))]),
+    );
 }
 
 enum Failure {

@@ -1,4 +1,6 @@
-//! `cargo xtask regen`: regenerates each provider crate's `src/generated.rs` from `specs/`.
+//! `cargo xtask regen`: regenerates each provider crate's `src/generated.rs` (the client) and
+//! `src/generated_mock.rs` (typed `httpmock` mocks, behind the crate's `mock` feature) from
+//! `specs/`.
 //!
 //! The work is a library so that the test suite can regenerate in memory and fail on a stale
 //! or hand-edited file, the way rust-analyzer checks its own generated code.
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub mod generate;
+pub mod mock;
 pub mod provider;
 pub mod shape;
 pub mod spec;
@@ -136,12 +139,20 @@ impl fmt::Display for ManyDisplay<'_> {
     }
 }
 
-/// The workspace root: the parent of this crate's folder.
+/// The workspace root: the parent of this crate's folder, found at run time.
+///
+/// `cargo xtask` (`cargo run -p xtask`) and `cargo test` give the process the checkout's own
+/// xtask folder in `CARGO_MANIFEST_DIR`. The folder compiled into the binary is only the
+/// fallback, for a binary started by hand: with one `CARGO_TARGET_DIR` shared by several
+/// checkouts, cargo runs the same binary in all of them, and the compiled folder names the
+/// checkout that built it (rust-analyzer's xtask resolves its root the same way).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let xtask_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    // A folder without a parent (`/`) has no specs either: `regen` then names what is missing.
+    xtask_dir
         .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
+        .map_or_else(|| xtask_dir.clone(), Path::to_path_buf)
 }
 
 /// Generates the file text for one provider, in memory.
@@ -171,6 +182,28 @@ pub fn render(root: &Path, provider: &Provider) -> Result<String, RegenError> {
     generate::generate(&display, &spec)
 }
 
+/// Generates the text of one provider's `generated_mock.rs`, in memory.
+///
+/// Call after [`render`] succeeded for the same provider: its checks are not repeated.
+pub fn render_mock(root: &Path, provider: &Provider) -> Result<String, RegenError> {
+    let display = provider.spec_display(root);
+    let text = std::fs::read_to_string(&provider.spec).map_err(|source| RegenError::Io {
+        path: provider.spec.clone(),
+        source,
+    })?;
+    mock::generate_mock(&display, &spec::parse(&display, &provider.spec, &text)?)
+}
+
+/// Both outputs of one provider, as `(path, text)`: the client, then the mocks.
+fn render_all(root: &Path, provider: &Provider) -> Result<Vec<(PathBuf, String)>, RegenError> {
+    let client = render(root, provider)?;
+    let mocks = render_mock(root, provider)?;
+    Ok(vec![
+        (provider.output.clone(), client),
+        (provider.mock_output(), mocks),
+    ])
+}
+
 /// Regenerates the named providers (all when `names` is empty).
 ///
 /// Every selected spec is generated before anything is written: when any fails, all errors
@@ -182,8 +215,8 @@ pub fn regen(root: &Path, names: &[String], mode: Mode) -> Result<Outcome, Regen
     let mut rendered = Vec::new();
     let mut errors = Vec::new();
     for p in &providers {
-        match render(root, p) {
-            Ok(text) => rendered.push((p, text)),
+        match render_all(root, p) {
+            Ok(files) => rendered.extend(files),
             Err(RegenError::Many(many)) => errors.extend(many),
             Err(e) => errors.push(e),
         }
@@ -198,18 +231,18 @@ pub fn regen(root: &Path, names: &[String], mode: Mode) -> Result<Outcome, Regen
     }
 
     let mut changed = Vec::new();
-    for (p, text) in &rendered {
-        let current = std::fs::read_to_string(&p.output).ok();
+    for (path, text) in &rendered {
+        let current = std::fs::read_to_string(path).ok();
         if current.as_deref() == Some(text.as_str()) {
             continue;
         }
-        changed.push(p.output_display(root));
+        changed.push(provider::relative(root, path));
         if mode == Mode::Write {
-            write_atomically(&p.output, text)?;
+            write_atomically(path, text)?;
         }
     }
     Ok(Outcome {
-        crates: rendered.len(),
+        crates: providers.len(),
         changed,
         elapsed,
     })

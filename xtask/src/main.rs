@@ -9,7 +9,8 @@ use xtask::{Mode, regen, workspace_root};
 const USAGE: &str = "\
 usage: cargo xtask regen [--check] [PROVIDER...]
 
-  regen            regenerate crates/<provider>/src/generated.rs from specs/<provider>.yaml
+  regen            regenerate crates/<provider>/src/generated.rs (the client) and
+                   generated_mock.rs (typed httpmock mocks) from specs/<provider>.yaml
   regen PROVIDER   regenerate only the named providers
   regen --check    write nothing; exit 1 naming each generated file that is stale";
 
@@ -55,15 +56,16 @@ fn main() -> ExitCode {
             match mode {
                 Mode::Check if !outcome.changed.is_empty() => {
                     for file in &outcome.changed {
-                        eprintln!("regen --check: stale: {file}");
+                        eprintln!("regen --check: stale: {file} (in {})", root.display());
                     }
                     eprintln!("regen --check: run `cargo xtask regen` and commit the result");
                     ExitCode::FAILURE
                 }
                 Mode::Check => {
                     println!(
-                        "regen --check: {} {noun} up to date in {ms} ms",
-                        outcome.crates
+                        "regen --check: {} {noun} up to date in {} ({ms} ms)",
+                        outcome.crates,
+                        root.display()
                     );
                     ExitCode::SUCCESS
                 }
@@ -71,7 +73,11 @@ fn main() -> ExitCode {
                     for file in &outcome.changed {
                         println!("regen: wrote {file}");
                     }
-                    println!("regen: {} {noun} in {ms} ms", outcome.crates);
+                    println!(
+                        "regen: {} {noun} in {} ({ms} ms)",
+                        outcome.crates,
+                        root.display()
+                    );
                     ExitCode::SUCCESS
                 }
             }

@@ -27,7 +27,8 @@ impl Provider {
     }
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+/// `path` relative to the workspace root, with `/` separators.
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .to_string_lossy()

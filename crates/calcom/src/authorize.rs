@@ -27,9 +27,10 @@ impl AuthorizationRedirect {
     ///
     /// Cal.com appends `?code=` to the redirect URI as given, so for a redirect URI with a
     /// query of its own the target reads `...?a=1?code=...`: `?` is taken as a parameter
-    /// separator too, and the last `code` wins (Cal.com's comes last).
+    /// separator too. A target with two `code`s (or `error`s) is
+    /// [`oauth_core::Error::DuplicateParameter`]: which one is Cal.com's cannot be told.
     pub fn from_location(location: Url) -> Result<Self> {
-        let code = RedirectQuery::parse(location.as_str()).into_code()?;
+        let code = RedirectQuery::parse(location.as_str())?.into_code()?;
         Ok(Self {
             location,
             grant: AuthorizationGrant::from_code(code),

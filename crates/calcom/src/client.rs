@@ -124,9 +124,11 @@ impl CalcomClientBuilder {
                     .into(),
             ));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(CalcomClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
             base,
             client_id: self.client_id,
             client_secret,

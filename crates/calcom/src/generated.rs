@@ -10,13 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ErrorDetail`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorDetail {
         ///Error code, e.g. `BadRequestException`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -31,13 +26,8 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The envelope's error object, or an RFC 6749 error code.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum ErrorField {
         ErrorDetail(ErrorDetail),
@@ -58,13 +48,8 @@ details}}` (platform endpoints, older OAuth 2.0 versions) or an RFC 6749 §5.2 b
 `{error, error_description}` (today's OAuth 2.0 token endpoint). One schema for both,
 because every operation of the client shares one error type; `error` tells them apart.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<ErrorField>,
@@ -87,25 +72,15 @@ because every operation of the client shares one error type; `error` tells them 
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ExchangeAuthorizationCodeInput`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExchangeAuthorizationCodeInput {
         #[serde(rename = "clientSecret")]
         pub client_secret: ::oauth_core::ClientSecret,
     }
     ///`KeysDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct KeysDto {
         #[serde(rename = "accessToken")]
         pub access_token: ::oauth_core::AccessToken,
@@ -129,13 +104,8 @@ because every operation of the client shares one error type; `error` tells them 
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`KeysResponseDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct KeysResponseDto {
         pub data: KeysDto,
         ///`success` (an `error` status is answered with the error envelope).
@@ -153,9 +123,9 @@ because every operation of the client shares one error type; `error` tells them 
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct OAuth2ErrorCode(pub ::std::string::String);
     impl ::std::ops::Deref for OAuth2ErrorCode {
@@ -196,9 +166,9 @@ because every operation of the client shares one error type; `error` tells them 
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum OAuth2GrantType {
         #[serde(rename = "authorization_code")]
         AuthorizationCode,
@@ -248,13 +218,8 @@ the fields of Cal.com's four inputs may be set (`exchange.input.ts`,
 `client_id`, `grant_type`, `refresh_token`, plus `client_secret` for confidential
 clients.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct OAuth2TokenRequest {
         ///The OAuth client ID (always in the body).
         pub client_id: ::std::string::String,
@@ -276,13 +241,8 @@ data}` envelope whose `data` is snake_case or camelCase. Every field is optional
 the hand-written layer takes `data` when present, prefers snake_case, and requires an
 access token. Unknown fields are kept.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct OAuth2TokenResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token: ::std::option::Option<::oauth_core::AccessToken>,
@@ -310,13 +270,8 @@ names are declared: the generator maps `accessToken` and `access_token` to the s
 field and cannot have both, so camelCase fields arrive in the kept unknown fields and the
 hand-written layer reads them from there.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct OAuth2Tokens {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token: ::std::option::Option<::oauth_core::AccessToken>,
@@ -334,26 +289,16 @@ hand-written layer reads them from there.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`OAuthAuthorizeInput`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct OAuthAuthorizeInput {
         ///One of the client's registered redirect URIs.
         #[serde(rename = "redirectUri")]
         pub redirect_uri: ::std::string::String,
     }
     ///`RefreshTokenInput`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RefreshTokenInput {
         #[serde(rename = "refreshToken")]
         pub refresh_token: ::oauth_core::RefreshToken,
@@ -462,6 +407,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: oauth_core::BodyLimit,
 }
 impl Client {
     /// Create a new client.
@@ -469,7 +415,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::BodyLimit) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -477,7 +423,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -485,14 +431,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: oauth_core::BodyLimit,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<oauth_core::BodyLimit> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -502,11 +453,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &oauth_core::BodyLimit {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<oauth_core::BodyLimit> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Exchange authorization code or refresh token for tokens
@@ -544,11 +495,6 @@ Sends a `POST` request to `/v2/auth/oauth2/token`
     ) -> Result<ResponseValue<types::OAuth2TokenResponse>, Error<types::ErrorResponse>> {
         let url = format!("{}/v2/auth/oauth2/token", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -607,11 +553,6 @@ header is not in the published spec and is declared so server-side callers can p
             .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         if let Some(value) = cookie {
             header_map.append("Cookie", value.to_string().try_into()?);
         }
@@ -660,11 +601,6 @@ Arguments:
             .to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
@@ -719,11 +655,6 @@ Arguments:
             "{}/v2/oauth/{}/refresh", self.baseurl, encode_path(& client_id.to_string()),
         );
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("x-cal-secret-key", x_cal_secret_key.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self

@@ -1,11 +1,14 @@
-//! `TokenSource::access_token` on the fresh path, and 1,000 concurrent callers through one
-//! refresh. `cargo bench -p oauth-core --bench token_source`.
+//! `TokenSource::access_token` on the fresh path beside an `Arc<Token>` clone (1, 2 and all
+//! cores at once), and 1,000 concurrent callers through one refresh.
+//! `cargo bench -p oauth-core --bench token_source`; compare `fresh_<n>_threads/access_token`
+//! with `fresh_<n>_threads/arc_clone` of the same run.
 
 // criterion_group! and criterion_main! generate undocumented items.
 #![allow(missing_docs)]
 
+use std::future::Future;
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -40,6 +43,50 @@ fn runtime(threads: usize) -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// What the fresh path is measured against: cloning an `Arc<Token>` (the least any shared
+/// token handout costs), behind an async call of the same shape as `access_token`.
+async fn arc_clone(token: &Arc<Token>) -> oauth_core::Result<Arc<Token>> {
+    Ok(Arc::clone(token))
+}
+
+/// Runs `call` `iters` times on each of `threads` threads at once (each with its own
+/// current-thread runtime, released together by a barrier) and returns the longest thread's
+/// time: per iteration, one call on every thread.
+fn concurrently<F, Fut>(threads: usize, iters: u64, call: F) -> Duration
+where
+    F: Fn() -> Fut + Sync,
+    Fut: Future<Output = oauth_core::Result<Arc<Token>>>,
+{
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (barrier, call) = (&barrier, &call);
+                scope.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        barrier.wait();
+                        let start = std::time::Instant::now();
+                        for _ in 0..iters {
+                            black_box(call().await.unwrap());
+                        }
+                        start.elapsed()
+                    })
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .max()
+            .unwrap_or_default()
+    })
+}
+
+/// The fresh path side by side with an `Arc` clone, on one thread and on several at once
+/// (where both pay for the shared reference count's cache line moving between cores).
 fn fresh_path(c: &mut Criterion) {
     let rt = runtime(1);
     let source = rt.block_on(async {
@@ -49,37 +96,22 @@ fn fresh_path(c: &mut Criterion) {
             .await
             .unwrap()
     });
-    let mut group = c.benchmark_group("access_token_fresh");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("single_thread", |b| {
-        b.to_async(&rt)
-            .iter(|| async { black_box(source.access_token().await.unwrap()) })
-    });
-
-    // Every core asking at once: the fresh path takes no lock, so this should scale.
+    let shared = rt.block_on(source.access_token()).unwrap();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    const PER_THREAD: u64 = 10_000;
-    group.throughput(Throughput::Elements(PER_THREAD * cores as u64));
-    group.bench_function(format!("all_cores_{cores}_threads_x{PER_THREAD}"), |b| {
-        b.iter(|| {
-            std::thread::scope(|scope| {
-                for _ in 0..cores {
-                    let source = source.clone();
-                    scope.spawn(move || {
-                        let rt = tokio::runtime::Builder::new_current_thread()
-                            .build()
-                            .unwrap();
-                        rt.block_on(async {
-                            for _ in 0..PER_THREAD {
-                                black_box(source.access_token().await.unwrap());
-                            }
-                        })
-                    });
-                }
-            })
-        })
-    });
-    group.finish();
+    let mut thread_counts = vec![1, 2, cores];
+    thread_counts.dedup();
+    for threads in thread_counts {
+        let mut group = c.benchmark_group(format!("fresh_{threads}_threads"));
+        group.throughput(Throughput::Elements(threads as u64));
+        group.bench_function("access_token", |b| {
+            b.iter_custom(|iters| concurrently(threads, iters, || source.access_token()))
+        });
+        group.bench_function("arc_clone", |b| {
+            b.iter_custom(|iters| concurrently(threads, iters, || arc_clone(&shared)))
+        });
+        group.finish();
+    }
+    drop(rt);
 }
 
 fn thousand_callers_one_refresh(c: &mut Criterion) {

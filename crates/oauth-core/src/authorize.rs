@@ -55,11 +55,14 @@ impl AuthorizationRequest {
 
     /// Checks the redirect the browser came back with: a full URL or just its query string.
     ///
-    /// The state is checked first, in constant time: a redirect whose state does not match is
-    /// [`Error::StateMismatch`] whatever else it carries. Then `error` (e.g. `access_denied`)
-    /// becomes [`Error::Authorization`], and a `code` becomes the grant to exchange.
+    /// A redirect that gives `code`, `state`, `error`, `error_description` or `error_uri` twice
+    /// is [`Error::DuplicateParameter`] (RFC 6749 §3.1): with `state=forged&state=ours`, which
+    /// one a check reads decides whether it passes. Then the state is checked, in constant
+    /// time: a redirect whose state does not match is [`Error::StateMismatch`] whatever else it
+    /// carries. Then `error` (e.g. `access_denied`) becomes [`Error::Authorization`], and a
+    /// `code` becomes the grant to exchange.
     pub fn verify_redirect(self, redirect: &str) -> Result<AuthorizationGrant> {
-        let query = RedirectQuery::parse(redirect);
+        let query = RedirectQuery::parse(redirect)?;
         if !query
             .state
             .as_deref()
@@ -92,28 +95,42 @@ pub struct RedirectQuery {
 }
 
 impl RedirectQuery {
-    /// Reads a redirect: a full URL or just its query string; a fragment is ignored.
+    /// Reads a redirect: a URL (absolute, or starting with `/` or `?`) or just its query
+    /// string; a fragment is ignored.
     ///
-    /// `?` also separates parameters, and the last value of a name wins: some servers (Cal.com)
-    /// append `?code=...` to a redirect URI that already has a query.
-    pub fn parse(redirect: &str) -> Self {
-        let query = redirect.split_once('?').map_or(redirect, |(_, q)| q);
+    /// `?` also separates parameters: some servers (Cal.com) append `?code=...` to a redirect
+    /// URI that already has a query. Each OAuth parameter may appear once, wherever it is (RFC
+    /// 6749 §3.1): a second one is [`Error::DuplicateParameter`], naming it but not its values.
+    /// Names are compared after percent-decoding, so `%73tate` is `state`. Other parameters (the
+    /// redirect URI's own) are ignored, repeated or not.
+    pub fn parse(redirect: &str) -> Result<Self> {
+        // A query string may hold a `?` too (Cal.com's), so it is told from a URL by the URL's
+        // form: absolute, or a path or query reference.
+        let is_url = redirect.starts_with(['/', '?']) || Url::parse(redirect).is_ok();
+        let query = match redirect.split_once('?') {
+            Some((_, query)) if is_url => query,
+            None if is_url => "",
+            _ => redirect,
+        };
         let query = query.split('#').next().unwrap_or_default();
         let mut parsed = Self::default();
         for piece in query.split(['&', '?']) {
             for (k, v) in url::form_urlencoded::parse(piece.as_bytes()) {
-                let slot = match k.as_ref() {
-                    "code" => &mut parsed.code,
-                    "state" => &mut parsed.state,
-                    "error" => &mut parsed.error,
-                    "error_description" => &mut parsed.error_description,
-                    "error_uri" => &mut parsed.error_uri,
+                let (name, slot) = match k.as_ref() {
+                    "code" => ("code", &mut parsed.code),
+                    "state" => ("state", &mut parsed.state),
+                    "error" => ("error", &mut parsed.error),
+                    "error_description" => ("error_description", &mut parsed.error_description),
+                    "error_uri" => ("error_uri", &mut parsed.error_uri),
                     _ => continue,
                 };
+                if slot.is_some() {
+                    return Err(Error::DuplicateParameter { name });
+                }
                 *slot = Some(v.into_owned());
             }
         }
-        parsed
+        Ok(parsed)
     }
 
     /// The code, or what the redirect says instead: its `error` as [`Error::Authorization`], or
@@ -195,7 +212,7 @@ impl AuthorizationRequestBuilder {
         self.param("redirect_uri", uri)
     }
 
-    /// Uses this state instead of a fresh random one.
+    /// Uses this state instead of a fresh random one ([`CsrfState::new`] refuses an empty one).
     pub fn state(mut self, state: CsrfState) -> Self {
         self.state = Some(state);
         self
@@ -263,7 +280,7 @@ mod tests {
             .param("response_type", "code")
             .param("client_id", "cid")
             .redirect_uri("https://app.example/cb")
-            .state(CsrfState::new("st-123"))
+            .state(CsrfState::new("st-123").unwrap())
             .pkce(Pkce::from_verifier(PkceVerifier::new("verifier-secret")))
             .build()
     }
@@ -333,6 +350,118 @@ mod tests {
             request().verify_redirect("state=st-123"),
             Err(Error::MissingCode)
         ));
+    }
+
+    #[test]
+    fn a_parameter_given_twice_is_refused_naming_it_not_its_values() {
+        for (q, name) in [
+            ("code=c&state=EVIL-1&state=st-123", "state"),
+            ("code=c&state=st-123&state=EVIL-1", "state"),
+            ("code=EVIL-1&code=c&state=st-123", "code"),
+            (
+                "https://app.example/cb?code=c?code=EVIL-1&state=st-123",
+                "code",
+            ),
+            ("state=st-123&error=access_denied&error=EVIL-1", "error"),
+            (
+                "state=st-123&error=x&error_description=a&error_description=EVIL-1",
+                "error_description",
+            ),
+            (
+                "state=st-123&error=x&error_uri=a&error_uri=EVIL-1",
+                "error_uri",
+            ),
+            ("code=c&state=st-123&%73tate=EVIL-1", "state"),
+            ("code=c&state=&state=st-123", "state"),
+        ] {
+            let e = request().verify_redirect(q).unwrap_err();
+            assert!(
+                matches!(e, Error::DuplicateParameter { name: n } if n == name),
+                "{q}: {e:?}"
+            );
+            let text = format!("{e} {e:?}");
+            assert!(text.contains(&format!("`{name}`")), "{text}");
+            assert!(!text.contains("EVIL") && !text.contains("st-123"), "{text}");
+        }
+        // The redirect URI's own parameters may repeat; a fragment is not the query.
+        let grant = request()
+            .verify_redirect("https://app.example/cb?a=1&a=2?code=c&state=st-123#code=x")
+            .unwrap();
+        assert_eq!(grant.code.secret(), "c");
+    }
+
+    /// Text that percent-decodes to `text`, its name encoded one way or another.
+    fn encoded(text: &str, every_byte: bool) -> String {
+        if every_byte {
+            text.bytes().map(|b| format!("%{b:02X}")).collect()
+        } else {
+            url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+        }
+    }
+
+    const OAUTH: [&str; 5] = ["code", "state", "error", "error_description", "error_uri"];
+
+    proptest::proptest! {
+        /// Any order, separators, foreign parameters and values: each OAuth parameter given once
+        /// is read as sent; given twice (anywhere, however its name is encoded) the redirect is
+        /// refused, naming the parameter and none of the values.
+        #[test]
+        fn oauth_parameters_are_read_once_and_refused_twice(
+            values in proptest::collection::vec(proptest::option::of(".{0,12}"), 5),
+            foreign in proptest::collection::vec(("[a-z]{1,4}", "[a-z0-9]{0,4}"), 0..4),
+            order in proptest::collection::vec(proptest::num::usize::ANY, 10),
+            separators in proptest::collection::vec(proptest::bool::ANY, 10),
+            encode_names in proptest::collection::vec(proptest::bool::ANY, 10),
+            duplicate in 0usize..5,
+            duplicate_at in proptest::num::usize::ANY,
+            prefix in proptest::bool::ANY,
+        ) {
+            let mut pairs: Vec<(String, String)> = OAUTH
+                .iter()
+                .zip(&values)
+                .filter_map(|(n, v)| v.as_ref().map(|v| (encoded(n, false), encoded(v, false))))
+                .collect();
+            pairs.extend(foreign.iter().map(|(n, v)| (format!("x{n}"), v.clone())));
+            for (i, at) in order.iter().enumerate().take(pairs.len()) {
+                let len = pairs.len();
+                pairs.swap(i % len, at % len);
+            }
+            let join = |pairs: &[(String, String)]| {
+                let mut out = if prefix { "https://app.example/cb?".to_owned() } else { String::new() };
+                for (i, (n, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(if separators[i % 10] { '&' } else { '?' });
+                    }
+                    out.push_str(&format!("{n}={v}"));
+                }
+                out
+            };
+            let parsed = RedirectQuery::parse(&join(&pairs)).unwrap();
+            let read = [
+                parsed.code,
+                parsed.state,
+                parsed.error,
+                parsed.error_description,
+                parsed.error_uri,
+            ];
+            proptest::prop_assert_eq!(&read[..], &values[..]);
+
+            let name = OAUTH[duplicate];
+            let again = (encoded(name, encode_names[duplicate]), "Dup1".to_owned());
+            let mut twice = pairs.clone();
+            if values[duplicate].is_none() {
+                twice.push((encoded(name, false), "Dup2".to_owned()));
+            }
+            twice.insert(duplicate_at % (twice.len() + 1), again);
+            let e = RedirectQuery::parse(&join(&twice)).unwrap_err();
+            proptest::prop_assert!(
+                matches!(e, Error::DuplicateParameter { name: n } if n == name),
+                "{:?}",
+                e
+            );
+            let text = format!("{e} {e:?}");
+            proptest::prop_assert!(!text.contains("Dup1") && !text.contains("Dup2"), "{}", text);
+        }
     }
 
     #[test]

@@ -1,16 +1,44 @@
-//! Time, injectable so that expiry logic can be tested without sleeping.
+//! Time, injectable so that expiry logic can be tested without sleeping, and alarms, so that a
+//! token source need not read the clock on every call.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
     /// Now.
     fn now(&self) -> SystemTime;
+
+    /// Rings `alarm` once [`Clock::now`] reads `at` or later (at once if it already does).
+    ///
+    /// A [`crate::TokenSource`] arms one alarm per token, for the moment the token is due, so
+    /// that handing out a fresh token needs no clock read. A clock that cannot ring alarms
+    /// gives the alarm back (`Err`, the default): the source then reads [`Clock::now`] on every
+    /// call instead. A clock that accepts an alarm must never ring it later than `at` by its
+    /// own reading by more than a small, documented bound; ringing early is safe (the source
+    /// then checks the time itself).
+    fn set_alarm(&self, at: SystemTime, alarm: Alarm) -> Result<(), Alarm> {
+        let _ = at;
+        Err(alarm)
+    }
 }
 
+/// The longest a [`SystemClock`] alarm sleeps before it reads the wall clock again.
+///
+/// Timers run on the monotonic clock, which stands still while the machine is suspended: one
+/// long sleep armed before a suspend would let an expired token look fresh for the whole sleep
+/// after resuming. Bounded steps, each checked against the wall clock, bound that to this
+/// interval (and also follow the wall clock when it is stepped).
+pub const SYSTEM_ALARM_RECHECK: Duration = Duration::from_secs(5);
+
 /// The system's wall clock.
+///
+/// Its alarms are tokio tasks (so they need a tokio runtime with timers, as the token source's
+/// retries do) that sleep in steps of at most [`SYSTEM_ALARM_RECHECK`] and ring when the wall
+/// clock has reached their time: at most that long late after a suspend or a clock step. An
+/// alarm whose task is dropped (its runtime shut down) rings as it is dropped.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -18,29 +46,114 @@ impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
+
+    fn set_alarm(&self, at: SystemTime, alarm: Alarm) -> Result<(), Alarm> {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(alarm);
+        };
+        runtime.spawn(async move {
+            while !alarm.is_abandoned() {
+                match at.duration_since(SystemTime::now()) {
+                    Ok(left) if !left.is_zero() => {
+                        tokio::time::sleep(left.min(SYSTEM_ALARM_RECHECK)).await;
+                    }
+                    _ => break,
+                }
+            }
+            alarm.ring();
+        });
+        Ok(())
+    }
 }
 
-/// A clock that moves only when told to; for tests.
-pub struct ManualClock {
-    millis: AtomicU64,
+/// A one-shot signal from a [`Clock`] to whoever waits for a point in time.
+///
+/// Dropping an alarm that has not rung rings it: an alarm that can no longer go off at its
+/// time (its timer was dropped with its runtime, say) must not leave a token looking fresh.
+pub struct Alarm {
+    flag: Weak<AtomicBool>,
 }
 
-impl ManualClock {
-    /// A clock showing `start`.
-    pub fn new(start: SystemTime) -> Self {
-        let millis = start
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+impl Alarm {
+    /// An alarm that sets `flag` when it rings.
+    pub fn new(flag: &Arc<AtomicBool>) -> Self {
         Self {
-            millis: AtomicU64::new(millis),
+            flag: Arc::downgrade(flag),
         }
     }
 
-    /// Moves the clock forward.
+    /// Rings it now.
+    pub fn ring(self) {
+        drop(self);
+    }
+
+    /// Whether nobody waits for it any more (its flag is gone): a timer may stop early.
+    pub fn is_abandoned(&self) -> bool {
+        self.flag.strong_count() == 0
+    }
+
+    /// Forgets it without ringing: for a clock that gave it back.
+    pub(crate) fn disarm(mut self) {
+        self.flag = Weak::new();
+    }
+}
+
+impl Drop for Alarm {
+    fn drop(&mut self) {
+        if let Some(flag) = self.flag.upgrade() {
+            flag.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl fmt::Debug for Alarm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Alarm")
+            .field("abandoned", &self.is_abandoned())
+            .finish()
+    }
+}
+
+/// A clock that moves only when told to; for tests. Its alarms ring inside
+/// [`ManualClock::advance`], before it returns.
+pub struct ManualClock {
+    millis: AtomicU64,
+    /// Pending alarms; also serialises `advance` with `set_alarm` so none is missed.
+    alarms: Mutex<Vec<(SystemTime, Alarm)>>,
+}
+
+impl ManualClock {
+    /// A clock showing `start` (to the millisecond; before the epoch reads as the epoch).
+    pub fn new(start: SystemTime) -> Self {
+        let millis = start
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        Self {
+            millis: AtomicU64::new(millis),
+            alarms: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Moves the clock forward, ringing every alarm it passes.
     pub fn advance(&self, by: Duration) {
-        self.millis
-            .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let rung: Vec<Alarm> = {
+            let mut alarms = self.alarms.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = self
+                .millis
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |m| {
+                    Some(m.saturating_add(by))
+                });
+            let now = self.now();
+            let (due, pending) = std::mem::take(&mut *alarms)
+                .into_iter()
+                .partition(|(at, _)| *at <= now);
+            *alarms = pending;
+            due.into_iter().map(|(_, alarm)| alarm).collect()
+        };
+        // Rung outside the lock: ringing is a store, but keep the lock short regardless.
+        drop(rung);
     }
 }
 
@@ -48,10 +161,87 @@ impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.millis.load(Ordering::SeqCst))
     }
+
+    fn set_alarm(&self, at: SystemTime, alarm: Alarm) -> Result<(), Alarm> {
+        let mut alarms = self.alarms.lock().unwrap_or_else(|p| p.into_inner());
+        if at <= self.now() {
+            drop(alarms);
+            alarm.ring();
+        } else {
+            alarms.retain(|(_, a)| !a.is_abandoned());
+            alarms.push((at, alarm));
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ManualClock").field(&self.now()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_alarms_ring_when_passed_and_dropped_alarms_ring() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(100));
+        let flag = Arc::new(AtomicBool::new(false));
+        clock
+            .set_alarm(UNIX_EPOCH + Duration::from_secs(110), Alarm::new(&flag))
+            .unwrap();
+        clock.advance(Duration::from_secs(9));
+        assert!(!flag.load(Ordering::Acquire));
+        clock.advance(Duration::from_secs(1));
+        assert!(flag.load(Ordering::Acquire));
+
+        let past = Arc::new(AtomicBool::new(false));
+        clock.set_alarm(UNIX_EPOCH, Alarm::new(&past)).unwrap();
+        assert!(past.load(Ordering::Acquire));
+
+        let dropped = Arc::new(AtomicBool::new(false));
+        drop(Alarm::new(&dropped));
+        assert!(dropped.load(Ordering::Acquire));
+
+        let disarmed = Arc::new(AtomicBool::new(false));
+        Alarm::new(&disarmed).disarm();
+        assert!(!disarmed.load(Ordering::Acquire));
+    }
+
+    #[test]
+    fn a_clock_without_alarms_gives_them_back() {
+        struct Plain;
+        impl Clock for Plain {
+            fn now(&self) -> SystemTime {
+                UNIX_EPOCH
+            }
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        let back = Plain.set_alarm(UNIX_EPOCH, Alarm::new(&flag)).unwrap_err();
+        back.disarm();
+        assert!(!flag.load(Ordering::Acquire));
+        // No runtime: the system clock cannot run a timer either.
+        assert!(
+            SystemClock
+                .set_alarm(UNIX_EPOCH, Alarm::new(&flag))
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn system_alarms_for_the_past_ring_at_once() {
+        let flag = Arc::new(AtomicBool::new(false));
+        SystemClock
+            .set_alarm(SystemTime::now(), Alarm::new(&flag))
+            .unwrap();
+        for _ in 0..100 {
+            if flag.load(Ordering::Acquire) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(flag.load(Ordering::Acquire));
     }
 }

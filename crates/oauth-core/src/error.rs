@@ -1,12 +1,16 @@
 //! One error type for every provider and every step.
 //!
 //! No variant carries a raw response body or a request header: bodies may echo tokens and
-//! headers hold credentials. What a server said is kept as parsed, named fields instead.
+//! headers hold credentials. What a server said is kept as parsed, named fields instead, with
+//! every secret the request carried scrubbed out ([`crate::scrub`]), each piece at most
+//! [`MAX_SERVER_TEXT`](crate::scrub::MAX_SERVER_TEXT) characters and control characters escaped.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::scrub::server_text;
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -44,6 +48,29 @@ pub enum Error {
         /// The redirect status.
         status: u16,
     },
+    /// The answer came from another URL than the request was sent to: the HTTP client given
+    /// to the builder follows redirects. The answer was not used, but the request (with its
+    /// credentials) may have been sent on to the redirect target: build the client with
+    /// `reqwest::redirect::Policy::none()`.
+    #[error(
+        "the HTTP client followed a redirect (final answer HTTP {status}); the answer was not used: \
+         configure the client with `redirect::Policy::none()`"
+    )]
+    RedirectFollowed {
+        /// The final answer's status.
+        status: u16,
+    },
+    /// The answer's body is longer than the client's body limit
+    /// ([`BodyLimit`](crate::BodyLimit), 1 MiB by default); it was not read.
+    #[error(
+        "the server's answer (HTTP {status}) is larger than the {limit}-byte limit; it was not read"
+    )]
+    ResponseTooLarge {
+        /// The answer's status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A client was configured with something unusable (e.g. an `http` URL for a remote host).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -54,6 +81,17 @@ pub enum Error {
     /// the user must authorize again. Not retried.
     #[error("re-authorization needed: {0}")]
     NeedsReauthorization(Arc<Error>),
+    /// The authorization redirect gives one of its OAuth parameters (`code`, `state`, `error`,
+    /// `error_description`, `error_uri`) more than once, which RFC 6749 §3.1 forbids: which
+    /// one counts is ambiguous, so none is used. The values are not kept.
+    #[error(
+        "the authorization redirect has `{name}` more than once (RFC 6749 §3.1 forbids it); \
+         nothing in it was used"
+    )]
+    DuplicateParameter {
+        /// The parameter's name.
+        name: &'static str,
+    },
 }
 
 impl Error {
@@ -62,7 +100,9 @@ impl Error {
         match self {
             Self::Server(e) => Some(e.status),
             Self::Decode(e) => e.status,
-            Self::UnexpectedRedirect { status } => Some(*status),
+            Self::UnexpectedRedirect { status }
+            | Self::RedirectFollowed { status }
+            | Self::ResponseTooLarge { status, .. } => Some(*status),
             Self::NeedsReauthorization(cause) => cause.status(),
             _ => None,
         }
@@ -213,6 +253,14 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// The most provider error entries a [`ServerError`] keeps.
+pub const MAX_DETAILS: usize = 16;
+
+/// Non-empty server text, bounded and escaped.
+fn kept_text(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.is_empty()).map(|t| server_text(&t))
+}
+
 /// An error answer from the server, in whatever shape the provider uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -245,29 +293,32 @@ impl ServerError {
         }
     }
 
-    /// Sets the RFC 6749 code from the wire value (`None` or empty leaves it unset).
+    /// Sets the RFC 6749 code from the wire value (`None` or empty leaves it unset; an
+    /// unknown code is kept as [`server_text`]).
     pub fn with_code(mut self, code: Option<&str>) -> Self {
         self.code = code.filter(|c| !c.is_empty()).map(|c| {
-            c.parse()
+            server_text(c)
+                .parse()
                 .unwrap_or_else(|e: std::convert::Infallible| match e {})
         });
         self
     }
 
-    /// Sets the description.
+    /// Sets the description (kept as [`server_text`]).
     pub fn with_description(mut self, description: Option<String>) -> Self {
-        self.description = description.filter(|d| !d.is_empty());
+        self.description = kept_text(description);
         self
     }
 
-    /// Sets the `error_uri`.
+    /// Sets the `error_uri` (kept as [`server_text`]).
     pub fn with_uri(mut self, uri: Option<String>) -> Self {
-        self.uri = uri;
+        self.uri = kept_text(uri);
         self
     }
 
-    /// Adds the provider's error entries.
-    pub fn with_details(mut self, details: Vec<ErrorDetail>) -> Self {
+    /// Adds the provider's error entries, the first [`MAX_DETAILS`] of them.
+    pub fn with_details(mut self, mut details: Vec<ErrorDetail>) -> Self {
+        details.truncate(MAX_DETAILS);
         self.details = details;
         self
     }
@@ -316,12 +367,12 @@ pub struct ErrorDetail {
 }
 
 impl ErrorDetail {
-    /// An entry from its parts.
+    /// An entry from its parts, each kept as [`server_text`].
     pub fn new(code: Option<String>, message: Option<String>, target: Option<String>) -> Self {
         Self {
-            code,
-            message,
-            target,
+            code: code.map(|t| server_text(&t)),
+            message: message.map(|t| server_text(&t)),
+            target: target.map(|t| server_text(&t)),
         }
     }
 }
@@ -356,12 +407,17 @@ pub struct AuthorizationError {
 }
 
 impl AuthorizationError {
-    /// An error from the redirect's fields.
+    /// An error from the redirect's fields (description and URI kept as
+    /// [`server_text`]).
     pub fn new(code: ErrorCode, description: Option<String>, uri: Option<String>) -> Self {
+        let code = match code {
+            ErrorCode::Other(other) => ErrorCode::Other(server_text(&other)),
+            known => known,
+        };
         Self {
             code,
-            description,
-            uri,
+            description: description.map(|t| server_text(&t)),
+            uri: uri.map(|t| server_text(&t)),
         }
     }
 }
@@ -495,6 +551,9 @@ pub enum StoreErrorKind {
     Conflict,
     /// Waiting for another process's refresh took too long.
     LockTimeout,
+    /// The store's place is not private to this user (e.g. a directory another user owns or
+    /// can write to): tokens there could be read, replaced or planted. Nothing was read.
+    Insecure,
     /// An encrypted store could not seal or open a document: a key is malformed, missing from
     /// the keyring, or wrong, or the document was altered or copied from another key. The
     /// document is left as it is.
@@ -584,5 +643,37 @@ mod tests {
             DecodeError::from_json(None, ".".into(), &e).problem,
             "the body is truncated JSON"
         );
+    }
+
+    #[test]
+    fn server_text_is_bounded_and_escaped_wherever_it_is_kept() {
+        let long = format!("\u{1b}]0;pwned\u{7}{}", "y".repeat(5_000));
+        let e = ServerError::from_status(400)
+            .with_code(Some(&long))
+            .with_description(Some(long.clone()))
+            .with_uri(Some(long.clone()))
+            .with_details(vec![
+                ErrorDetail::new(
+                    Some(long.clone()),
+                    Some(long.clone()),
+                    Some(long.clone())
+                );
+                1_000
+            ]);
+        assert_eq!(e.details.len(), MAX_DETAILS);
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
+        for text in [
+            e.code.as_ref().unwrap().as_str(),
+            e.description.as_deref().unwrap(),
+            e.uri.as_deref().unwrap(),
+            e.details[0].message.as_deref().unwrap(),
+        ] {
+            assert!(text.starts_with("\\u{1b}]0;pwned\\u{7}"), "{text}");
+            assert!(text.chars().count() <= crate::scrub::MAX_SERVER_TEXT + 1);
+        }
+        let denied = AuthorizationError::new(ErrorCode::Other(long.clone()), Some(long), None);
+        assert!(!denied.to_string().chars().any(|c| c.is_control()));
+        assert!(denied.to_string().len() < 3 * crate::scrub::MAX_SERVER_TEXT);
     }
 }

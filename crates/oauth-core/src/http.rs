@@ -6,12 +6,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, COOKIE};
 use tracing::Instrument;
 use url::Url;
 
+use crate::answer;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::limit::{self, BodyLimit, Rejection};
+use crate::response::ErrorBody;
+use crate::scrub::Secrets;
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -23,27 +27,39 @@ pub struct BaseUrl(Url);
 
 impl BaseUrl {
     /// Parses and checks a base URL. A trailing slash is dropped.
+    ///
+    /// User info is refused, a password without a user name (`https://:pw@host`) included: it
+    /// would be sent to the server on every call and shown by every `Debug` of the client.
+    /// Error messages never show it.
     pub fn parse(input: &str) -> Result<Self> {
         let url = Url::parse(input.trim_end_matches('/'))
-            .map_err(|e| Error::Config(format!("base URL `{input}` is not a URL: {e}")))?;
+            .map_err(|e| Error::Config(format!("base URL {} is not a URL: {e}", shown(input))))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "base URL {} must not have user info (a user name or password): put \
+                 credentials in the client's builder",
+                shown(input)
+            )));
+        }
+        let input = shown(input);
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
             "http" => {
                 return Err(Error::Config(format!(
-                    "base URL `{input}` uses http for a non-loopback host; tokens and secrets \
+                    "base URL {input} uses http for a non-loopback host; tokens and secrets \
                      would travel in clear text: use https"
                 )));
             }
             other => {
                 return Err(Error::Config(format!(
-                    "base URL `{input}` has scheme `{other}`; use https"
+                    "base URL {input} has scheme `{other}`; use https"
                 )));
             }
         }
-        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Config(format!(
-                "base URL `{input}` must not have a query, fragment or user info"
+                "base URL {input} must not have a query or fragment"
             )));
         }
         Ok(Self(url))
@@ -70,6 +86,22 @@ impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A base URL as error messages and `Debug` show it: quoted, without user info. Text with an
+/// `@` that does not parse as a URL could hold a password anywhere, so it is not shown at all.
+fn shown(input: &str) -> String {
+    if !input.contains('@') {
+        return format!("`{input}`");
+    }
+    let hidden = || "(not shown: it has an `@` and may hold a password)".to_owned();
+    let Ok(mut url) = Url::parse(input) else {
+        return hidden();
+    };
+    if url.set_username("").is_err() || url.set_password(None).is_err() {
+        return hidden();
+    }
+    format!("`{url}`")
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -128,6 +160,8 @@ pub struct ClientOptions {
     pub reqwest: Option<reqwest::Client>,
     /// The clock that stamps received tokens (tests inject a [`crate::ManualClock`]).
     pub clock: Arc<dyn Clock>,
+    /// The most bytes of any response body that are read (1 MiB by default).
+    pub body_limit: BodyLimit,
 }
 
 impl ClientOptions {
@@ -139,6 +173,7 @@ impl ClientOptions {
             http: HttpSettings::new(user_agent),
             reqwest: None,
             clock: Arc::new(SystemClock),
+            body_limit: BodyLimit::DEFAULT,
         }
     }
 
@@ -153,6 +188,7 @@ impl ClientOptions {
             base,
             http,
             clock: self.clock,
+            body_limit: self.body_limit,
         })
     }
 }
@@ -160,10 +196,11 @@ impl ClientOptions {
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientOptions")
-            .field("base_url", &self.base_url)
+            .field("base_url", &format_args!("{}", shown(&self.base_url)))
             .field("timeout", &self.http.timeout)
             .field("user_agent", &self.http.user_agent)
             .field("custom_http_client", &self.reqwest.is_some())
+            .field("body_limit", &self.body_limit.bytes())
             .finish()
     }
 }
@@ -190,8 +227,18 @@ macro_rules! client_options_methods {
         /// Uses this `reqwest` client instead of building one. It must not follow redirects
         /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
         /// credentials to another host, and authorization redirects must be read, not followed.
+        /// An answer from another URL than the request's is refused
+        /// ([`Error::RedirectFollowed`](oauth_core::Error::RedirectFollowed)), but by then a
+        /// client that follows redirects has sent the request on.
         pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
             self.$field.reqwest = Some(client);
+            self
+        }
+
+        /// The most bytes of a response body that are read (default 1 MiB); a longer answer
+        /// is refused with [`Error::ResponseTooLarge`](oauth_core::Error::ResponseTooLarge).
+        pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+            self.$field.body_limit = $crate::BodyLimit::new(bytes);
             self
         }
 
@@ -212,6 +259,9 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// The body limit: the generated client's inner value (see
+    /// [`client_hooks!`](crate::client_hooks)).
+    pub body_limit: BodyLimit,
 }
 
 impl fmt::Debug for Connection {
@@ -231,34 +281,41 @@ fn install_crypto_provider() {
     }
 }
 
-/// The request hook of every generated client: drops progenitor's `api-version` header (the
-/// providers do not define it) and marks credential headers sensitive.
+/// The request hook of every generated client: marks credential headers sensitive so that
+/// `Debug` of a request never prints them. (The generator's `api-version` header, which no
+/// provider defines, is removed at generation by the xtask.)
 pub fn prepare_request(request: &mut reqwest::Request) {
-    let headers = request.headers_mut();
-    headers.remove("api-version");
-    for name in [AUTHORIZATION.as_str(), COOKIE.as_str()]
-        .into_iter()
-        .chain(CREDENTIAL_HEADERS.iter().copied())
-    {
-        if let Some(value) = headers.get_mut(name) {
+    // A request has a handful of headers: walking them beats three lookups by name.
+    for (name, value) in request.headers_mut().iter_mut() {
+        if name == AUTHORIZATION || name == COOKIE || CREDENTIAL_HEADERS.contains(&name.as_str()) {
             value.set_sensitive(true);
         }
     }
 }
 
 /// The execution hook of every generated client: sends the request inside a `tracing` span
-/// (operation, method, path, status, duration; never headers or bodies), and replaces an error
-/// answer's body that does not read as the provider's error schema `E` (an HTML page from a
-/// proxy, a JSON shape nobody documented) with `{}`.
+/// (operation, method, path, status, duration; never headers or bodies) and vets the answer
+/// before the generated client reads it:
+///
+/// - an answer from another URL than the request's (a caller's HTTP client followed a
+///   redirect) is refused;
+/// - every body but a redirect's is read with `limit` (`Content-Length` first), and a longer
+///   one is refused unread. Refusals reach [`crate::response::map_error`] as
+///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::limit`]);
+/// - in an error answer (4xx, 5xx, or a 2xx whose body reports an error as `E`) every secret
+///   the request carried is scrubbed out of the text ([`crate::scrub`]), and an error body
+///   that does not read as the provider's error schema `E` (an HTML page from a proxy, a JSON
+///   shape nobody documented) is replaced with `{}`.
 ///
 /// The replacement lets the generated client report such an answer as a typed error response
 /// that keeps its status and `Retry-After`, instead of a decode failure that loses both. Every
 /// provider error schema has only optional fields, so `{}` reads as one. The original body is
 /// dropped, as every body is: it might echo a credential.
-pub async fn execute<E: serde::de::DeserializeOwned>(
+pub async fn execute<E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
+    limit: BodyLimit,
 ) -> reqwest::Result<reqwest::Response> {
     let span = tracing::debug_span!(
         "oauth_http",
@@ -269,16 +326,42 @@ pub async fn execute<E: serde::de::DeserializeOwned>(
         elapsed_ms = tracing::field::Empty,
     );
     async move {
+        let url = request.url().clone();
+        let secrets = Secrets::from_request(&request);
         let start = Instant::now();
         let result = client.execute(request).await;
         let span = tracing::Span::current();
-        span.record("elapsed_ms", start.elapsed().as_millis() as u64);
-        let response = result?;
-        span.record("status", response.status().as_u16());
-        if response.status().is_client_error() || response.status().is_server_error() {
-            return normalize_error_body::<E>(response).await;
+        let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("elapsed_ms", elapsed);
+        let mut response = result?;
+        let status = response.status();
+        span.record("status", status.as_u16());
+        if *response.url() != url {
+            tracing::warn!("the HTTP client followed a redirect; its answer was refused");
+            return Ok(limit::rejected(Rejection::RedirectFollowed {
+                status: status.as_u16(),
+            }));
         }
-        Ok(response)
+        if status.is_redirection() {
+            // Never read: a redirect is reported by its status and `Location` alone.
+            return Ok(response);
+        }
+        let body = match limit::read_body(&mut response, limit).await? {
+            Ok(body) => body,
+            Err(limit) => {
+                return Ok(limit::rejected(Rejection::TooLarge {
+                    status: status.as_u16(),
+                    limit,
+                }));
+            }
+        };
+        let error = status.is_client_error() || status.is_server_error();
+        let body = if error || answer::reports_error::<E>(&body) {
+            answer::error_body::<E>(body, &secrets, error, &mut response)
+        } else {
+            body
+        };
+        Ok(answer::rebuild(response, body))
     }
     .instrument(span)
     .await
@@ -287,11 +370,23 @@ pub async fn execute<E: serde::de::DeserializeOwned>(
 /// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
-/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does).
+/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
+/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit); the macro also
+/// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
 #[macro_export]
 macro_rules! client_hooks {
     ($client:ty, $error:ty) => {
-        impl ::progenitor_client::ClientHooks for $client {
+        impl ::std::convert::From<&$crate::Connection> for $client {
+            fn from(connection: &$crate::Connection) -> Self {
+                Self::new_with_client(
+                    connection.base.as_str(),
+                    connection.http.clone(),
+                    connection.body_limit,
+                )
+            }
+        }
+
+        impl ::progenitor_client::ClientHooks<$crate::BodyLimit> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -307,34 +402,15 @@ macro_rules! client_hooks {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::client(self),
+                    ::progenitor_client::ClientInfo::<$crate::BodyLimit>::client(self),
                     request,
                     info.operation_id,
+                    *::progenitor_client::ClientInfo::<$crate::BodyLimit>::inner(self),
                 )
                 .await
             }
         }
     };
-}
-
-async fn normalize_error_body<E: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let mut headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let body = if serde_json::from_slice::<E>(&body).is_ok() {
-        body
-    } else {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        bytes::Bytes::from_static(b"{}")
-    };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// `Basic` credentials per RFC 6749 §2.3.1: client id and secret are each
@@ -374,6 +450,51 @@ mod tests {
                 matches!(BaseUrl::parse(bad), Err(Error::Config(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn user_info_is_refused_and_never_shown() {
+        for bad in [
+            "https://:pw-secret@host.example",
+            "https://user:pw-secret@host.example",
+            "https://user@host.example",
+            "http://:pw-secret@127.0.0.1:8080",
+            "https:user:pw-secret@host.example",
+            "ftp://u:pw-secret@host.example",
+            "https://u:pw-secret@host.example?q=1",
+            "https://u:pw-secret@ho st",
+        ] {
+            let Err(Error::Config(message)) = BaseUrl::parse(bad) else {
+                panic!("accepted {bad}");
+            };
+            assert!(!message.contains("pw-secret"), "{message}");
+        }
+        let options = ClientOptions::new("https://:pw-secret@host.example", "ua");
+        assert!(!format!("{options:?}").contains("pw-secret"));
+        // An `@` in the path is no user info.
+        assert!(BaseUrl::parse("https://host.example/@team").is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_password_is_refused_and_never_shown(
+            user in "[a-zA-Z0-9._~-]{0,8}",
+            password in "Pw[a-zA-Z0-9._~!$&'()*+,;=%:@/-]{1,16}",
+            scheme in "https?",
+            host in "(127\\.0\\.0\\.1|[a-z]{1,10}\\.example)",
+        ) {
+            let encoded: String =
+                url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+            for pw in [&password, &encoded] {
+                let input = format!("{scheme}://{user}:{pw}@{host}/base");
+                let Err(Error::Config(message)) = BaseUrl::parse(&input) else {
+                    panic!("accepted {input}");
+                };
+                proptest::prop_assert!(!message.contains(pw.as_str()), "{}", message);
+                let debug = format!("{:?}", ClientOptions::new(input, "ua"));
+                proptest::prop_assert!(!debug.contains(pw.as_str()), "{}", debug);
+            }
         }
     }
 

@@ -13,26 +13,40 @@
 //! - [`Renew`], how a token source gets its next token (refresh, or a grant run again),
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
-//!   rotated refresh token.
+//!   rotated refresh token while the process runs (a process killed between the server's
+//!   answer and the store write cannot keep it: see [`source`]),
+//! - [`access`], where tokens are spent: one [`access::AccessTokenSource`] for every grant, and
+//!   authorized API requests ([`access::Authorizer`], as `reqwest-middleware` middleware or
+//!   over a plain client) that renew a rejected token and retry once.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
+pub mod endpoint;
 pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod http;
+pub mod limit;
 pub mod pkce;
 pub mod prelude;
 pub mod renew;
 pub mod response;
+pub mod scrub;
 pub mod secret;
 pub mod source;
 pub mod state;
 pub mod store;
+pub mod time;
 pub mod token;
 pub mod wire;
 
+mod answer;
+
+pub use access::{AccessTokenSource, Authorizer, SharedTokenSource};
 pub use authorize::{
     AuthorizationGrant, AuthorizationRequest, AuthorizationRequestBuilder, RedirectQuery,
 };
@@ -46,6 +60,7 @@ pub use error::{
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
+pub use limit::BodyLimit;
 pub use pkce::Pkce;
 pub use renew::Renew;
 pub use secret::{
@@ -55,6 +70,9 @@ pub use secret::{
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
+
+/// The `reqwest-middleware` this crate's [`access::Authorizer`] plugs into.
+pub use reqwest_middleware;
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -2,10 +2,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use ring::digest::{SHA256, digest};
 
 use crate::secret::PkceVerifier;
+use crate::state::random_bytes;
 
 /// A PKCE verifier and its S256 challenge.
 #[derive(Debug, Clone)]
@@ -15,17 +15,15 @@ pub struct Pkce {
 }
 
 impl Pkce {
-    /// A fresh verifier of 32 random bytes from a CSPRNG (`rand::rng`, ChaCha seeded by the OS) (43 characters, the RFC's
-    /// recommendation) and its S256 challenge.
+    /// A fresh verifier of 32 bytes from the operating system's CSPRNG (43 characters, the
+    /// RFC's recommendation) and its S256 challenge.
     pub fn new_s256() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        Self::from_verifier(PkceVerifier::new(URL_SAFE_NO_PAD.encode(bytes)))
+        Self::from_verifier(PkceVerifier::new(URL_SAFE_NO_PAD.encode(random_bytes())))
     }
 
     /// The S256 challenge of a given verifier: `BASE64URL(SHA256(verifier))`.
     pub fn from_verifier(verifier: PkceVerifier) -> Self {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()));
+        let challenge = URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.secret().as_bytes()));
         Self {
             verifier,
             challenge,

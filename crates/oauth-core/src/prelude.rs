@@ -4,6 +4,10 @@
 //! The capability traits are here because their methods (`exchange_code`, `refresh`, ...) are
 //! only callable with the trait in scope.
 
+pub use crate::access::{
+    AccessTokenSource, AuthorizedClient, Authorizer, ClientCredentials, JwtBearer,
+    SharedTokenSource, StaticToken,
+};
 pub use crate::authorize::{AuthorizationGrant, AuthorizationRequest};
 pub use crate::capability::{
     AuthorizationCodeGrant, ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant,

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{DecodeError, Error, ServerError};
+use crate::limit::Rejection;
 
 /// A provider's error body, as generated from its spec.
 ///
@@ -30,6 +31,9 @@ pub fn map_error<T: DeserializeOwned, E: ErrorBody>(error: GeneratedError<E>) ->
         GeneratedError::ErrorResponse(value) => server_error(value),
         GeneratedError::InvalidResponsePayload(bytes, e) => decode_failure::<T, E>(&bytes, &e),
         GeneratedError::UnexpectedResponse(response) => {
+            if let Some(rejection) = crate::limit::rejection(&response) {
+                return rejected(rejection);
+            }
             let status = response.status();
             if status.is_redirection() {
                 Error::UnexpectedRedirect {
@@ -54,6 +58,13 @@ pub fn map_error<T: DeserializeOwned, E: ErrorBody>(error: GeneratedError<E>) ->
             Error::Config(format!("the request could not be built: {message}"))
         }
         GeneratedError::Custom(message) => Error::Config(message),
+    }
+}
+
+fn rejected(rejection: &Rejection) -> Error {
+    match *rejection {
+        Rejection::TooLarge { status, limit } => Error::ResponseTooLarge { status, limit },
+        Rejection::RedirectFollowed { status } => Error::RedirectFollowed { status },
     }
 }
 

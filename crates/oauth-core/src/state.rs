@@ -4,27 +4,38 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result};
 
 /// An unguessable value sent with the authorization request and expected back in the redirect.
 ///
-/// 256 bits from a CSPRNG (`rand::rng`, ChaCha seeded by the OS). `Debug` redacts it; comparison is constant-time.
+/// 256 bits from the operating system's CSPRNG. `Debug` redacts it; comparison is
+/// constant-time.
 #[derive(Clone)]
 pub struct CsrfState(String);
 
 impl CsrfState {
     /// A fresh random state.
     pub fn new_random() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(URL_SAFE_NO_PAD.encode(random_bytes()))
     }
 
     /// A state chosen by the caller (e.g. one that also encodes where to return to). It must be
     /// unguessable for the CSRF check to mean anything.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+    ///
+    /// An empty state is [`Error::Config`]: it would be sent as `state=` and matched by any
+    /// redirect that has an empty `state` (or, with servers that drop empty parameters, by
+    /// none at all).
+    pub fn new(value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(Error::Config(
+                "the CSRF state is empty; use CsrfState::new_random or an unguessable value".into(),
+            ));
+        }
+        Ok(Self(value))
     }
 
     /// The value, to put in the authorization URL.
@@ -36,6 +47,21 @@ impl CsrfState {
     pub fn matches(&self, other: &str) -> bool {
         self.0.as_bytes().ct_eq(other.as_bytes()).into()
     }
+}
+
+/// 32 bytes from the operating system's CSPRNG (`getrandom`, through `ring`, which rustls
+/// already builds).
+///
+/// # Panics
+///
+/// When the operating system cannot supply randomness (no `getrandom` and no `/dev/urandom`):
+/// there is then no safe state or verifier to hand out, and nothing a caller could do instead.
+pub(crate) fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the operating system's CSPRNG is available");
+    bytes
 }
 
 impl fmt::Debug for CsrfState {
@@ -56,5 +82,12 @@ mod tests {
         assert!(a.matches(a.secret()));
         assert!(!a.matches("forged"));
         assert!(!format!("{a:?}").contains(a.secret()));
+    }
+
+    #[test]
+    fn an_empty_state_is_refused() {
+        assert!(matches!(CsrfState::new(""), Err(Error::Config(_))));
+        let chosen = CsrfState::new("st-1").unwrap();
+        assert!(chosen.matches("st-1") && !chosen.matches(""));
     }
 }

@@ -1,12 +1,13 @@
 //! The unified token every provider's responses are mapped onto.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::secret::{AccessToken, RefreshToken};
+use crate::time;
 
 /// The `token_type` of a token. Servers send `bearer`, `Bearer` or nothing; all mean Bearer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,6 +42,11 @@ impl TokenType {
 /// Expiry is absolute: computed once, at receipt, from the server's relative `expires_in`, so a
 /// token read back from storage hours later still knows when it expires.
 ///
+/// Times are checked, never overflowed: every time a token holds lies between the unix epoch
+/// and [`time::latest`] (so the stored form, unix milliseconds, keeps it
+/// exactly), and an expiry lies at most [`MAX_LIFETIME`](crate::time::MAX_LIFETIME) (a century)
+/// after receipt: absurd lifetimes (`expires_in: 1e19`) are clamped to that.
+///
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
 /// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
 #[derive(Clone)]
@@ -56,7 +62,8 @@ pub struct Token {
 }
 
 impl Token {
-    /// A bearer token received at `received_at`, with no expiry, refresh token or scopes yet.
+    /// A bearer token received at `received_at` (clamped to the range a token holds), with no
+    /// expiry, refresh token or scopes yet.
     pub fn new(access_token: AccessToken, received_at: SystemTime) -> Self {
         Self {
             access_token,
@@ -65,9 +72,14 @@ impl Token {
             refresh_token: None,
             refresh_token_expires_at: None,
             scopes: Vec::new(),
-            received_at,
+            received_at: time::clamp(received_at),
             extra: Map::new(),
         }
+    }
+
+    /// `at`, no later than a century after receipt.
+    fn bounded_expiry(&self, at: SystemTime) -> SystemTime {
+        time::clamp(at).min(time::after(self.received_at, time::MAX_LIFETIME))
     }
 
     /// Sets the token type.
@@ -76,15 +88,15 @@ impl Token {
         self
     }
 
-    /// Sets the absolute expiry.
+    /// Sets the absolute expiry (at most a century after receipt).
     pub fn with_expires_at(mut self, at: Option<SystemTime>) -> Self {
-        self.expires_at = at;
+        self.expires_at = at.map(|at| self.bounded_expiry(at));
         self
     }
 
-    /// Sets the expiry from a lifetime counted from receipt (`expires_in`).
+    /// Sets the expiry from a lifetime counted from receipt (`expires_in`; at most a century).
     pub fn with_expires_in(mut self, lifetime: Option<Duration>) -> Self {
-        self.expires_at = lifetime.map(|d| self.received_at + d);
+        self.expires_at = lifetime.map(|d| time::after(self.received_at, d));
         self
     }
 
@@ -94,15 +106,16 @@ impl Token {
         self
     }
 
-    /// Sets the refresh token's absolute expiry.
+    /// Sets the refresh token's absolute expiry (at most a century after receipt).
     pub fn with_refresh_token_expires_at(mut self, at: Option<SystemTime>) -> Self {
-        self.refresh_token_expires_at = at;
+        self.refresh_token_expires_at = at.map(|at| self.bounded_expiry(at));
         self
     }
 
-    /// Sets the refresh token's expiry from a lifetime counted from receipt.
+    /// Sets the refresh token's expiry from a lifetime counted from receipt (at most a
+    /// century).
     pub fn with_refresh_token_expires_in(mut self, lifetime: Option<Duration>) -> Self {
-        self.refresh_token_expires_at = lifetime.map(|d| self.received_at + d);
+        self.refresh_token_expires_at = lifetime.map(|d| time::after(self.received_at, d));
         self
     }
 
@@ -169,7 +182,8 @@ impl Token {
 
     /// Whether the access token expires within `margin` of `now` (never, without an expiry).
     pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
-        self.expires_at.is_some_and(|at| now + margin >= at)
+        self.expires_at
+            .is_some_and(|at| now.checked_add(margin).is_none_or(|soon| soon >= at))
     }
 
     /// The value of an `Authorization` header for this token, e.g. `Bearer abc`.
@@ -198,7 +212,9 @@ impl Token {
         ExposeSecrets(self)
     }
 
-    /// Reads a token written through [`Token::exposing_secrets`].
+    /// Reads a token written through [`Token::exposing_secrets`]. Times read back exactly as
+    /// they were written (a stored expiry is not clamped to a century: only a value past
+    /// [`time::latest`], which this crate never writes, is).
     pub fn from_stored(stored: StoredToken) -> Self {
         Self {
             access_token: stored.access_token,
@@ -291,17 +307,17 @@ impl<'de> Deserialize<'de> for Token {
 }
 
 fn to_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    time::to_unix_ms(t)
 }
 
 fn from_ms(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
+    time::from_unix_ms(ms)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     fn sample() -> Token {
@@ -371,5 +387,59 @@ mod tests {
             .with_refresh_token(Some(RefreshToken::new("rt-3")))
             .inherit_refresh_token(&old);
         assert_eq!(rotated.refresh_token().unwrap().secret(), "rt-3");
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_clamped_not_overflowed() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let century = at + time::MAX_LIFETIME;
+        for lifetime in [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX),
+            time::MAX_LIFETIME,
+        ] {
+            let t = Token::new(AccessToken::new("a"), at)
+                .with_expires_in(Some(lifetime))
+                .with_refresh_token_expires_in(Some(lifetime));
+            assert_eq!(t.expires_at(), Some(century));
+            assert_eq!(t.refresh_token_expires_at(), Some(century));
+        }
+        let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
+        let t = Token::new(AccessToken::new("a"), at)
+            .with_expires_at(Some(far))
+            .with_refresh_token_expires_at(Some(far));
+        assert_eq!(t.expires_at(), Some(century));
+        assert_eq!(t.refresh_token_expires_at(), Some(century));
+        assert!(!t.expires_within(at, Duration::from_secs(60)));
+        // A margin past the end of time: expiring within it, and no overflow.
+        assert!(t.expires_within(at, Duration::MAX));
+    }
+
+    #[test]
+    fn a_stored_far_future_expiry_reads_back_unchanged() {
+        // 5e18 s is past u64 milliseconds: `as u64` used to wrap it to another date (one in the
+        // past makes a source refresh at once, spending the refresh token).
+        let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let far = Duration::from_secs(5_000_000_000_000_000_000);
+        let built = [
+            Token::new(AccessToken::new("a"), at).with_expires_in(Some(far)),
+            Token::new(AccessToken::new("a"), at).with_expires_at(Some(UNIX_EPOCH + far)),
+        ];
+        for t in built {
+            let json = serde_json::to_string(&t.exposing_secrets()).unwrap();
+            let back: Token = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.expires_at(), t.expires_at());
+            assert!(back.expires_at().unwrap() > at);
+        }
+        // What another writer stored is read as it is, up to the stored form's maximum.
+        let year_3000 = 32_503_680_000_123_u64;
+        let max = time::to_unix_ms(time::latest());
+        let json = format!(
+            r#"{{"access_token":"a","received_at_ms":1700000000000,"expires_at_ms":{year_3000},"refresh_token_expires_at_ms":{max}}}"#
+        );
+        let t: Token = serde_json::from_str(&json).unwrap();
+        let again = serde_json::to_value(t.exposing_secrets()).unwrap();
+        assert_eq!(again["expires_at_ms"], year_3000);
+        assert_eq!(again["refresh_token_expires_at_ms"], max);
     }
 }

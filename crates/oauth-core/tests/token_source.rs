@@ -3,19 +3,17 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use oauth_core::Clock;
 use oauth_core::store::{MemoryStore, TokenStore, Versioned};
 use oauth_core::{
     AccessToken, Error, ManualClock, Provider, RefreshEvent, RefreshToken, RefreshTokenGrant,
-    RetryPolicy, ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError,
-    TransportKind,
+    ServerError, StoreError, StoreErrorKind, Token, TokenSource, TransportError, TransportKind,
 };
+use support::{access, quick_retry, t0, token};
 
-fn t0() -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
-}
+mod support;
 
 /// A provider whose refresh answers come from a script; records the refresh tokens it saw.
 #[derive(Clone, Default)]
@@ -55,21 +53,6 @@ impl RefreshTokenGrant for Scripted {
     }
 }
 
-fn token(access: &str, refresh: Option<&str>, received: SystemTime, ttl: u64) -> Token {
-    Token::new(AccessToken::new(access), received)
-        .with_expires_in(Some(Duration::from_secs(ttl)))
-        .with_refresh_token(refresh.map(RefreshToken::new))
-}
-
-fn quick_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(2),
-        max_retry_after: Duration::from_secs(1),
-    }
-}
-
 async fn source(
     provider: &Scripted,
     store: Arc<MemoryStore>,
@@ -90,10 +73,7 @@ async fn fresh_token_is_served_without_refresh() {
     let clock = Arc::new(ManualClock::new(t0()));
     let s = source(&provider, Arc::new(MemoryStore::new()), &clock).await;
     clock.advance(Duration::from_secs(3600 - 61));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-1"
-    );
+    assert_eq!(access(&s).await, "at-1");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -137,10 +117,7 @@ async fn token_without_expiry_never_refreshes() {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(10 * 365 * 86_400));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "forever"
-    );
+    assert_eq!(access(&s).await, "forever");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -190,6 +167,7 @@ async fn invalid_grant_needs_reauthorization_and_is_not_retried() {
         .build()
         .await
         .unwrap();
+    clock.advance(Duration::from_secs(60));
     provider.push(Err(ServerError::from_status(400)
         .with_code(Some("invalid_grant"))
         .into()));
@@ -208,10 +186,7 @@ async fn invalid_grant_needs_reauthorization_and_is_not_retried() {
     s.replace(token("at-9", Some("rt-9"), clock.now(), 3600))
         .await
         .unwrap();
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-9"
-    );
+    assert_eq!(access(&s).await, "at-9");
 }
 
 #[tokio::test]
@@ -225,10 +200,7 @@ async fn transient_errors_are_retried_then_succeed() {
         .with_retry_after(Some(Duration::from_millis(5)))
         .into()));
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 3);
 }
 
@@ -249,10 +221,7 @@ async fn transient_errors_are_bounded() {
     assert_eq!(provider.calls(), 3);
     // Not a permanent state: the next call tries again.
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
 }
 
 #[tokio::test]
@@ -274,6 +243,8 @@ async fn long_retry_after_is_not_waited_out() {
 struct Flaky {
     inner: MemoryStore,
     fail_writes: std::sync::atomic::AtomicBool,
+    /// Writes to fail before succeeding again.
+    fail_next: AtomicUsize,
     writes: AtomicUsize,
 }
 
@@ -288,24 +259,41 @@ impl TokenStore for Flaky {
         token: &Token,
     ) -> Result<u64, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        if self.fail_writes.load(Ordering::SeqCst) {
+        let fail_next = self
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail_next || self.fail_writes.load(Ordering::SeqCst) {
             return Err(StoreError::new(StoreErrorKind::Io, "disk full"));
         }
         self.inner.compare_and_swap(key, expected, token).await
     }
 }
 
-#[tokio::test]
-async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
+/// A source over a [`Flaky`] store whose 60-second token has just expired.
+async fn flaky_source() -> (
+    Scripted,
+    Arc<ManualClock>,
+    Arc<Flaky>,
+    TokenSource<Scripted, Arc<Flaky>>,
+) {
     let provider = Scripted::default();
     let clock = Arc::new(ManualClock::new(t0()));
     let store = Arc::new(Flaky::default());
     let s = TokenSource::builder(provider.clone(), store.clone(), "acct")
         .initial_token(token("at-1", Some("rt-1"), t0(), 60))
         .clock(clock.clone())
+        .retry(quick_retry())
         .build()
         .await
         .unwrap();
+    clock.advance(Duration::from_secs(60));
+    (provider, clock, store, s)
+}
+
+#[tokio::test]
+async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
+    let (provider, clock, store, s) = flaky_source().await;
     store.fail_writes.store(true, Ordering::SeqCst);
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
     let e = s.access_token().await.unwrap_err();
@@ -315,13 +303,22 @@ async fn failed_persist_reports_error_and_keeps_the_rotated_token() {
     assert!(matches!(e, Error::Store(_)), "{e:?}");
     assert_eq!(provider.calls(), 1);
     store.fail_writes.store(false, Ordering::SeqCst);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     let stored = store.load("acct").await.unwrap().unwrap();
     assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
     assert_eq!(provider.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_store_write_that_fails_briefly_is_retried_within_the_refresh() {
+    let (provider, clock, store, s) = flaky_source().await;
+    store.fail_next.store(2, Ordering::SeqCst);
+    provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
+    assert_eq!(access(&s).await, "at-2");
+    // The initial write, two failures, the write that landed.
+    assert_eq!(store.writes.load(Ordering::SeqCst), 4);
+    let stored = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-2");
 }
 
 #[tokio::test]
@@ -333,16 +330,10 @@ async fn invalidate_forces_exactly_one_refresh() {
     provider.push(Ok(token("at-2", Some("rt-2"), clock.now(), 3600)));
     s.invalidate(&rejected);
     s.invalidate(&rejected);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     // A late report about the old token changes nothing.
     s.invalidate(&rejected);
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-2"
-    );
+    assert_eq!(access(&s).await, "at-2");
     assert_eq!(provider.calls(), 1);
 }
 
@@ -362,10 +353,7 @@ async fn a_newer_token_in_the_store_is_adopted_instead_of_refreshing() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-other"
-    );
+    assert_eq!(access(&s).await, "at-other");
     assert_eq!(provider.calls(), 0);
 }
 
@@ -474,10 +462,7 @@ async fn after_a_lost_response_the_store_is_read_before_any_retry() {
         .unwrap();
     clock.advance(Duration::from_secs(4000));
     // The newer stored token is used; the possibly consumed refresh token is not sent again.
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-other"
-    );
+    assert_eq!(access(&s).await, "at-other");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
 
@@ -498,9 +483,6 @@ async fn invalid_grant_after_another_holder_refreshed_adopts_its_token() {
         .await
         .unwrap();
     clock.advance(Duration::from_secs(4000));
-    assert_eq!(
-        s.access_token().await.unwrap().access_token().secret(),
-        "at-winner"
-    );
+    assert_eq!(access(&s).await, "at-winner");
     assert!(s.needs_reauthorization().is_none());
 }

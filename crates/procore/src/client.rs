@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::endpoint::Endpoint;
 use oauth_core::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientCredentialsGrant,
@@ -58,6 +59,8 @@ pub struct ProcoreClient {
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
+    /// The token endpoint, its URL prepared once at build.
+    token: Endpoint,
     company_id: Option<i64>,
     clock: Arc<dyn Clock>,
 }
@@ -139,13 +142,19 @@ impl ProcoreClient {
         })
     }
 
+    /// `oauth_token_post` through the prepared endpoint (the request the generated operation
+    /// sends, without formatting and parsing its URL every time).
     async fn request_token(&self, body: types::TokenRequest) -> Result<Token> {
         let response = self
-            .generated
-            .oauth_token_post(&body)
+            .token
+            .post::<_, types::TokenResponse, types::Error>(
+                &self.generated.client,
+                self.generated.inner,
+                &body,
+            )
             .await
             .map_err(map_error::<types::TokenResponse, _>)?;
-        Ok(convert::token(response.into_inner(), self.clock.now()))
+        Ok(convert::token(response, self.clock.now()))
     }
 }
 
@@ -183,9 +192,12 @@ impl ProcoreClientBuilder {
                 "company ID {id} is not a Procore company ID (they are positive)"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
+            token: Endpoint::json(&base, "/oauth/token", "oauth_token_post"),
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,
@@ -264,13 +276,20 @@ impl TokenIntrospection for ProcoreClient {
 
     /// `GET /oauth/token/info` with the token as `Authorization: Bearer`: who it acts for, its
     /// scopes and remaining lifetime, and the application it was issued to.
+    ///
+    /// A 200 that has none of those fields but an error body (RFC 6749's or Procore's own
+    /// shape) is that error: [`Error::Server`] with status 200.
     async fn token_info(&self, access_token: &AccessToken) -> Result<types::TokenInfo> {
         let bearer = format!("Bearer {}", access_token.secret());
-        let response = self
+        let info = self
             .generated
             .oauth_token_info_get(&bearer)
             .await
-            .map_err(map_error::<types::TokenInfo, _>)?;
-        Ok(response.into_inner())
+            .map_err(map_error::<types::TokenInfo, _>)?
+            .into_inner();
+        match convert::error_in_token_info(&info) {
+            Some(e) => Err(e.into()),
+            None => Ok(info),
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use oauth_core::response::ErrorBody;
 use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::generated::types;
@@ -17,10 +18,13 @@ pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
         extra.insert("created_at".into(), Value::from(created.0));
     }
     let expires_at = response.expires_in.map(|lifetime| {
+        // Saturating sums: `expires_in` and `created_at` may be absurd (`1e19`).
         let lifetime = lifetime.duration();
-        let from_receipt = now + lifetime;
+        let from_receipt = oauth_core::time::after(now, lifetime);
         match response.created_at.map(|c| c.time()) {
-            Some(created) if created <= now && created + lifetime > now => created + lifetime,
+            Some(created) if created <= now && oauth_core::time::after(created, lifetime) > now => {
+                oauth_core::time::after(created, lifetime)
+            }
             _ => from_receipt,
         }
     });
@@ -30,6 +34,22 @@ pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
         .with_refresh_token(response.refresh_token)
         .with_scope_string(response.scope.as_deref())
         .with_extra(extra)
+}
+
+/// The error a token-info answer reports instead of the info: every field of the info is
+/// optional, so an error body in a 200 decodes as an info without any, its fields landing in
+/// `extra`. An answer carrying any field of the info is an info.
+pub(crate) fn error_in_token_info(info: &types::TokenInfo) -> Option<ServerError> {
+    let has_info = info.resource_owner_id.is_some()
+        || info.application.is_some()
+        || info.expires_in_seconds.is_some()
+        || info.created_at.is_some()
+        || !info.scopes.is_empty();
+    if has_info {
+        return None;
+    }
+    let body = types::Error::deserialize(&Value::Object(info.extra.clone())).ok()?;
+    body.reports_error().then(|| body.into_server_error(200))
 }
 
 impl ErrorBody for types::Error {

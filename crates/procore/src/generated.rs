@@ -14,13 +14,8 @@ accept more than the published types: an error body that does not decode loses i
 status (and `Retry-After`) and becomes a decode failure, so this shape must read anything
 Procore's error answers plausibly carry.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<ProcoreErrorCode>,
@@ -57,9 +52,9 @@ accepted (a list of names, or an object keyed by field).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum GrantType {
         #[serde(rename = "authorization_code")]
         AuthorizationCode,
@@ -108,13 +103,8 @@ accepted (a list of names, or an object keyed by field).
     }
     /**Procore error code: an integer in the published spec; a string is accepted too.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum ProcoreErrorCode {
         Int64(i64),
@@ -144,9 +134,9 @@ accepted (a list of names, or an object keyed by field).
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ResponseType {
         #[serde(rename = "code")]
         Code,
@@ -192,13 +182,8 @@ accepted (a list of names, or an object keyed by field).
     /**`client_secret` is required by the published spec but only needed for confidential
 applications; it is optional here so public applications can revoke too.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RevokeRequest {
         ///Client ID.
         pub client_id: ::std::string::String,
@@ -207,13 +192,8 @@ applications; it is optional here so public applications can revoke too.
         pub token: ::oauth_core::RevocableToken,
     }
     ///`TokenInfo`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub application: ::std::option::Option<TokenInfoApplication>,
@@ -231,13 +211,8 @@ applications; it is optional here so public applications can revoke too.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Application information.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenInfoApplication {
         ///The application's client ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -246,13 +221,8 @@ applications; it is optional here so public applications can revoke too.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`TokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenRequest {
         ///Client ID you were assigned when you registered your application.
         pub client_id: ::std::string::String,
@@ -272,13 +242,8 @@ applications; it is optional here so public applications can revoke too.
 `created_at` (unix seconds). `refresh_token` is absent for client credentials. Unknown
 fields are kept.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenResponse {
         pub access_token: ::oauth_core::AccessToken,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -349,6 +314,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: oauth_core::BodyLimit,
 }
 impl Client {
     /// Create a new client.
@@ -356,7 +322,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::BodyLimit) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -364,7 +330,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -372,14 +338,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: oauth_core::BodyLimit,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<oauth_core::BodyLimit> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -389,11 +360,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &oauth_core::BodyLimit {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<oauth_core::BodyLimit> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Grant App Authorization
@@ -425,11 +396,6 @@ Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 67
     ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
         let url = format!("{}/oauth/authorize", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -480,11 +446,6 @@ Arguments:
         let url = format!("{}/oauth/revoke", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
         header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-        header_map
             .append("Procore-Company-Id", procore_company_id.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self
@@ -532,11 +493,6 @@ Sends a `POST` request to `/oauth/token`
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
         let url = format!("{}/oauth/token", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -584,11 +540,6 @@ Arguments:
     ) -> Result<ResponseValue<types::TokenInfo>, Error<types::Error>> {
         let url = format!("{}/oauth/token/info", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
         header_map.append("Authorization", authorization.to_string().try_into()?);
         #[allow(unused_mut)]
         let mut request = self

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::endpoint::Endpoint;
 use oauth_core::response::map_error;
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
@@ -53,6 +54,8 @@ pub struct RingCentralClient {
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
+    /// The token endpoint, its URL and `Basic` credentials prepared once at build.
+    token: Endpoint,
     options: TokenOptions,
     clock: Arc<dyn Clock>,
 }
@@ -110,13 +113,6 @@ impl RingCentralClient {
         &self.client_id
     }
 
-    /// The `Authorization` header value for confidential clients.
-    fn basic(&self) -> Option<String> {
-        self.client_secret
-            .as_ref()
-            .map(|s| oauth_core::http::basic_authorization(&self.client_id, s))
-    }
-
     /// A token request for `grant_type` with client identification and options filled in.
     fn token_request(&self, grant_type: types::GrantType) -> types::GetTokenRequest {
         types::GetTokenRequest {
@@ -137,14 +133,19 @@ impl RingCentralClient {
         }
     }
 
+    /// `get_token` through the prepared endpoint (the same request the generated operation
+    /// sends, without re-deriving its URL and credentials every time).
     async fn request_token(&self, body: types::GetTokenRequest) -> Result<Token> {
-        let basic = self.basic();
-        let response = self
-            .generated
-            .get_token(basic.as_deref(), &body)
+        let info = self
+            .token
+            .post::<_, types::TokenInfo, types::ErrorResponse>(
+                &self.generated.client,
+                self.generated.inner,
+                &body,
+            )
             .await
             .map_err(map_error::<types::TokenInfo, _>)?;
-        Ok(convert::token(response.into_inner(), self.clock.now()))
+        Ok(convert::token(info, self.clock.now()))
     }
 }
 
@@ -188,12 +189,19 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
+        let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token");
+        if let Some(secret) = &self.client_secret {
+            token = token.with_basic(&self.client_id, secret)?;
+        }
         Ok(RingCentralClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,
+            token,
             options: self.options,
             clock,
         })
@@ -247,9 +255,8 @@ impl TokenRevocation for RingCentralClient {
             client_assertion: None,
             client_assertion_type: None,
         };
-        let basic = self.basic();
         self.generated
-            .revoke_token(None, basic.as_deref(), &body)
+            .revoke_token(None, self.token.authorization(), &body)
             .await
             .map_err(map_error::<(), _>)?;
         Ok(())

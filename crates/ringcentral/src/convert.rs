@@ -53,15 +53,37 @@ impl ErrorBody for types::ErrorResponse {
         self.error.is_some() || !self.errors.is_empty()
     }
 
+    /// Each `errors[]` entry becomes one [`ErrorDetail`]; its target is the parameter the
+    /// entry names, at the top (`parameterName`) or, as RingCentral's answers put it, in
+    /// `parameters[].parameterName` (several are joined with `, `). `parameterValue` is never
+    /// kept: it echoes what was sent, e.g. a token.
     fn into_server_error(self, status: u16) -> ServerError {
         let details = self
             .errors
             .into_iter()
-            .map(|e| ErrorDetail::new(e.error_code, e.message, e.parameter_name))
+            .map(|e| {
+                let target = parameter_names(&e);
+                ErrorDetail::new(e.error_code, e.message, target)
+            })
             .collect();
         ServerError::from_status(status)
             .with_code(self.error.as_deref())
             .with_description(self.error_description)
             .with_details(details)
     }
+}
+
+/// The parameter names of an error entry, in order and without repeats.
+fn parameter_names(error: &types::ApiError) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    let listed = error.parameters.iter().map(|p| p.parameter_name.as_deref());
+    for name in std::iter::once(error.parameter_name.as_deref())
+        .chain(listed)
+        .flatten()
+    {
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::endpoint::Endpoint;
 use oauth_core::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret,
@@ -51,6 +52,8 @@ pub struct SunshineClient {
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
     client_secret: ClientSecret,
+    /// The token endpoint, its URL prepared once at build.
+    token: Endpoint,
     clock: Arc<dyn Clock>,
 }
 
@@ -142,9 +145,12 @@ impl SunshineClientBuilder {
                 ));
             }
         };
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
+            token: Endpoint::json(&base, "/oauth/token", "get_token"),
             base,
             client_id: self.client_id,
             client_secret,
@@ -168,12 +174,17 @@ impl AuthorizationCodeGrant for SunshineClient {
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
         };
+        // The generated `get_token`'s request, through the endpoint prepared at build.
         let response = self
-            .generated
-            .get_token(&body)
+            .token
+            .post::<_, types::GetTokenResponse, types::ErrorResponse>(
+                &self.generated.client,
+                self.generated.inner,
+                &body,
+            )
             .await
             .map_err(map_error::<types::GetTokenResponse, _>)?;
-        Ok(convert::token(response.into_inner(), self.clock.now()))
+        Ok(convert::token(response, self.clock.now()))
     }
 }
 

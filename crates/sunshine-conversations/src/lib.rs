@@ -66,12 +66,19 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod api;
 mod authorize;
 mod client;
 mod convert;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
 pub mod generated;
+#[cfg(feature = "mock")]
+#[rustfmt::skip]
+#[allow(clippy::all, missing_docs, unused, unreachable_pub)]
+pub mod generated_mock;
+#[cfg(feature = "mock")]
+pub mod mock;
 
 oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 

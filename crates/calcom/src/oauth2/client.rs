@@ -158,9 +158,11 @@ impl CalcomOAuth2ClientBuilder {
             ));
         }
         let app = BaseUrl::parse(&self.app_url)?;
-        let Connection { base, http, clock } = self.connection.connect()?;
+        let connection = self.connection.connect()?;
+        let generated = generated::Client::from(&connection);
+        let Connection { base, clock, .. } = connection;
         Ok(CalcomOAuth2Client {
-            generated: generated::Client::new_with_client(base.as_str(), http),
+            generated,
             base,
             app,
             client_id: self.client_id,

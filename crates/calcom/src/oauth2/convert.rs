@@ -34,7 +34,7 @@ struct Fields {
 ///
 /// An answer without an access token that reports an error (a 200 carrying `{status:
 /// "error"}` or an `error`) is that [`Error::Server`]; otherwise a [`Error::Decode`] naming the
-/// missing field. An `expires_in` past what a clock can hold is a [`Error::Decode`].
+/// missing field. An absurd `expires_in` is capped at a century.
 pub(crate) fn token(response: types::OAuth2TokenResponse, now: SystemTime) -> Result<Token> {
     let (fields, prefix) = match response.data {
         Some(data) => {
@@ -75,15 +75,11 @@ pub(crate) fn token(response: types::OAuth2TokenResponse, now: SystemTime) -> Re
     let lifetime = fields
         .expires_in
         .map_or(ACCESS_TOKEN_LIFETIME, Seconds::duration);
-    let Some(expires_at) = now.checked_add(lifetime) else {
-        return Err(decode(
-            &format!("{prefix}expires_in"),
-            "a lifetime past what a clock can hold",
-        ));
-    };
+    // An absurd lifetime is capped (at a century, by `Token`) rather than refused: refusing
+    // would also drop the rotated refresh token that came with it.
     Ok(Token::new(access_token, now)
         .with_token_type(TokenType::parse(fields.token_type.as_deref()))
-        .with_expires_at(Some(expires_at))
+        .with_expires_in(Some(lifetime))
         .with_refresh_token(fields.refresh_token)
         .with_scope_string(fields.scope.as_deref())
         .with_extra(fields.extra))

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,6 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+mod private;
+
+#[cfg(unix)]
+use self::private::check_private_dir;
+use self::private::{no_follow, open_error, private_file};
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{DecodeError, StoreError, StoreErrorKind};
 use crate::token::{ExposeSecrets, StoredToken, Token};
@@ -131,7 +136,18 @@ impl fmt::Debug for FileStore {
 
 impl FileStore {
     /// A store in `dir`, created (with its missing parents, mode 0700) if it does not exist.
-    /// An existing directory's mode is left as it is.
+    ///
+    /// On Unix the directory must then be private, as ssh wants of `~/.ssh`: owned by this
+    /// process's effective user (or root) and writable by no one else (no group or other
+    /// write bit). Otherwise this is [`StoreErrorKind::Insecure`] naming the owner or mode
+    /// and the fix, and nothing in it is read: another user could read, replace or plant
+    /// tokens there. An existing directory's mode is never changed. Only `dir` itself is
+    /// checked (a symbolic link is checked at its target), not its parents: keep it below
+    /// directories only you (or root) can write to.
+    ///
+    /// Files in the directory are opened without following symbolic links: a link planted at
+    /// a document or lock path is reported, never followed (so it cannot make the store
+    /// create, lock or read a file elsewhere).
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
         let mut builder = fs::DirBuilder::new();
@@ -141,6 +157,10 @@ impl FileStore {
         builder
             .create(&dir)
             .map_err(|e| io_error(&dir, "create the directory", &e))?;
+        // Checked after creating, not before: a directory someone else created in between is
+        // checked all the same.
+        #[cfg(unix)]
+        check_private_dir(&dir)?;
         Ok(Self {
             dir: Arc::new(dir),
             refresh_locks: Arc::default(),
@@ -164,11 +184,14 @@ impl FileStore {
 
     fn read(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
         let path = self.document_path(key);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+        let mut file = match no_follow(OpenOptions::new().read(true)).open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_error(&path, "read", &e)),
+            Err(e) => return Err(open_error(&path, "read", &e)),
         };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io_error(&path, "read", &e))?;
         decode_document(&bytes, &path.display().to_string()).map(Some)
     }
 
@@ -176,7 +199,7 @@ impl FileStore {
         let lock_path = self.dir.join(format!("{key}.lock"));
         let lock = private_file(OpenOptions::new().create(true).truncate(false).write(true))
             .open(&lock_path)
-            .map_err(|e| io_error(&lock_path, "open the lock file", &e))?;
+            .map_err(|e| open_error(&lock_path, "open the lock file", &e))?;
         // An OS lock rather than a mutex: it also excludes other processes, and the OS releases
         // it when its holder dies. It is released when `lock` is dropped.
         lock.lock().map_err(|e| io_error(&lock_path, "lock", &e))?;
@@ -240,13 +263,6 @@ impl FileStore {
                 StoreError::new(StoreErrorKind::Io, format!("the file store task {why}"))
             })?
     }
-}
-
-/// Options that create files readable by their owner only: they hold secrets.
-fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
-    options
 }
 
 #[cfg(unix)]
@@ -314,7 +330,7 @@ impl FileStore {
         let path = self.dir.join(format!("{key}.refresh"));
         let file = private_file(OpenOptions::new().create(true).truncate(false).write(true))
             .open(&path)
-            .map_err(|e| io_error(&path, "open the refresh lock", &e))?;
+            .map_err(|e| open_error(&path, "open the refresh lock", &e))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Ok(None),

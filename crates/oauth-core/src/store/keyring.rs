@@ -4,9 +4,9 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use ring::digest::{Context, SHA256};
 use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretBox};
-use sha2::{Digest, Sha256};
 
 use crate::error::{StoreError, StoreErrorKind};
 
@@ -188,11 +188,11 @@ fn decode_key(text: &str) -> Option<Zeroizing<Vec<u8>>> {
 
 /// `k-` and 12 base64 characters (72 bits) of SHA-256 over a label and the key.
 fn derived_id(key: &[u8]) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"oauth-core key id\0")
-        .chain_update(key)
-        .finalize();
-    format!("k-{}", URL_SAFE_NO_PAD.encode(&digest[..9]))
+    let mut context = Context::new(&SHA256);
+    context.update(b"oauth-core key id\0");
+    context.update(key);
+    let digest = context.finish();
+    format!("k-{}", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..9]))
 }
 
 fn key_error(message: String) -> StoreError {

@@ -1,6 +1,7 @@
 //! Tokens in Redis, shared by processes, with a refresh lock.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use base64::Engine;
@@ -63,10 +64,16 @@ return 0
 /// expires by itself if the holder dies, so each expiry causes exactly one refresh across all
 /// processes. A value under a token key that this version cannot read is reported (naming the
 /// key) and never overwritten.
+///
+/// Every call is bounded by the command timeout ([`RedisStore::connect_with_timeouts`]),
+/// reconnection included, and fails with an I/O error when Redis does not answer in time. A
+/// write that timed out may still be applied once a frozen server resumes; the token source
+/// treats it as failed and writes its token again, so nothing is lost either way.
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
+    command_timeout: Duration,
     cas: redis::Script,
     unlock: redis::Script,
 }
@@ -76,6 +83,7 @@ impl fmt::Debug for RedisStore {
         // Not the URL: it can hold a password.
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("command_timeout", &self.command_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -83,23 +91,75 @@ impl fmt::Debug for RedisStore {
 impl RedisStore {
     /// Connects to `url` (`redis://[:password@]host:port/db`); every key starts with `prefix`.
     ///
-    /// The connection is re-established by itself after a failure. A connection attempt gives
-    /// up after 5 s and a command after 10 s, so a stalled server fails a refresh instead of
-    /// hanging it.
+    /// A connection attempt gives up after [`Self::CONNECT_TIMEOUT`] and a store call after
+    /// [`Self::COMMAND_TIMEOUT`]; see [`Self::connect_with_timeouts`].
     pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
+        Self::connect_with_timeouts(url, prefix, Self::CONNECT_TIMEOUT, Self::COMMAND_TIMEOUT).await
+    }
+
+    /// The default limit of one connection attempt.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default limit of one store call.
+    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// Connects with the given limits: `connect_timeout` for one connection attempt,
+    /// `command_timeout` for one store call, waiting for a reconnection included.
+    ///
+    /// Every store call ends within `command_timeout`: with an answer, or with an I/O error
+    /// when Redis is down, stalled or unreachable. A lost connection is re-established by the
+    /// next call, at once and without a backoff of its own (the token source has its retries),
+    /// so calls succeed again as soon as Redis is back.
+    pub async fn connect_with_timeouts(
+        url: &str,
+        prefix: impl Into<String>,
+        connect_timeout: Duration,
+        command_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|e| redis_error("open", &e))?;
+        // The manager's own reconnect backoff starts at 1 s and grows to a minute: a call made
+        // during an outage would wait on it, for minutes. With no retries a reconnection is one
+        // attempt, started by the call that finds the connection gone.
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(5))
-            .set_response_timeout(Duration::from_secs(10));
-        let connection = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(|e| redis_error("connect", &e))?;
+            .set_number_of_retries(0)
+            .set_connection_timeout(connect_timeout)
+            .set_response_timeout(command_timeout);
+        let connection = tokio::time::timeout(
+            connect_timeout,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| timed_out("connect", connect_timeout))?
+        .map_err(|e| redis_error("connect", &e))?;
         Ok(Self {
             connection,
             prefix: prefix.into(),
+            command_timeout,
             cas: redis::Script::new(CAS),
             unlock: redis::Script::new(UNLOCK),
         })
+    }
+
+    /// Runs one command within the command timeout (the outer error). A command that finds the
+    /// connection refused was never sent: the manager has meanwhile started a new connection
+    /// (the server may be back), and the command is sent once more on it.
+    async fn run<T, F, Fut>(
+        &self,
+        action: &str,
+        command: F,
+    ) -> Result<redis::RedisResult<T>, StoreError>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let attempts = async {
+            match command(self.connection.clone()).await {
+                Err(e) if e.is_connection_refusal() => command(self.connection.clone()).await,
+                other => other,
+            }
+        };
+        tokio::time::timeout(self.command_timeout, attempts)
+            .await
+            .map_err(|_| timed_out(action, self.command_timeout))
     }
 
     /// The Redis key holding `key`'s token document.
@@ -132,6 +192,13 @@ fn redis_error(action: &str, e: &redis::RedisError) -> StoreError {
     )
 }
 
+fn timed_out(action: &str, after: Duration) -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Io,
+        format!("redis: could not {action}: no answer within {after:?}"),
+    )
+}
+
 fn corrupt(redis_key: &str, why: &str) -> StoreError {
     StoreError::new(
         StoreErrorKind::Corrupt,
@@ -142,12 +209,18 @@ fn corrupt(redis_key: &str, why: &str) -> StoreError {
 impl TokenStore for RedisStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
         let redis_key = self.token_key(key)?;
-        let mut conn = self.connection.clone();
         // Bytes, not a String: a failed UTF-8 conversion would quote the value in its error.
-        let raw: Option<Vec<u8>> = match redis::cmd("GET")
-            .arg(&redis_key)
-            .query_async(&mut conn)
-            .await
+        let raw: Option<Vec<u8>> = match self
+            .run("read", |mut conn| {
+                let redis_key = &redis_key;
+                async move {
+                    redis::cmd("GET")
+                        .arg(redis_key)
+                        .query_async(&mut conn)
+                        .await
+                }
+            })
+            .await?
         {
             Ok(raw) => raw,
             Err(e) if e.code() == Some("WRONGTYPE") => {
@@ -170,17 +243,19 @@ impl TokenStore for RedisStore {
         let redis_key = self.token_key(key)?;
         let version = expected.unwrap_or(0) + 1;
         let document = encode_document(version, token)?;
-        let mut conn = self.connection.clone();
+        let expected_arg = expected.map(|v| v.to_string()).unwrap_or_default();
         let result: i64 = self
-            .cas
-            .key(&redis_key)
-            .arg(expected.map(|v| v.to_string()).unwrap_or_default())
-            .arg(document)
-            .arg(version)
-            .arg(FORMAT)
-            .arg(FORMAT_VERSION)
-            .invoke_async(&mut conn)
-            .await
+            .run("write", |mut conn| {
+                let mut invocation = self.cas.key(&redis_key);
+                invocation
+                    .arg(&expected_arg)
+                    .arg(&document)
+                    .arg(version)
+                    .arg(FORMAT)
+                    .arg(FORMAT_VERSION);
+                async move { invocation.invoke_async(&mut conn).await }
+            })
+            .await?
             .map_err(|e| redis_error("write", &e))?;
         match result {
             CONFLICT => Err(StoreError::new(
@@ -206,29 +281,32 @@ impl TokenStore for RedisStore {
         rand::rng().fill_bytes(&mut owner);
         let owner = URL_SAFE_NO_PAD.encode(owner);
         // Redis refuses expiries past its clock's range; no refresh needs a lock for a year.
-        let ttl_ms = ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS);
-        let mut conn = self.connection.clone();
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(&lock_key)
-            .arg(&owner)
-            .arg("NX")
-            .arg("PX")
-            .arg(ttl_ms as u64)
-            .query_async(&mut conn)
-            .await
+        let ttl_ms = u64::try_from(ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS)).unwrap_or(1);
+        let taken: Option<String> = self
+            .run("take the refresh lock", |mut conn| {
+                let mut command = redis::cmd("SET");
+                command
+                    .arg(&lock_key)
+                    .arg(&owner)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms);
+                async move { command.query_async(&mut conn).await }
+            })
+            .await?
             .map_err(|e| redis_error("take the refresh lock", &e))?;
         Ok(taken.map(|_| RefreshLock::new(owner)))
     }
 
     async fn unlock(&self, key: &str, lock: &RefreshLock) -> Result<(), StoreError> {
         let lock_key = self.lock_key(key)?;
-        let mut conn = self.connection.clone();
         let _: i64 = self
-            .unlock
-            .key(&lock_key)
-            .arg(lock.owner())
-            .invoke_async(&mut conn)
-            .await
+            .run("release the refresh lock", |mut conn| {
+                let mut invocation = self.unlock.key(&lock_key);
+                invocation.arg(lock.owner());
+                async move { invocation.invoke_async(&mut conn).await }
+            })
+            .await?
             .map_err(|e| redis_error("release the refresh lock", &e))?;
         Ok(())
     }

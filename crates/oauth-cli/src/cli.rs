@@ -1,0 +1,208 @@
+//! The command line, as clap reads it. `oauth --help` is written from these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::provider::ProviderKind;
+
+const AFTER_HELP: &str = "\
+Three commands to a curl call (RingCentral shown; see `oauth login --help` for each provider):
+  oauth profile add rc --provider ringcentral --client-id ID --client-secret-prompt
+  oauth login rc --open
+  curl -H \"Authorization: Bearer $(oauth token rc)\" https://platform.ringcentral.com/restapi/v1.0/account/~
+
+Files: profiles in <config dir>/oauth-cli/config.toml, tokens in <data dir>/oauth-cli/tokens/
+(mode 0600, the oauth-core FileStore format). OAUTH_CLI_HOME=DIR puts both under DIR;
+XDG_CONFIG_HOME and XDG_DATA_HOME are honoured too.
+
+Output: data on stdout, messages on stderr. No command prints a secret, except the access token
+that `oauth token` prints on stdout.
+
+Exit codes: 0 ok, 1 other failure, 2 bad arguments, 3 configuration (unknown profile, bad config
+file, missing secret), 4 login needed (no token, expired or revoked grant), 5 the provider or the
+network failed, 6 the login did not complete (denied, state mismatch, timeout, port in use),
+130 interrupted.";
+
+/// Log in to Procore, Cal.com, Sunshine Conversations or RingCentral, print a fresh access token,
+/// revoke it.
+#[derive(Debug, Parser)]
+#[command(name = "oauth", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Show what the OAuth libraries do on stderr (redacted: no secret is ever traced);
+    /// repeat for more detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list or remove profiles (a provider, an app's client id and how to log in).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Log in and store the token.
+    #[command(long_about = LOGIN_ABOUT)]
+    Login(LoginArgs),
+    /// Print a valid access token on stdout, refreshing it first when needed.
+    ///
+    /// For `curl -H "Authorization: Bearer $(oauth token PROFILE)"`. A refresh is written to the
+    /// token store before the token is printed, under the store's refresh lock: several shells
+    /// asking at once refresh once.
+    Token(TokenArgs),
+    /// One line per profile: provider, environment, scopes, expiry, whether a login is needed.
+    ///
+    /// Read from the local store only (a grant revoked elsewhere shows when it is next used).
+    /// Never prints a secret.
+    Status(StatusArgs),
+    /// Revoke the token at the provider and forget it (Procore, Sunshine Conversations,
+    /// RingCentral; Cal.com has no revocation endpoint: use `oauth logout`).
+    Revoke(ProfileArg),
+    /// Forget the stored token of a profile, without telling the provider.
+    Logout(ProfileArg),
+}
+
+const LOGIN_ABOUT: &str = "\
+Log in and store the token.
+
+By provider:
+  ringcentral             browser, authorization code with PKCE S256 through a loopback redirect;
+                          or --jwt FILE (the JWT credential from the developer console)
+  procore                 browser, authorization code through a loopback redirect (Procore has no
+                          PKCE; the state is checked); or --client-credentials (service account)
+  sunshine-conversations  browser, authorization code through a loopback redirect; the token never
+                          expires and has no refresh
+  calcom                  Cal.com's platform flow: no browser; the code is requested server side with
+                          a Cal.com session cookie (read from --session-cookie-env, a file, or a
+                          hidden prompt), then exchanged
+
+The browser flow (RFC 8252): `oauth` listens on 127.0.0.1 at the port of the profile's redirect
+URI (which must be registered with the provider), prints the authorization URL (and opens it with
+--open), checks the redirect's state, exchanges the code and answers the browser with a short page.
+It gives up after --timeout or on Ctrl-C.
+
+Client credentials and JWT tokens are obtained again by `oauth token` when they expire.";
+
+/// `oauth profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile (or replace one with --force).
+    Add(ProfileAddArgs),
+    /// List the profiles (no secrets: where the client secret comes from, not its value).
+    List,
+    /// Remove a profile, its stored token and its saved client secret.
+    Remove(ProfileArg),
+}
+
+/// A profile name.
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// The profile.
+    pub profile: String,
+}
+
+/// `oauth profile add`
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// The profile's name ([A-Za-z0-9._-], e.g. `rc` or `procore-sandbox`).
+    pub name: String,
+    /// The provider.
+    #[arg(long, value_enum)]
+    pub provider: ProviderKind,
+    /// The app's client id (Sunshine Conversations: the integration id).
+    #[arg(long)]
+    pub client_id: String,
+    /// Procore: production, sandbox, monthly-sandbox. RingCentral: production, sandbox.
+    /// Sunshine Conversations (region): oauth-bridge, us, eu. Default: production / oauth-bridge.
+    #[arg(long, alias = "region")]
+    pub environment: Option<String>,
+    /// Another server (a private deployment or a test server), instead of the environment's.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The redirect URI registered with the provider; for the browser login it must be
+    /// `http://127.0.0.1:PORT/PATH` (or `localhost`). Default `http://127.0.0.1:8976/callback`.
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// RingCentral: a scope to request (repeat, or separate with spaces). The other providers'
+    /// authorize requests have no scope: an app gets the permissions it was registered with.
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// Procore: the company id sent with revocation.
+    #[arg(long)]
+    pub company_id: Option<i64>,
+    /// Where the client secret comes from.
+    #[command(flatten)]
+    pub secret: SecretSourceArgs,
+    /// Replace an existing profile of that name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Where a client secret comes from: never the command line, which other users see in `ps`.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct SecretSourceArgs {
+    /// Read the client secret from this environment variable whenever it is needed.
+    #[arg(long, value_name = "VAR")]
+    pub client_secret_env: Option<String>,
+    /// Read the client secret from this file whenever it is needed.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// Ask for the client secret now (hidden) and keep it in the data dir (mode 0600).
+    #[arg(long)]
+    pub client_secret_prompt: bool,
+    /// Read the client secret from standard input now and keep it in the data dir (mode 0600).
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
+/// `oauth login`
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The profile.
+    pub profile: String,
+    /// Open the authorization URL in the default browser (it is printed either way).
+    #[arg(long)]
+    pub open: bool,
+    /// Give up waiting for the browser after this many seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Procore service account: the client-credentials grant, no browser.
+    #[arg(long, conflicts_with = "jwt")]
+    pub client_credentials: bool,
+    /// RingCentral: the JWT bearer grant with the JWT credential in FILE, no browser. The path
+    /// is kept in the profile so that `oauth token` can get a new token when this one expires.
+    #[arg(long, value_name = "FILE")]
+    pub jwt: Option<PathBuf>,
+    /// Cal.com: read the session cookie (the `Cookie` header of a signed-in browser) from this
+    /// environment variable instead of a prompt.
+    #[arg(long, value_name = "VAR", conflicts_with = "session_cookie_file")]
+    pub session_cookie_env: Option<String>,
+    /// Cal.com: read the session cookie from this file instead of a prompt.
+    #[arg(long, value_name = "FILE")]
+    pub session_cookie_file: Option<PathBuf>,
+}
+
+/// `oauth token`
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The profile.
+    pub profile: String,
+    /// Print the token's type, expiry and scopes as JSON instead of the token (no secrets).
+    #[arg(long)]
+    pub json: bool,
+    /// Refresh when the token has less than this many seconds left.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub min_lifetime: u64,
+}
+
+/// `oauth status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only these profiles (default: all).
+    pub profiles: Vec<String>,
+}

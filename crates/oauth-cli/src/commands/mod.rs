@@ -1,0 +1,112 @@
+//! One module per command; each reads the config, does its work, and returns a [`CliResult`].
+
+mod login;
+mod profile;
+mod revoke;
+mod status;
+mod token;
+
+use std::time::{Duration, SystemTime};
+
+use oauth_core::store::{FileStore, TokenStore, Versioned};
+use oauth_core::{StoreErrorKind, Token};
+
+use crate::cli::{Cli, Command, ProfileCommand};
+use crate::error::{CliError, CliResult};
+use crate::paths::Paths;
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> CliResult<()> {
+    let paths = Paths::from_env()?;
+    match cli.command {
+        Command::Profile(ProfileCommand::Add(args)) => profile::add(&paths, args),
+        Command::Profile(ProfileCommand::List) => profile::list(&paths),
+        Command::Profile(ProfileCommand::Remove(args)) => profile::remove(&paths, &args.profile),
+        Command::Login(args) => login::run(&paths, args).await,
+        Command::Token(args) => token::run(&paths, args).await,
+        Command::Status(args) => status::run(&paths, &args.profiles).await,
+        Command::Revoke(args) => revoke::revoke(&paths, &args.profile).await,
+        Command::Logout(args) => revoke::logout(&paths, &args.profile),
+    }
+}
+
+/// The token store shared with the library (`oauth_core::store::FileStore`).
+fn store(paths: &Paths) -> CliResult<FileStore> {
+    Ok(FileStore::new(paths.tokens_dir())?)
+}
+
+/// The stored token of `profile`, or the error that says to log in.
+async fn stored(store: &FileStore, profile: &str) -> CliResult<Versioned> {
+    store
+        .load(profile)
+        .await?
+        .ok_or_else(|| CliError::LoginNeeded {
+            profile: profile.to_owned(),
+            message: format!("profile `{profile}` is not logged in"),
+        })
+}
+
+/// Stores a new login's token over whatever is stored (compare-and-swap, retried when another
+/// process wrote in between: the newest login wins).
+async fn save_token(store: &FileStore, profile: &str, token: &Token) -> CliResult<()> {
+    for _ in 0..5 {
+        let expected = store.load(profile).await?.map(|v| v.version);
+        match store.compare_and_swap(profile, expected, token).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind == StoreErrorKind::Conflict => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CliError::Other(format!(
+        "token store: profile `{profile}` kept changing while the new token was written"
+    )))
+}
+
+/// Forgets the stored token; whether there was one.
+fn forget(store: &FileStore, profile: &str) -> CliResult<bool> {
+    crate::files::remove_if_exists(&store.path(profile)?)
+}
+
+/// `in 4m 10s` / `3h 2m ago`, for humans.
+fn relative(at: SystemTime, now: SystemTime) -> String {
+    match at.duration_since(now) {
+        Ok(left) => format!("in {}", human(left)),
+        Err(e) => format!("{} ago", human(e.duration())),
+    }
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// Unix seconds, for JSON.
+fn unix(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert_eq!(relative(now + Duration::from_secs(250), now), "in 4m 10s");
+        assert_eq!(
+            relative(now - Duration::from_secs(3 * 3600 + 120), now),
+            "3h 2m ago"
+        );
+        assert_eq!(
+            relative(now + Duration::from_secs(86_400 * 6 + 1), now),
+            "in 6d 0h"
+        );
+        assert_eq!(relative(now, now), "in 0s");
+    }
+}

@@ -1,0 +1,44 @@
+//! `oauth revoke` (at the provider, then locally) and `oauth logout` (locally only).
+
+use crate::config::Config;
+use crate::error::{CliError, CliResult};
+use crate::paths::Paths;
+use crate::provider::Client;
+use crate::secrets;
+
+pub async fn revoke(paths: &Paths, name: &str) -> CliResult<()> {
+    let config = Config::load(paths.config_file())?;
+    let profile = config.profile(name)?;
+    if !profile.provider.can_revoke() {
+        return Err(CliError::Config(format!(
+            "{} has no revocation endpoint; `oauth logout {name}` forgets the token here",
+            profile.provider.name()
+        )));
+    }
+    let store = super::store(paths)?;
+    let token = super::stored(&store, name).await?.token;
+    let client = Client::new(profile, secrets::client_secret(name, profile)?)?;
+    if let Some(Err(e)) = client.revoke(&token).await {
+        return Err(CliError::Provider {
+            context: format!("revoking the token of profile `{name}` failed (it is still stored)"),
+            source: e,
+        });
+    }
+    super::forget(&store, name)?;
+    crate::say!("Revoked and forgot the token of profile `{name}`.");
+    Ok(())
+}
+
+pub fn logout(paths: &Paths, name: &str) -> CliResult<()> {
+    let config = Config::load(paths.config_file())?;
+    config.profile(name)?;
+    let store = super::store(paths)?;
+    if super::forget(&store, name)? {
+        crate::say!(
+            "Forgot the token of profile `{name}` (not revoked: `oauth revoke` does that)."
+        );
+    } else {
+        crate::say!("Profile `{name}` had no stored token.");
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Profiles: a TOML file in the user's config dir, one `[profiles.NAME]` table each. It holds
+//! no secret, only where the client secret comes from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CliError, CliResult};
+use crate::files;
+use crate::provider::ProviderKind;
+
+/// The redirect URI of a profile that names none.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
+
+/// The config file.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// How a profile's token is obtained, and so how `oauth token` renews it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Grant {
+    /// The browser (or Cal.com's server-side) authorization code flow; renewed by refresh.
+    #[default]
+    AuthorizationCode,
+    /// Procore client credentials; obtained again when due.
+    ClientCredentials,
+    /// RingCentral JWT bearer; refreshed, or obtained again with the JWT when due.
+    Jwt,
+}
+
+/// One profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The provider.
+    pub provider: ProviderKind,
+    /// The app's client id.
+    pub client_id: String,
+    /// Environment or region (provider specific names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// A base URL instead of the environment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The registered redirect URI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// Scopes to request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Procore company id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<i64>,
+    /// The environment variable holding the client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_env: Option<String>,
+    /// The file holding the client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<PathBuf>,
+    /// How the token is obtained (set by `oauth login`).
+    #[serde(default)]
+    pub grant: Grant,
+    /// RingCentral JWT credential file (set by `oauth login --jwt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_file: Option<PathBuf>,
+}
+
+impl Profile {
+    /// The redirect URI, or the default one.
+    pub fn redirect_uri(&self) -> &str {
+        self.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT_URI)
+    }
+
+    /// The scopes as one space-separated string, `None` when there are none.
+    pub fn scope(&self) -> Option<String> {
+        (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
+    }
+
+    /// Where the client secret comes from, for listings.
+    pub fn secret_source(&self) -> String {
+        match (&self.client_secret_env, &self.client_secret_file) {
+            (Some(var), _) => format!("env {var}"),
+            (None, Some(file)) => format!("file {}", file.display()),
+            (None, None) => "none".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the config file; a missing one is an empty config.
+    pub fn load(path: &Path) -> CliResult<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(files::io_error("read", path, &e)),
+        };
+        toml::from_str(&text).map_err(|e| {
+            // toml's message quotes the offending line: the config holds no secret.
+            let message = e.message().to_owned();
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text.as_bytes()[..s.start.min(text.len())]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1;
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            CliError::Config(format!("{}{at}: {message}", path.display()))
+        })
+    }
+
+    /// Writes the config file (atomically, mode 0600).
+    pub fn save(&self, path: &Path) -> CliResult<()> {
+        let text = toml::to_string(self)
+            .map_err(|e| CliError::Other(format!("could not encode the config: {e}")))?;
+        files::write_private(path, text.as_bytes())
+    }
+
+    /// The profile `name`, or an error that lists the near misses.
+    pub fn profile(&self, name: &str) -> CliResult<&Profile> {
+        self.profiles.get(name).ok_or_else(|| self.unknown(name))
+    }
+
+    /// The profile `name` to change.
+    pub fn profile_mut(&mut self, name: &str) -> CliResult<&mut Profile> {
+        if !self.profiles.contains_key(name) {
+            return Err(self.unknown(name));
+        }
+        Ok(self.profiles.get_mut(name).expect("checked just above"))
+    }
+
+    fn unknown(&self, name: &str) -> CliError {
+        let close = self
+            .profiles
+            .keys()
+            .filter(|k| strsim::jaro_winkler(k, name) > 0.8)
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>();
+        let hint = if !close.is_empty() {
+            format!("; did you mean {}?", close.join(" or "))
+        } else if self.profiles.is_empty() {
+            "; add one with `oauth profile add`".to_owned()
+        } else {
+            "; `oauth profile list` shows them".to_owned()
+        };
+        CliError::Config(format!("no profile named `{name}`{hint}"))
+    }
+}
+
+/// Checks a profile name: it is also the token store's key and a file name.
+pub fn validate_name(name: &str) -> CliResult<()> {
+    oauth_core::store::validate_key(name).map_err(|_| {
+        CliError::Config(format!(
+            "invalid profile name `{name}`: use 1-200 of [A-Za-z0-9._-], not starting with `.`"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile {
+            provider: ProviderKind::Ringcentral,
+            client_id: "cid".into(),
+            environment: Some("sandbox".into()),
+            base_url: None,
+            redirect_uri: None,
+            scopes: vec!["ReadAccounts".into()],
+            company_id: None,
+            client_secret_env: Some("RC_SECRET".into()),
+            client_secret_file: None,
+            grant: Grant::AuthorizationCode,
+            jwt_file: None,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let dir = std::env::temp_dir().join(format!("oauth-cli-config-{}", std::process::id()));
+        let path = dir.join("config.toml");
+        let mut config = Config::default();
+        config.profiles.insert("rc".into(), profile());
+        config.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("[profiles.rc]"), "{text}");
+        assert!(text.contains("provider = \"ringcentral\""), "{text}");
+        let back = Config::load(&path).unwrap();
+        assert_eq!(back.profile("rc").unwrap().client_id, "cid");
+        assert_eq!(
+            back.profile("rc").unwrap().redirect_uri(),
+            DEFAULT_REDIRECT_URI
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_typo_suggests_the_profile() {
+        let mut config = Config::default();
+        config.profiles.insert("ringcentral".into(), profile());
+        let e = config.profile("ringcentrl").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no profile named `ringcentrl`; did you mean `ringcentral`?"
+        );
+        assert_eq!(e.exit_code(), 3);
+        let e = Config::default().profile("x").unwrap_err();
+        assert!(e.to_string().contains("oauth profile add"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_file_names_its_line() {
+        let dir = std::env::temp_dir().join(format!("oauth-cli-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.rc]\nprovider = \"ringcentral\"\nclient_id = \"x\"\ncolour = 1\n",
+        )
+        .unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert!(e.contains("line 4") && e.contains("colour"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn names_are_store_keys() {
+        assert!(validate_name("rc-sandbox.2").is_ok());
+        for bad in ["", ".hidden", "a/b", "a b"] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+    }
+}

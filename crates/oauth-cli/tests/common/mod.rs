@@ -1,0 +1,119 @@
+//! Running the `oauth` binary in a private home, keeping a transcript of what it printed.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use oauth_sdk_tests::RESERVED_SECRET;
+
+/// The Cal.com session cookie the tests pass in `TEST_SESSION`; its value is a secret.
+pub const SESSION: &str = "session-token=cal-session-secret";
+
+/// A private `OAUTH_CLI_HOME`, removed on drop.
+pub struct CliHome {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Every stderr, and the stdout of every command but `oauth token` without `--json` (the
+    /// one output allowed to hold a secret).
+    pub transcript: String,
+}
+
+impl Drop for CliHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl CliHome {
+    /// A fresh home named after the test.
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("oauth-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self {
+            dir,
+            transcript: String::new(),
+        }
+    }
+
+    /// `oauth ARGS` in this home, with the client secret in `TEST_CLIENT_SECRET` and a Cal.com
+    /// session in `TEST_SESSION`.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
+        c.args(args)
+            .env("OAUTH_CLI_HOME", &self.dir)
+            .env("TEST_CLIENT_SECRET", RESERVED_SECRET)
+            .env("TEST_SESSION", SESSION)
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs a command and records its output.
+    pub fn run(&mut self, args: &[&str]) -> Output {
+        let out = self.command(args).output().expect("run oauth");
+        self.record(args, &out);
+        out
+    }
+
+    /// Adds a command's output to the transcript.
+    pub fn record(&mut self, args: &[&str], out: &Output) {
+        self.transcript += &String::from_utf8_lossy(&out.stderr);
+        let prints_token = args.contains(&"token") && !args.contains(&"--json");
+        if !prints_token {
+            self.transcript += &String::from_utf8_lossy(&out.stdout);
+        }
+    }
+
+    /// Runs a command that must succeed; its stdout.
+    pub fn ok(&mut self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "oauth {args:?}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
+
+    /// `oauth profile add NAME --provider PROVIDER --client-id ID --base-url URL MORE...`, the
+    /// client secret from `TEST_CLIENT_SECRET`.
+    pub fn add(
+        &mut self,
+        name: &str,
+        provider: &str,
+        client_id: &str,
+        base_url: &str,
+        more: &[&str],
+    ) {
+        let mut args = vec![
+            "profile",
+            "add",
+            name,
+            "--provider",
+            provider,
+            "--client-id",
+            client_id,
+            "--base-url",
+            base_url,
+            "--client-secret-env",
+            "TEST_CLIENT_SECRET",
+        ];
+        args.extend_from_slice(more);
+        self.ok(&args);
+    }
+
+    /// Fails if the transcript holds the client secret, the session cookie or any of `secrets`.
+    pub fn assert_clean<S: AsRef<str>>(&self, secrets: &[S]) {
+        let mut all = vec![RESERVED_SECRET, "cal-session-secret"];
+        all.extend(secrets.iter().map(AsRef::as_ref));
+        oauth_sdk_tests::assert_no_secrets(&self.transcript, &all);
+    }
+}
+
+/// A plain HTTP client (redirects off), built through `oauth_core::HttpSettings`, which also
+/// installs the TLS crypto provider reqwest needs (it is built without a default one) before
+/// any client can be built, the browser stand-in's included: call it first.
+pub fn http_client() -> reqwest::Client {
+    oauth_core::HttpSettings::new("oauth-cli-tests")
+        .build()
+        .expect("a reqwest client")
+}

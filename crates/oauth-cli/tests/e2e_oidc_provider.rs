@@ -1,0 +1,380 @@
+//! `oauth` end to end against the oidc-provider server (`tests/oidc-server`, RingCentral's
+//! paths): `oauth login` prints the URL, the test follows it through the server's login and
+//! consent pages over HTTP, the redirect reaches the CLI's loopback listener, then `oauth token`
+//! (refreshing after expiry), `oauth status`, `oauth revoke`. Every output but `oauth token`'s
+//! stdout is checked for secrets.
+//!
+//! Needs Node.js and npm (the server's packages are installed with `npm ci` on first use); a
+//! missing `node` fails the tests.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{CliHome, http_client};
+use oauth_sdk_tests::browser::Browser;
+use oauth_sdk_tests::{OidcServer, free_port};
+
+/// A server, a CLI home with a profile `rc` for it, and every secret seen so far.
+struct Home {
+    cli: CliHome,
+    server: OidcServer,
+    redirect_uri: String,
+    secrets: Vec<String>,
+}
+
+impl std::ops::Deref for Home {
+    type Target = CliHome;
+    fn deref(&self) -> &CliHome {
+        &self.cli
+    }
+}
+
+impl std::ops::DerefMut for Home {
+    fn deref_mut(&mut self) -> &mut CliHome {
+        &mut self.cli
+    }
+}
+
+impl Home {
+    /// A server issuing `ttl`-second access tokens and a profile `rc` for it.
+    fn new(name: &str, ttl: u64) -> Self {
+        let port = free_port();
+        let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+        let server = OidcServer::start_with_env(ttl, &[("E2E_REDIRECT_URI", &redirect_uri)]);
+        let mut cli = CliHome::new(name);
+        let more = ["--redirect-uri", &redirect_uri, "--scope", "openid"];
+        cli.add("rc", "ringcentral", "e2e-client", server.base_url(), &more);
+        Self {
+            cli,
+            server,
+            redirect_uri,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// `oauth token rc`, counting the token among the secrets.
+    fn token(&mut self) -> String {
+        // `-vv`: the library's tracing joins the transcript checked for secrets.
+        let token = self
+            .ok(&["-vv", "token", "rc", "--min-lifetime", "0"])
+            .trim()
+            .to_owned();
+        assert!(
+            !token.is_empty() && !token.contains(char::is_whitespace),
+            "{token:?}"
+        );
+        self.secrets.push(token.clone());
+        token
+    }
+
+    /// `oauth login rc`, with the browser's part played over HTTP.
+    async fn login(&mut self) {
+        let mut child = self
+            .command(&["login", "rc", "--timeout", "60"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn oauth login");
+        let (url, lines) = authorization_url(&mut child);
+        let http = http_client();
+        let authorize = url::Url::parse(&url).expect("a URL");
+        let back = Browser::new()
+            .authorize(self.server.base_url(), &authorize, "alice")
+            .await;
+        assert!(back.starts_with(&self.redirect_uri), "{back}");
+        let code = url::Url::parse(&back)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("a code");
+        self.secrets.push(code);
+        // The browser's last step reaches the CLI's listener.
+        let page = http
+            .get(&back)
+            .send()
+            .await
+            .expect("the CLI answers the browser");
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("Logged in"));
+        let out = child.wait_with_output().expect("oauth login ends");
+        let mut stderr = lines
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_default();
+        stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "oauth login: {:?}\n{stderr}",
+            out.status
+        );
+        assert!(
+            stderr.contains("Logged in: profile `rc` (ringcentral)"),
+            "{stderr}"
+        );
+        self.transcript += &stderr;
+        self.transcript += &String::from_utf8_lossy(&out.stdout);
+        self.collect_stored_secrets();
+    }
+
+    /// The refresh tokens in the store count as secrets too.
+    fn collect_stored_secrets(&mut self) {
+        let file = self.dir.join("data/tokens/rc.json");
+        if let Ok(text) = std::fs::read_to_string(file) {
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for field in ["access_token", "refresh_token"] {
+                if let Some(s) = doc["token"][field].as_str() {
+                    self.secrets.push(s.to_owned());
+                }
+            }
+        }
+    }
+
+    /// `oauth token --json`'s `expires_at`, as a time.
+    fn expires_at(&mut self) -> SystemTime {
+        let json: serde_json::Value =
+            serde_json::from_str(&self.ok(&["token", "rc", "--json", "--min-lifetime", "0"]))
+                .unwrap();
+        assert_eq!(json["provider"], "ringcentral");
+        assert_eq!(json["has_refresh_token"], true);
+        assert!(
+            json["scopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == "openid"),
+            "{json}"
+        );
+        SystemTime::UNIX_EPOCH + Duration::from_secs(json["expires_at"].as_u64().unwrap())
+    }
+
+    /// Waits (at most 15 s) until the stored access token has expired by the wall clock.
+    fn wait_for_expiry(&mut self) {
+        let expires_at = self.expires_at();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        // `expires_at` is in whole seconds, rounded down.
+        while SystemTime::now() <= expires_at + Duration::from_secs(1) {
+            assert!(Instant::now() < deadline, "the token did not expire");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `GET /me` with the token: the server's verdict on it.
+    async fn userinfo_status(&self, token: &str) -> u16 {
+        http_client()
+            .get(format!("{}/me", self.server.base_url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    fn assert_no_secret_in_transcript(&mut self) {
+        self.collect_stored_secrets();
+        self.cli.assert_clean(&self.secrets);
+    }
+}
+
+/// Reads `oauth login`'s stderr until the authorization URL; the rest of stderr arrives on the
+/// channel when the process ends.
+fn authorization_url(child: &mut Child) -> (String, mpsc::Receiver<String>) {
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (url_tx, url_rx) = mpsc::channel();
+    let (all_tx, all_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.trim_start().starts_with("http://") {
+                let _ = url_tx.send(line.trim().to_owned());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        let _ = all_tx.send(all);
+    });
+    let url = url_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("oauth login printed no authorization URL");
+    (url, all_rx)
+}
+
+#[tokio::test]
+async fn login_token_refresh_status_revoke() {
+    let mut home = Home::new("e2e-flow", 3);
+    home.login().await;
+    let listed = home.ok(&["profile", "list"]);
+    assert!(
+        listed.starts_with("rc\tringcentral\tproduction\tclient_id=e2e-client"),
+        "{listed}"
+    );
+    assert!(listed.contains("secret=env TEST_CLIENT_SECRET"), "{listed}");
+
+    let first = home.token();
+    assert_eq!(home.token(), first, "a fresh token is printed as stored");
+    assert_eq!(home.userinfo_status(&first).await, 200);
+    let status = home.ok(&["status"]);
+    assert!(
+        status.starts_with("rc\tringcentral\tproduction\tscopes="),
+        "{status}"
+    );
+    assert!(status.trim_end().ends_with("\tok"), "{status}");
+
+    home.wait_for_expiry();
+    let status = home.ok(&["status", "rc"]);
+    assert!(
+        status.contains("access expired") && status.trim_end().ends_with("refreshed on next use"),
+        "{status}"
+    );
+    let second = home.token();
+    assert_ne!(second, first, "an expired token is refreshed");
+    assert_eq!(home.userinfo_status(&second).await, 200);
+    assert!(
+        home.expires_at() > SystemTime::now(),
+        "the refreshed token was stored"
+    );
+
+    home.ok(&["revoke", "rc"]);
+    assert_eq!(
+        home.userinfo_status(&second).await,
+        401,
+        "revoked at the server"
+    );
+    let out = home.run(&["token", "rc"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "oauth: profile `rc` is not logged in: run `oauth login rc`"
+    );
+    assert!(out.stdout.is_empty());
+    home.assert_no_secret_in_transcript();
+}
+
+#[tokio::test]
+async fn concurrent_token_processes_on_an_expired_token_refresh_once() {
+    let mut home = Home::new("e2e-concurrent", 3);
+    home.login().await;
+    let first = home.token();
+    home.wait_for_expiry();
+
+    // Four processes at once. The server rotates refresh tokens and treats a rotated-out one
+    // as reuse, revoking the whole grant: had two processes refreshed, one of them would have
+    // presented the consumed refresh token and every token printed would now be dead.
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            home.command(&["token", "rc", "--min-lifetime", "0"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut printed = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        home.record(&["token"], &out);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        printed.push(String::from_utf8(out.stdout).unwrap().trim().to_owned());
+    }
+    assert_ne!(printed[0], first);
+    assert!(
+        printed.iter().all(|t| *t == printed[0]),
+        "one refresh, one token: {printed:?}"
+    );
+    home.secrets.push(printed[0].clone());
+    assert_eq!(
+        home.userinfo_status(&printed[0]).await,
+        200,
+        "the grant is alive"
+    );
+
+    // And the stored refresh token is the live one: the next expiry refreshes fine.
+    home.wait_for_expiry();
+    let third = home.token();
+    assert_ne!(third, printed[0]);
+    assert_eq!(home.userinfo_status(&third).await, 200);
+    home.assert_no_secret_in_transcript();
+}
+
+#[tokio::test]
+async fn a_forged_redirect_is_refused_and_nothing_is_stored() {
+    let mut home = Home::new("e2e-forged", 60);
+    let mut child = home
+        .command(&["login", "rc", "--timeout", "60"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (url, rest) = authorization_url(&mut child);
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let page = http_client()
+        .get(format!("{}?code=stolen&state=forged", home.redirect_uri))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(6));
+    let stderr = rest.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        stderr.contains("does not match the request (possible CSRF)"),
+        "{stderr}"
+    );
+    let out = home.run(&["token", "rc"]);
+    assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn a_typo_and_a_missing_login_are_one_line_errors() {
+    let mut home = CliHome::new("typo");
+    let mut run = |args: &[&str]| home.run(args);
+    let add = run(&[
+        "profile",
+        "add",
+        "procore-sandbox",
+        "--provider",
+        "procore",
+        "--client-id",
+        "x",
+        "--environment",
+        "sandbox",
+        "--client-secret-env",
+        "UNSET_SECRET_VAR",
+    ]);
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let out = run(&["token", "procore-sandbx"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "oauth: no profile named `procore-sandbx`; did you mean `procore-sandbox`?\n"
+    );
+    let out = run(&["login", "procore-sandbox", "--client-credentials"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("UNSET_SECRET_VAR"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["login", "procore-sandbox", "--jwt", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "oauth: --jwt is for ringcentral profiles; this one is procore (see `oauth login --help`)\n"
+    );
+    let out = run(&["status"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "procore-sandbox\tprocore\tsandbox\t-\t-\t-\tnot logged in: run `oauth login procore-sandbox`\n"
+    );
+}

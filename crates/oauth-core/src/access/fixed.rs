@@ -1,0 +1,166 @@
+//! [`StaticToken`]: a token that is never renewed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use super::{AccessTokenSource, BoxFuture};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::token::Token;
+
+/// A token that cannot be renewed: a Sunshine Conversations token (no expiry, no refresh
+/// grant), or any long-lived token a user already has.
+///
+/// It is handed out until it expires (if it has an expiry) or an API rejects it
+/// ([`AccessTokenSource::invalidate`]); from then on [`AccessTokenSource::access_token`]
+/// answers [`Error::NeedsReauthorization`], because only a new authorization can give a new
+/// one. [`StaticToken::replace`] puts that new one in place.
+pub struct StaticToken {
+    state: ArcSwap<State>,
+    clock: Arc<dyn Clock>,
+}
+
+struct State {
+    token: Arc<Token>,
+    /// Set once the token is rejected or found expired.
+    dead: Option<Arc<Error>>,
+}
+
+impl StaticToken {
+    /// A source that hands out `token`, judged against the system clock.
+    pub fn new(token: Token) -> Self {
+        Self::with_clock(token, Arc::new(SystemClock))
+    }
+
+    /// Like [`StaticToken::new`], with the clock an expiry is checked against.
+    pub fn with_clock(token: Token, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            state: ArcSwap::from_pointee(State {
+                token: Arc::new(token),
+                dead: None,
+            }),
+            clock,
+        }
+    }
+
+    /// Hands out `token` from now on (after a new authorization), leaving the rejected state.
+    pub fn replace(&self, token: Token) -> Arc<Token> {
+        let token = Arc::new(token);
+        self.state.store(Arc::new(State {
+            token: Arc::clone(&token),
+            dead: None,
+        }));
+        token
+    }
+
+    /// Why the token is no longer handed out, if it is not.
+    pub fn needs_reauthorization(&self) -> Option<Arc<Error>> {
+        self.state.load().dead.clone()
+    }
+
+    fn current(&self) -> Result<Arc<Token>> {
+        let state = self.state.load();
+        if let Some(cause) = &state.dead {
+            return Err(Error::NeedsReauthorization(Arc::clone(cause)));
+        }
+        if state
+            .token
+            .expires_within(self.clock.now(), std::time::Duration::ZERO)
+        {
+            let token = Arc::clone(&state.token);
+            drop(state);
+            self.kill(&token, EXPIRED);
+            return Err(Error::NeedsReauthorization(Arc::new(Error::Config(
+                EXPIRED.into(),
+            ))));
+        }
+        Ok(Arc::clone(&state.token))
+    }
+
+    /// Marks `token` dead unless it was replaced meanwhile.
+    fn kill(&self, token: &Arc<Token>, why: &str) {
+        self.state.rcu(|state| {
+            if Arc::ptr_eq(&state.token, token) && state.dead.is_none() {
+                Arc::new(State {
+                    token: Arc::clone(&state.token),
+                    dead: Some(Arc::new(Error::Config(why.to_owned()))),
+                })
+            } else {
+                Arc::clone(state)
+            }
+        });
+    }
+}
+
+const EXPIRED: &str = "the token expired and a static token cannot be renewed";
+
+impl AccessTokenSource for StaticToken {
+    fn access_token(&self) -> BoxFuture<'_, Result<Arc<Token>>> {
+        let result = self.current();
+        Box::pin(std::future::ready(result))
+    }
+
+    fn invalidate(&self, token: &Arc<Token>) {
+        self.kill(
+            token,
+            "the API rejected the token, and a static token cannot be renewed",
+        );
+    }
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.load();
+        f.debug_struct("StaticToken")
+            .field("token", &state.token)
+            .field("rejected", &state.dead.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::{AccessToken, ManualClock};
+
+    fn token(at: std::time::SystemTime) -> Token {
+        Token::new(AccessToken::new("static-secret"), at)
+    }
+
+    #[tokio::test]
+    async fn handed_out_until_rejected_then_replaced() {
+        let source = StaticToken::new(token(UNIX_EPOCH));
+        let first = source.access_token().await.unwrap();
+        assert_eq!(first.access_token().secret(), "static-secret");
+        source.invalidate(&first);
+        let e = source.access_token().await.unwrap_err();
+        assert!(matches!(e, Error::NeedsReauthorization(_)), "{e:?}");
+        assert!(source.needs_reauthorization().is_some());
+
+        let next = source.replace(Token::new(AccessToken::new("next"), UNIX_EPOCH));
+        // A late report about the old token does not kill the new one.
+        source.invalidate(&first);
+        let got = source.access_token().await.unwrap();
+        assert!(Arc::ptr_eq(&got, &next));
+        assert!(!format!("{source:?}").contains("next"));
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_not_handed_out() {
+        let start = UNIX_EPOCH + Duration::from_secs(1_000);
+        let clock = Arc::new(ManualClock::new(start));
+        let source = StaticToken::with_clock(
+            token(start).with_expires_in(Some(Duration::from_secs(10))),
+            clock.clone(),
+        );
+        assert!(source.access_token().await.is_ok());
+        clock.advance(Duration::from_secs(10));
+        let e = source.access_token().await.unwrap_err();
+        assert!(matches!(e, Error::NeedsReauthorization(_)), "{e:?}");
+        assert!(e.to_string().contains("expired"));
+    }
+}

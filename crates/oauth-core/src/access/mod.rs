@@ -1,0 +1,99 @@
+//! Spending tokens: one way to get a current token whatever the grant, and authorized API
+//! requests that attach it, renew it when the API rejects it, and retry once.
+//!
+//! - [`AccessTokenSource`]: "a valid token now" and "this token was rejected", implemented by
+//!   [`TokenSource`] (any grant with a refresh token, or any [`crate::Renew`]), by
+//!   [`StaticToken`] (Sunshine Conversations tokens, long-lived tokens a user already has),
+//!   and through `TokenSource` by [`ClientCredentials`] (the grant run again when the token is
+//!   due: Procore service accounts) and [`JwtBearer`] (refresh while the refresh token lives,
+//!   else the JWT grant again: RingCentral). Generic code holds any of them as a
+//!   [`SharedTokenSource`] (`Arc<dyn AccessTokenSource>`).
+//! - [`Authorizer`]: the policy of one API: its base URL and the origins a token may be sent
+//!   to, which statuses mean "token rejected" (401, and Cal.com's 498), and headers every API
+//!   request carries (Procore's company). It is a `reqwest-middleware` [`Middleware`](
+//!   reqwest_middleware::Middleware), so it composes with retry and tracing middleware, and
+//!   [`AuthorizedClient`] applies it over a plain `reqwest::Client`.
+//!
+//! # What an authorized request does
+//!
+//! 1. A request to an origin outside the API's ([`AuthorizerBuilder::allow_origin`] adds
+//!    more) is sent untouched: no token, no default headers.
+//! 2. Otherwise it gets `Authorization: <type> <token>` (marked sensitive, so `Debug` of the
+//!    request hides it) from the source, replacing any the caller set.
+//! 3. On 401 (or another rejection status) the token is reported rejected, the source renews
+//!    it (once, however many requests were rejected with the same token), and the request is
+//!    sent once more with the new token, if its body can be cloned. A streaming body cannot:
+//!    that request's 401 is returned, and the next request gets the new token. A second
+//!    rejection is returned as it is. A grant that cannot be renewed any more is the error
+//!    [`Error::NeedsReauthorization`](crate::Error::NeedsReauthorization); a renewal that fails
+//!    otherwise (the token endpoint unreachable after the source's retries) is its error too,
+//!    not the 401.
+//! 4. Redirects are reqwest's: a client that follows them drops `Authorization` when the
+//!    scheme, host or port changes (whatever its redirect policy), so a redirect to another
+//!    origin never carries the token. The SDK's own clients ([`crate::HttpSettings::build`])
+//!    follow none.
+//!
+//! Go's `oauth2.Transport` does steps 1 and 2 (without the origin check) and never retries;
+//! RingCentral's JavaScript SDK refreshes and retries once on 401, and Cal.com's atoms client
+//! does the same on 498.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::renew::Renew;
+use crate::source::TokenSource;
+use crate::store::TokenStore;
+use crate::token::Token;
+
+mod authorizer;
+mod client;
+mod fixed;
+mod grants;
+mod middleware;
+
+pub use authorizer::{Authorizer, AuthorizerBuilder};
+pub use client::AuthorizedClient;
+pub use fixed::StaticToken;
+pub use grants::{Assertion, ClientCredentials, JwtBearer};
+pub use middleware::oauth_error;
+
+/// A boxed future, as [`AccessTokenSource`] returns (it must be usable as a trait object).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Any token source, as one type.
+pub type SharedTokenSource = Arc<dyn AccessTokenSource>;
+
+/// Where authorized requests get their token: whatever the grant, a valid token now, and a
+/// way to say that the API rejected one.
+pub trait AccessTokenSource: Send + Sync + 'static {
+    /// A token valid now (renewed first if it was due or rejected), or why there is none;
+    /// [`Error::NeedsReauthorization`](crate::Error::NeedsReauthorization) when the grant is
+    /// dead and the user must authorize again.
+    fn access_token(&self) -> BoxFuture<'_, Result<Arc<Token>>>;
+
+    /// Reports that an API rejected `token` (401): the next [`Self::access_token`] renews it,
+    /// once for any number of reports of the same token. A token already replaced is ignored.
+    fn invalidate(&self, token: &Arc<Token>);
+}
+
+impl<P: Renew, S: TokenStore> AccessTokenSource for TokenSource<P, S> {
+    fn access_token(&self) -> BoxFuture<'_, Result<Arc<Token>>> {
+        Box::pin(TokenSource::access_token(self))
+    }
+
+    fn invalidate(&self, token: &Arc<Token>) {
+        TokenSource::invalidate(self, token);
+    }
+}
+
+impl<T: AccessTokenSource + ?Sized> AccessTokenSource for Arc<T> {
+    fn access_token(&self) -> BoxFuture<'_, Result<Arc<Token>>> {
+        (**self).access_token()
+    }
+
+    fn invalidate(&self, token: &Arc<Token>) {
+        (**self).invalidate(token);
+    }
+}

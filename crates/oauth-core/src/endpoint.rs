@@ -1,0 +1,154 @@
+//! A `POST` endpoint prepared once: the hot path of token requests.
+//!
+//! The generated operations format and re-parse their URL and re-encode the client's `Basic`
+//! credentials on every call. The provider crates send their token requests through an
+//! [`Endpoint`] instead, which holds the parsed URL and the finished, sensitive
+//! `Authorization` value, and otherwise does exactly what a generated operation does: the
+//! generated body type, `Accept: application/json`, the same request and execution hooks
+//! ([`crate::http::prepare_request`], [`crate::http::execute`]) and the same outcome, a
+//! `progenitor_client` result for [`crate::response::map_error`].
+
+use std::fmt;
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::http::{BaseUrl, basic_authorization};
+use crate::secret::ClientSecret;
+
+/// A `POST` endpoint answering JSON, with its URL, body encoding and client authentication
+/// prepared once. `Debug` shows the URL and whether credentials are attached, never the
+/// credentials.
+#[derive(Clone)]
+pub struct Endpoint {
+    url: Url,
+    json: bool,
+    authorization: Option<HeaderValue>,
+    operation: &'static str,
+}
+
+impl Endpoint {
+    /// The endpoint at `path` (starting with `/`) below `base`, taking a form-encoded body
+    /// (`application/x-www-form-urlencoded`), reported to tracing as `operation` (the generated
+    /// operation's id).
+    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
+        Self {
+            url: base.endpoint(path),
+            json: false,
+            authorization: None,
+            operation,
+        }
+    }
+
+    /// As [`Endpoint::form`], for an endpoint taking a JSON body.
+    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
+        Self {
+            json: true,
+            ..Self::form(base, path, operation)
+        }
+    }
+
+    /// Authenticates every request with HTTP Basic (`client_secret_basic`, id and secret
+    /// form-encoded first, RFC 6749 §2.3.1). The header value is marked sensitive.
+    pub fn with_basic(mut self, client_id: &str, client_secret: &ClientSecret) -> Result<Self> {
+        let mut value = HeaderValue::try_from(basic_authorization(client_id, client_secret))
+            .map_err(|_| Error::Config("the client credentials do not form a header".into()))?;
+        value.set_sensitive(true);
+        self.authorization = Some(value);
+        Ok(self)
+    }
+
+    /// The `Authorization` value, for the generated operations that take it as a string.
+    pub fn authorization(&self) -> Option<&str> {
+        self.authorization.as_ref().and_then(|v| v.to_str().ok())
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Sends `body` and reads a `200` answer as `T`, as the generated operation would: `4xx`
+    /// and `5xx` answers are read as the error schema `E`, any other status is unexpected.
+    ///
+    /// `limit` caps the answer's body, as the generated client's hooks do (pass the generated
+    /// client's own limit).
+    pub async fn post<B, T, E>(
+        &self,
+        http: &reqwest::Client,
+        limit: crate::BodyLimit,
+        body: &B,
+    ) -> std::result::Result<T, GeneratedError<E>>
+    where
+        B: Serialize + ?Sized,
+        T: DeserializeOwned,
+        E: crate::response::ErrorBody,
+    {
+        let builder = http
+            .post(self.url.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        let mut builder = if self.json {
+            builder.json(body)
+        } else {
+            builder.form(body)
+        };
+        if let Some(value) = &self.authorization {
+            builder = builder.header(AUTHORIZATION, value.clone());
+        }
+        let mut request = builder
+            .build()
+            .map_err(|_| GeneratedError::InvalidRequest("failed to serialize body".into()))?;
+        crate::http::prepare_request(&mut request);
+        let response = crate::http::execute::<E>(http, request, self.operation, limit).await?;
+        match response.status().as_u16() {
+            200 => {
+                let full = response
+                    .bytes()
+                    .await
+                    .map_err(GeneratedError::ResponseBodyError)?;
+                serde_json::from_slice(&full)
+                    .map_err(|e| GeneratedError::InvalidResponsePayload(full, e))
+            }
+            400..=599 => Err(GeneratedError::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(GeneratedError::UnexpectedResponse(response)),
+        }
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.url.as_str())
+            .field("client_authentication", &self.authorization.is_some())
+            .field("operation", &self.operation)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_credentials() {
+        let base = BaseUrl::parse("https://platform.ringcentral.com").unwrap();
+        let endpoint = Endpoint::form(&base, "/restapi/oauth/token", "get_token")
+            .with_basic("id", &ClientSecret::new("s3cr3t"))
+            .unwrap();
+        let shown = format!("{endpoint:?}");
+        assert!(shown.contains("https://platform.ringcentral.com/restapi/oauth/token"));
+        assert!(shown.contains("client_authentication: true"));
+        assert!(
+            !shown.contains("Basic") && !shown.contains("aWQ6czNjcjN0"),
+            "{shown}"
+        );
+        assert_eq!(endpoint.authorization(), Some("Basic aWQ6czNjcjN0"));
+        assert!(endpoint.authorization.as_ref().unwrap().is_sensitive());
+    }
+}

@@ -1,0 +1,159 @@
+//! [`TokenSourceBuilder`]: a token source's settings, and its first token.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use super::{Check, Inner, Listener, RefreshEvent, RetryPolicy, Snapshot, TokenSource};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::renew::Renew;
+use crate::store::{TokenStore, validate_key};
+use crate::token::Token;
+
+/// Configures a [`TokenSource`].
+pub struct TokenSourceBuilder<P, S> {
+    provider: P,
+    store: S,
+    key: String,
+    initial: Option<Token>,
+    clock: Arc<dyn Clock>,
+    margin: Duration,
+    retry: RetryPolicy,
+    lock_ttl: Duration,
+    lock_wait: Option<Duration>,
+    poll_interval: Duration,
+    listener: Option<Listener>,
+}
+
+impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
+    pub(super) fn new(provider: P, store: S, key: String) -> Self {
+        Self {
+            provider,
+            store,
+            key,
+            initial: None,
+            clock: Arc::new(SystemClock),
+            margin: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            lock_ttl: Duration::from_secs(30),
+            lock_wait: None,
+            poll_interval: Duration::from_millis(25),
+            listener: None,
+        }
+    }
+
+    /// A token to start with (e.g. fresh from a code exchange). It replaces what the store
+    /// holds under the key. Without one, the stored token is used.
+    pub fn initial_token(mut self, token: Token) -> Self {
+        self.initial = Some(token);
+        self
+    }
+
+    /// The clock (default: the system clock). Its [`Clock::set_alarm`] decides whether the
+    /// fresh path reads it on every call (no alarms) or not at all.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long before expiry a token is refreshed (default 60 s). For a token living less
+    /// than twice the margin, the margin is half its lifetime.
+    pub fn margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Retry limits for transient failures (of the refresh, and of the store write after it).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How long a cross-process refresh lock is held at most (default 30 s), and how long a
+    /// waiter waits for another holder's token (default: the same plus 5 s).
+    pub fn lock_timing(mut self, ttl: Duration, wait: Duration) -> Self {
+        self.lock_ttl = ttl;
+        self.lock_wait = Some(wait);
+        self
+    }
+
+    /// How often a waiter re-reads the store while another process refreshes (default 25 ms).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// Called after every refresh, successful or not.
+    pub fn on_event(
+        mut self,
+        listener: impl Fn(&RefreshEvent<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.listener = Some(Arc::new(listener));
+        self
+    }
+
+    /// Loads (or stores the initial) token and returns the source.
+    pub async fn build(self) -> Result<TokenSource<P, S>> {
+        validate_key(&self.key)?;
+        let stored = self.store.load(&self.key).await?;
+        let (token, version) = match (self.initial, stored) {
+            (Some(token), stored) => {
+                let version = self
+                    .store
+                    .compare_and_swap(&self.key, stored.map(|v| v.version), &token)
+                    .await?;
+                (token, Some(version))
+            }
+            (None, Some(stored)) => (stored.token, Some(stored.version)),
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "no token is stored under `{}` and no initial token was given",
+                    self.key
+                )));
+            }
+        };
+        let token = Arc::new(token);
+        let inner = Inner {
+            provider: self.provider,
+            store: self.store,
+            key: self.key,
+            clock: self.clock,
+            margin: self.margin,
+            retry: self.retry,
+            lock_ttl: self.lock_ttl,
+            lock_wait: self
+                .lock_wait
+                .unwrap_or(self.lock_ttl.saturating_add(Duration::from_secs(5))),
+            poll_interval: self.poll_interval,
+            listener: self.listener,
+            // Replaced at once by `install`, which needs the settings above.
+            current: ArcSwap::from_pointee(Snapshot {
+                token: Arc::clone(&token),
+                version,
+                due_at: None,
+                check: Check::SlowPath,
+                unpersisted: false,
+            }),
+            dead: Mutex::new(None),
+            flight: Mutex::new(None),
+            writer: tokio::sync::Mutex::new(()),
+        };
+        inner.install(token, version);
+        Ok(TokenSource {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+impl<P, S> fmt::Debug for TokenSourceBuilder<P, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSourceBuilder")
+            .field("key", &self.key)
+            .field("initial", &self.initial)
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,60 @@
+//! Calling Procore's REST API with a token source: the API host of each environment, and the
+//! company header.
+//!
+//! Most REST endpoints act inside one company and need `Procore-Company-Id`. Set it once for
+//! the client ([`WithCompany::company_id`] on the [`AuthorizerBuilder`]: every API request
+//! that does not name its own) or per request (on the request builder, which then wins).
+//!
+//! ```no_run
+//! # async fn run(source: oauth_core::SharedTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+//! use procore_oauth::{Environment, api::{self, WithCompany}};
+//! let authorizer = api::authorizer(source, Environment::Production).company_id(8089).build()?;
+//! let http = oauth_core::reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(authorizer.clone())
+//!     .build();
+//! let projects = http
+//!     .get(authorizer.url("/rest/v1.0/projects?company_id=8089")?)
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
+use oauth_core::reqwest_middleware;
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::Environment;
+
+/// `Procore-Company-Id`: the company a request acts in.
+pub const COMPANY_HEADER: HeaderName = HeaderName::from_static("procore-company-id");
+
+/// An authorizer for the REST API of `environment` ([`Environment::api_url`]; another with
+/// [`AuthorizerBuilder::base_url`]). Tokens are only sent to that host.
+pub fn authorizer(source: impl AccessTokenSource, environment: Environment) -> AuthorizerBuilder {
+    Authorizer::builder(source, environment.api_url())
+}
+
+/// Names the Procore company of requests: on an [`AuthorizerBuilder`] for every API request,
+/// on a request builder for that request.
+pub trait WithCompany: Sized {
+    /// Sends `Procore-Company-Id: <company_id>`.
+    fn company_id(self, company_id: i64) -> Self;
+}
+
+impl WithCompany for AuthorizerBuilder {
+    fn company_id(self, company_id: i64) -> Self {
+        self.header(COMPANY_HEADER, HeaderValue::from(company_id))
+    }
+}
+
+impl WithCompany for reqwest::RequestBuilder {
+    fn company_id(self, company_id: i64) -> Self {
+        self.header(COMPANY_HEADER, HeaderValue::from(company_id))
+    }
+}
+
+impl WithCompany for reqwest_middleware::RequestBuilder {
+    fn company_id(self, company_id: i64) -> Self {
+        self.header(COMPANY_HEADER, HeaderValue::from(company_id))
+    }
+}

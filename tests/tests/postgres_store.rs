@@ -387,8 +387,8 @@ impl RefreshTokenGrant for Gate {
     }
 }
 
-/// The connection carrying the rotated token's write dies mid-statement: the source reports a
-/// typed store error, keeps the token, and writes it on the next call without refreshing again.
+/// The connection carrying the rotated token's write dies mid-statement: the rotated token is
+/// stored (by the source's retry, or by the next call), and there is no second refresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_refresh_loses_no_rotated_refresh_token() {
     let Some(server) = PostgresServer::start() else {
@@ -445,16 +445,24 @@ async fn a_connection_dropped_mid_refresh_loses_no_rotated_refresh_token() {
     }
     // Lets the lease release (it waits on the same row) go through.
     tx.rollback().await.unwrap();
-    let e = refreshing.await.unwrap().unwrap_err();
-    match &e {
-        oauth_core::Error::Store(s) => assert_eq!(s.kind, StoreErrorKind::Io, "{e}"),
-        other => panic!("expected a store error, got {other:?}"),
+    // The source retries a store write that failed on I/O while it holds the refresh lock, so
+    // the refresh may already succeed on a new connection; if the retry failed too, the caller
+    // gets a typed store error, the store still holds the old token, and the source kept the
+    // new one to write on the next call. Either way nothing is lost and there is no second
+    // refresh.
+    match refreshing.await.unwrap() {
+        Ok(token) => assert_eq!(token.access_token().secret(), "at-1"),
+        Err(e) => {
+            match &e {
+                oauth_core::Error::Store(s) => assert_eq!(s.kind, StoreErrorKind::Io, "{e}"),
+                other => panic!("expected a store error, got {other:?}"),
+            }
+            assert!(!e.to_string().contains("rt-1"), "{e}");
+            let stored = store.load("acct").await.unwrap().unwrap();
+            assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-0");
+        }
     }
-    assert!(!e.to_string().contains("rt-1"), "{e}");
-    let stored = store.load("acct").await.unwrap().unwrap();
-    assert_eq!(stored.token.refresh_token().unwrap().secret(), "rt-0");
 
-    // The next call writes the token it kept, without a second refresh.
     let token = source.access_token().await.unwrap();
     assert_eq!(token.access_token().secret(), "at-1");
     let stored = store.load("acct").await.unwrap().unwrap();

@@ -3,10 +3,14 @@
 #![allow(clippy::print_stderr)]
 
 pub mod browser;
+pub mod multiprocess;
 pub mod oidc_login;
+pub mod postgres;
 #[cfg(feature = "mock")]
 pub mod shape;
 pub mod store_contract;
+
+pub use postgres::PostgresServer;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

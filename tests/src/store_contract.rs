@@ -134,3 +134,106 @@ pub async fn concurrent_writers_lose_no_update<S: TokenStore + Clone>(stores: [S
         format!("{label}-access-{last}")
     );
 }
+
+/// A stored token comes back with every field, at version 1, and an absent key is `None`.
+pub async fn round_trip_keeps_every_field<S: TokenStore>(store: &S, label: &str) {
+    assert!(store.load("acct").await.unwrap().is_none());
+    let written = token(label, 1).with_extra(
+        serde_json::json!({"account_id": "42", "nested": {"n": 1}})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    );
+    assert_eq!(
+        store
+            .compare_and_swap("acct", None, &written)
+            .await
+            .unwrap(),
+        1
+    );
+    let loaded = store.load("acct").await.unwrap().unwrap();
+    assert_eq!(loaded.version, 1);
+    let t = &loaded.token;
+    assert_eq!(t.access_token().secret(), format!("{label}-access-1"));
+    assert_eq!(
+        t.refresh_token().unwrap().secret(),
+        format!("{label}-refresh-1")
+    );
+    assert_eq!(t.expires_at(), written.expires_at());
+    assert_eq!(t.received_at(), written.received_at());
+    assert_eq!(t.scopes(), ["read", "write"]);
+    assert_eq!(t.token_type(), written.token_type());
+    assert_eq!(t.extra(), written.extra());
+    // Invalid keys are refused, not mapped onto something else.
+    for bad in ["", "a:b", "../x", ".hidden", "a b"] {
+        assert!(store.load(bad).await.is_err(), "{bad:?}");
+    }
+}
+
+/// The refresh lock of a shared store: exclusive across handles, per key, released only by
+/// its owner (a stranger's or a former owner's release does nothing).
+pub async fn refresh_lock_is_exclusive_and_only_its_owner_releases_it<S: TokenStore>(
+    store: &S,
+    other_process: &S,
+) {
+    use oauth_core::store::RefreshLock;
+    assert!(store.is_shared() && other_process.is_shared());
+    let ttl = Duration::from_secs(30);
+    let held = store.try_lock("acct", ttl).await.unwrap().expect("free");
+    assert!(held.owner().len() >= 22, "128 random bits, base64");
+    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
+    assert!(other_process.try_lock("acct", ttl).await.unwrap().is_none());
+    // Other keys have their own locks.
+    let other_key = store.try_lock("other", ttl).await.unwrap().expect("free");
+    for stranger in [RefreshLock::new("not-the-owner"), RefreshLock::new("local")] {
+        other_process.unlock("acct", &stranger).await.unwrap();
+        assert!(other_process.try_lock("acct", ttl).await.unwrap().is_none());
+    }
+    store.unlock("acct", &held).await.unwrap();
+    let again = other_process
+        .try_lock("acct", ttl)
+        .await
+        .unwrap()
+        .expect("released");
+    assert_ne!(again.owner(), held.owner());
+    // The former owner's late release must not free the new holder's lock.
+    store.unlock("acct", &held).await.unwrap();
+    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
+    other_process.unlock("acct", &again).await.unwrap();
+    store.unlock("other", &other_key).await.unwrap();
+    // Holding a lock does not stand in the way of writes.
+    store
+        .compare_and_swap("locked", None, &token("lock", 1))
+        .await
+        .unwrap();
+    let lock = store.try_lock("locked", ttl).await.unwrap().expect("free");
+    store
+        .compare_and_swap("locked", Some(1), &token("lock", 2))
+        .await
+        .unwrap();
+    store.unlock("locked", &lock).await.unwrap();
+}
+
+/// A lock whose holder never releases it lapses after its TTL (stores whose lock has one).
+pub async fn refresh_lock_expires_after_its_ttl<S: TokenStore>(store: &S) {
+    let ttl = Duration::from_millis(200);
+    let start = std::time::Instant::now();
+    let _abandoned = store.try_lock("acct", ttl).await.unwrap().expect("free");
+    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
+    let mut polls = 0;
+    let taken = loop {
+        if let Some(lock) = store.try_lock("acct", ttl).await.unwrap() {
+            break lock;
+        }
+        polls += 1;
+        assert!(polls < 500, "the lock never expired");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(polls > 0, "acquirable without waiting");
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        start.elapsed()
+    );
+    store.unlock("acct", &taken).await.unwrap();
+}

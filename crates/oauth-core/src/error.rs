@@ -554,6 +554,10 @@ pub enum StoreErrorKind {
     /// The store's place is not private to this user (e.g. a directory another user owns or
     /// can write to): tokens there could be read, replaced or planted. Nothing was read.
     Insecure,
+    /// An encrypted store could not seal or open a document: a key is malformed, missing from
+    /// the keyring, or wrong, or the document was altered or copied from another key. The
+    /// document is left as it is.
+    Encryption,
 }
 
 impl StoreError {

@@ -55,3 +55,15 @@ impl TokenStore for MemoryStore {
         Ok(version)
     }
 }
+
+impl super::ListKeys for MemoryStore {
+    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect())
+    }
+}

@@ -5,6 +5,8 @@
 //! - [`FileStore`]: one JSON document per key, replaced atomically.
 //! - `RedisStore` (feature `redis`): shared by processes, with a refresh lock so that each
 //!   expiry causes exactly one refresh across all of them.
+//! - `PostgresStore` (feature `postgres`): the same, in a PostgreSQL table.
+//! - [`EncryptedStore`]: wraps any of them and encrypts each document at rest.
 
 use std::fmt;
 use std::future::Future;
@@ -13,13 +15,26 @@ use std::time::Duration;
 use crate::error::StoreError;
 use crate::token::Token;
 
+mod encrypted;
 mod file;
+mod keyring;
+mod keys;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
+/// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
+#[cfg(feature = "postgres")]
+pub use deadpool_postgres;
+pub use encrypted::{EncryptedStore, RewrapReport};
 pub use file::FileStore;
+pub use keyring::Keyring;
+pub use keys::ListKeys;
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 

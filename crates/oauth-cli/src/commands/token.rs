@@ -4,15 +4,15 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use oauth_core::access::{ClientCredentials, JwtBearer};
 use oauth_core::store::FileStore;
-use oauth_core::{Renew, Token, TokenSource};
+use oauth_core::{Clock, Renew, Token, TokenSource};
 
 use crate::cli::TokenArgs;
 use crate::config::{Config, Grant};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::Client;
-use crate::renew::{ClientCredentials, JwtLogin};
 use crate::secrets;
 
 pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
@@ -50,17 +50,15 @@ pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
         let client = Client::new(profile, secrets::client_secret(name, profile)?)?;
         match (client, profile.grant, &profile.jwt_file) {
             (Client::Procore(c), Grant::ClientCredentials, _) => {
-                fresh(ClientCredentials(c), store, name, margin).await?
+                fresh(ClientCredentials::new(c), store, name, margin).await?
             }
             (Client::RingCentral(c), Grant::Jwt, Some(file)) => {
-                let jwt = JwtLogin {
-                    client: c,
-                    jwt_file: file.clone(),
-                };
+                let jwt = JwtBearer::new(c, secrets::jwt_assertion(file.clone()));
                 fresh(jwt, store, name, margin).await?
             }
             (Client::Procore(c), _, _) => fresh(c, store, name, margin).await?,
             (Client::Calcom(c), _, _) => fresh(c, store, name, margin).await?,
+            (Client::CalcomOAuth2(c), _, _) => fresh(c, store, name, margin).await?,
             (Client::RingCentral(c), _, _) => fresh(c, store, name, margin).await?,
             // Sunshine tokens carry no expiry, so they are never due.
             (Client::Sunshine(_), _, _) => Arc::new(current),
@@ -83,6 +81,7 @@ async fn fresh<P: Renew>(
 ) -> CliResult<Arc<Token>> {
     let context = "the token could not be renewed";
     let source = TokenSource::builder(provider, store, name)
+        .clock(Arc::new(WallClock))
         .margin(margin)
         .build()
         .await
@@ -91,6 +90,20 @@ async fn fresh<P: Renew>(
         .access_token()
         .await
         .map_err(|e| CliError::from_grant(name, context, e))
+}
+
+/// The system clock without alarms, so that the source reads it on its one `access_token`.
+///
+/// Why not `SystemClock`: its alarm for a token that is already due rings from a spawned task,
+/// after the first `access_token` call has taken the fresh path; a process that starts on an
+/// expired stored token (what `oauth token` does) was handed that token unrefreshed. A process
+/// that asks once gains nothing from alarms anyway.
+struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 /// `--json`: what the token is, without its secrets.

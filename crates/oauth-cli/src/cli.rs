@@ -96,7 +96,8 @@ Client credentials and JWT tokens are obtained again by `oauth token` when they 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Add a profile (or replace one with --force).
-    Add(ProfileAddArgs),
+    // Boxed: the largest variant by far, and parsed once.
+    Add(Box<ProfileAddArgs>),
     /// List the profiles (no secrets: where the client secret comes from, not its value).
     List,
     /// Remove a profile, its stored token and its saved client secret.

@@ -272,6 +272,21 @@ mod tests {
     }
 
     #[test]
+    fn a_calcom_profile_without_a_flow_reads_as_platform() {
+        let old: Profile = toml::from_str("provider = \"calcom\"\nclient_id = \"c\"").unwrap();
+        assert_eq!(old.flow, None);
+        assert_eq!(old.calcom_flow(), CalcomFlow::Platform);
+        let new: Profile =
+            toml::from_str("provider = \"calcom\"\nclient_id = \"c\"\nflow = \"oauth2\"").unwrap();
+        assert_eq!(new.calcom_flow(), CalcomFlow::OAuth2);
+        let text = toml::to_string(&new).unwrap();
+        assert!(text.contains("flow = \"oauth2\""), "{text}");
+        let e = toml::from_str::<Profile>("provider = \"calcom\"\nclient_id = \"c\"\nflow = \"x\"")
+            .unwrap_err();
+        assert!(e.to_string().contains("oauth2"), "{e}");
+    }
+
+    #[test]
     fn names_are_store_keys() {
         assert!(validate_name("rc-sandbox.2").is_ok());
         for bad in ["", ".hidden", "a/b", "a b"] {

@@ -160,6 +160,7 @@ fn a_profile_without_a_flow_is_the_platform_flow() {
     let out = cli.run(&["login", "cal"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("session cookie"), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
         !stderr.contains("http://"),
         "no authorization URL: {stderr}"

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use oauth_core::access::{ClientCredentials, JwtBearer};
 use oauth_core::store::FileStore;
-use oauth_core::{Clock, Renew, Token, TokenSource};
+use oauth_core::{Renew, Token, TokenSource};
 
 use crate::cli::TokenArgs;
 use crate::config::{Config, Grant};
@@ -81,7 +81,6 @@ async fn fresh<P: Renew>(
 ) -> CliResult<Arc<Token>> {
     let context = "the token could not be renewed";
     let source = TokenSource::builder(provider, store, name)
-        .clock(Arc::new(WallClock))
         .margin(margin)
         .build()
         .await
@@ -96,20 +95,6 @@ async fn fresh<P: Renew>(
     }
     source.invalidate(&token);
     source.access_token().await.map_err(fail)
-}
-
-/// The system clock without alarms, so that the source reads it on its one `access_token`.
-///
-/// Why not `SystemClock`: its alarm for a token that is already due rings from a spawned task,
-/// after the first `access_token` call has taken the fresh path; a process that starts on an
-/// expired stored token (what `oauth token` does) was handed that token unrefreshed. A process
-/// that asks once gains nothing from alarms anyway.
-struct WallClock;
-
-impl Clock for WallClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
 }
 
 /// `--json`: what the token is, without its secrets.

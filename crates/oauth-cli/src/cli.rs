@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::CalcomFlow;
 use crate::provider::ProviderKind;
 
 const AFTER_HELP: &str = "\
@@ -76,9 +77,13 @@ By provider:
                           PKCE; the state is checked); or --client-credentials (service account)
   sunshine-conversations  browser, authorization code through a loopback redirect; the token never
                           expires and has no refresh
-  calcom                  Cal.com's platform flow: no browser; the code is requested server side with
-                          a Cal.com session cookie (read from --session-cookie-env, a file, or a
-                          hidden prompt), then exchanged
+  calcom                  flow oauth2 (the default for new profiles): browser, RFC 6749 authorization
+                          code with PKCE S256 on the Cal.com web app through a loopback redirect;
+                          a public client has no secret, a confidential one sends it in the body.
+                          Refresh tokens rotate; Cal.com has no revocation (use `oauth logout`).
+                          flow platform (profiles without a `flow` setting): no browser; the code
+                          is requested server side with a Cal.com session cookie (read from
+                          --session-cookie-env, a file, or a hidden prompt), then exchanged
 
 The browser flow (RFC 8252): `oauth` listens on 127.0.0.1 at the port of the profile's redirect
 URI (which must be registered with the provider), prints the authorization URL (and opens it with
@@ -91,7 +96,8 @@ Client credentials and JWT tokens are obtained again by `oauth token` when they 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Add a profile (or replace one with --force).
-    Add(ProfileAddArgs),
+    // Boxed: the largest variant by far, and parsed once.
+    Add(Box<ProfileAddArgs>),
     /// List the profiles (no secrets: where the client secret comes from, not its value).
     List,
     /// Remove a profile, its stored token and its saved client secret.
@@ -121,14 +127,26 @@ pub struct ProfileAddArgs {
     #[arg(long, alias = "region")]
     pub environment: Option<String>,
     /// Another server (a private deployment or a test server), instead of the environment's.
+    /// Cal.com: the API, where the token endpoint is.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// Cal.com: `oauth2` (the default for new profiles: RFC 6749 through the browser, PKCE
+    /// S256; a public client needs no secret) or `platform` (the session-cookie flow, which
+    /// needs the client secret). A profile in the config file without `flow` is read as
+    /// `platform`, the only flow there was when it was written.
+    #[arg(long, value_enum)]
+    pub flow: Option<CalcomFlow>,
+    /// Cal.com OAuth 2.0: the web app, where the authorization page is (self-hosted Cal.com);
+    /// default `https://app.cal.com`.
+    #[arg(long, value_name = "URL")]
+    pub app_url: Option<String>,
     /// The redirect URI registered with the provider; for the browser login it must be
     /// `http://127.0.0.1:PORT/PATH` (or `localhost`). Default `http://127.0.0.1:8976/callback`.
     #[arg(long)]
     pub redirect_uri: Option<String>,
-    /// RingCentral: a scope to request (repeat, or separate with spaces). The other providers'
-    /// authorize requests have no scope: an app gets the permissions it was registered with.
+    /// RingCentral and Cal.com OAuth 2.0: a scope to request (repeat, or separate with spaces),
+    /// e.g. `BOOKING_READ`. The other authorize requests have no scope: an app gets the
+    /// permissions it was registered with.
     #[arg(long = "scope")]
     pub scopes: Vec<String>,
     /// Procore: the company id sent with revocation.

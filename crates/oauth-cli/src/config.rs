@@ -35,6 +35,22 @@ pub enum Grant {
     Jwt,
 }
 
+/// Which of Cal.com's two flows a Cal.com profile logs in with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalcomFlow {
+    /// RFC 6749 OAuth 2.0: the browser authorizes on the web app (PKCE S256 and state), the
+    /// code comes back to the loopback listener; public clients have no secret. What
+    /// `oauth profile add --provider calcom` writes unless told otherwise.
+    #[serde(rename = "oauth2")]
+    #[value(name = "oauth2")]
+    OAuth2,
+    /// The platform flow: a server-side authorize with the user's session cookie. What a
+    /// profile without a `flow` setting (written before the OAuth 2.0 flow existed) uses.
+    #[default]
+    Platform,
+}
+
 /// One profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +65,14 @@ pub struct Profile {
     /// A base URL instead of the environment's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// Cal.com: the flow; absent means [`CalcomFlow::Platform`], so that config files written
+    /// before the OAuth 2.0 flow keep logging in as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<CalcomFlow>,
+    /// Cal.com OAuth 2.0: the web app URL (where the authorization page is) instead of
+    /// `https://app.cal.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_url: Option<String>,
     /// The registered redirect URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
@@ -76,6 +100,11 @@ impl Profile {
     /// The redirect URI, or the default one.
     pub fn redirect_uri(&self) -> &str {
         self.redirect_uri.as_deref().unwrap_or(DEFAULT_REDIRECT_URI)
+    }
+
+    /// Cal.com's flow for this profile (meaningless for the other providers).
+    pub fn calcom_flow(&self) -> CalcomFlow {
+        self.flow.unwrap_or_default()
     }
 
     /// The scopes as one space-separated string, `None` when there are none.
@@ -176,6 +205,8 @@ mod tests {
             client_id: "cid".into(),
             environment: Some("sandbox".into()),
             base_url: None,
+            flow: None,
+            app_url: None,
             redirect_uri: None,
             scopes: vec!["ReadAccounts".into()],
             company_id: None,
@@ -238,6 +269,21 @@ mod tests {
         let e = Config::load(&path).unwrap_err().to_string();
         assert!(e.contains("line 4") && e.contains("colour"), "{e}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_calcom_profile_without_a_flow_reads_as_platform() {
+        let old: Profile = toml::from_str("provider = \"calcom\"\nclient_id = \"c\"").unwrap();
+        assert_eq!(old.flow, None);
+        assert_eq!(old.calcom_flow(), CalcomFlow::Platform);
+        let new: Profile =
+            toml::from_str("provider = \"calcom\"\nclient_id = \"c\"\nflow = \"oauth2\"").unwrap();
+        assert_eq!(new.calcom_flow(), CalcomFlow::OAuth2);
+        let text = toml::to_string(&new).unwrap();
+        assert!(text.contains("flow = \"oauth2\""), "{text}");
+        let e = toml::from_str::<Profile>("provider = \"calcom\"\nclient_id = \"c\"\nflow = \"x\"")
+            .unwrap_err();
+        assert!(e.to_string().contains("oauth2"), "{e}");
     }
 
     #[test]

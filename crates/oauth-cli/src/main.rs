@@ -17,7 +17,6 @@ mod files;
 mod loopback;
 mod paths;
 mod provider;
-mod renew;
 mod secrets;
 
 use std::process::ExitCode;

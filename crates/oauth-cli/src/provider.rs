@@ -1,8 +1,8 @@
 //! The one place that knows the four providers: their names, environments, how each logs in,
-//! and their clients behind one enum. A new login path (Cal.com's RFC 6749 browser flow) is a
-//! change to [`ProviderKind::login_path`] and [`Client::browser_request`].
+//! and their clients behind one enum. Cal.com has two: its RFC 6749 OAuth 2.0 flow (a browser
+//! login like the others) and its platform flow (a session cookie), chosen by the profile.
 
-use calcom_oauth::CalcomClient;
+use calcom_oauth::{CalcomClient, CalcomOAuth2Client};
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, ClientSecret, Token,
     TokenRevocation,
@@ -12,7 +12,7 @@ use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
 use serde::{Deserialize, Serialize};
 use sunshine_conversations_oauth::SunshineClient;
 
-use crate::config::Profile;
+use crate::config::{CalcomFlow, Profile};
 use crate::error::{CliError, CliResult};
 
 /// The providers, as named on the command line and in the config file.
@@ -71,14 +71,6 @@ impl ProviderKind {
         )))
     }
 
-    /// How a code is obtained.
-    pub fn login_path(self) -> LoginPath {
-        match self {
-            Self::Calcom => LoginPath::CalcomSession,
-            Self::Procore | Self::SunshineConversations | Self::Ringcentral => LoginPath::Browser,
-        }
-    }
-
     /// Whether the provider accepts a loopback redirect URI at any port (RFC 8252 §7.3), so
     /// that `oauth login` may listen on an ephemeral one. None of the four documents it: each
     /// matches the registered redirect URI exactly, so the URI must name its port.
@@ -86,9 +78,19 @@ impl ProviderKind {
         false
     }
 
-    /// Whether the provider has a revocation endpoint.
+    /// Whether the provider has a revocation endpoint (Cal.com has none, in either flow).
     pub fn can_revoke(self) -> bool {
         !matches!(self, Self::Calcom)
+    }
+}
+
+impl Profile {
+    /// How a code is obtained for this profile.
+    pub fn login_path(&self) -> LoginPath {
+        match (self.provider, self.calcom_flow()) {
+            (ProviderKind::Calcom, CalcomFlow::Platform) => LoginPath::CalcomSession,
+            _ => LoginPath::Browser,
+        }
     }
 }
 
@@ -97,8 +99,10 @@ impl ProviderKind {
 pub enum Client {
     /// Procore.
     Procore(ProcoreClient),
-    /// Cal.com.
+    /// Cal.com's platform flow.
     Calcom(CalcomClient),
+    /// Cal.com's OAuth 2.0 flow (public without a secret, confidential with one).
+    CalcomOAuth2(CalcomOAuth2Client),
     /// Sunshine Conversations.
     Sunshine(SunshineClient),
     /// RingCentral.
@@ -139,7 +143,16 @@ impl Client {
                 }
                 build!(b, Self::Procore)
             }
-            ProviderKind::Calcom => build!(CalcomClient::builder(id), Self::Calcom),
+            ProviderKind::Calcom => match profile.calcom_flow() {
+                CalcomFlow::Platform => build!(CalcomClient::builder(id), Self::Calcom),
+                CalcomFlow::OAuth2 => {
+                    let mut b = CalcomOAuth2Client::builder(id);
+                    if let Some(url) = &profile.app_url {
+                        b = b.app_url(url);
+                    }
+                    build!(b, Self::CalcomOAuth2)
+                }
+            },
             ProviderKind::SunshineConversations => build!(
                 SunshineClient::builder(id).region(match env {
                     "us" => sunshine_conversations_oauth::Region::Us,
@@ -178,6 +191,15 @@ impl Client {
                 scope: profile.scope(),
                 ..AuthorizeParams::new(redirect_uri)
             })),
+            Self::CalcomOAuth2(c) => {
+                let params = profile
+                    .scopes
+                    .iter()
+                    .fold(calcom_oauth::AuthorizeParams::new(redirect_uri), |p, s| {
+                        p.scope(s)
+                    });
+                Some(c.authorization_request(&params))
+            }
             Self::Calcom(_) => None,
         }
     }
@@ -187,6 +209,7 @@ impl Client {
         match self {
             Self::Procore(c) => c.exchange_code(grant).await,
             Self::Calcom(c) => c.exchange_code(grant).await,
+            Self::CalcomOAuth2(c) => c.exchange_code(grant).await,
             Self::Sunshine(c) => c.exchange_code(grant).await,
             Self::RingCentral(c) => c.exchange_code(grant).await,
         }
@@ -198,7 +221,7 @@ impl Client {
             Self::Procore(c) => c.revoke(token).await,
             Self::Sunshine(c) => c.revoke(token).await,
             Self::RingCentral(c) => c.revoke(token).await,
-            Self::Calcom(_) => return None,
+            Self::Calcom(_) | Self::CalcomOAuth2(_) => return None,
         })
     }
 }
@@ -214,6 +237,8 @@ mod tests {
             client_id: "cid".into(),
             environment: environment.map(str::to_owned),
             base_url: None,
+            flow: None,
+            app_url: None,
             redirect_uri: None,
             scopes: vec!["ReadAccounts".into(), "openid".into()],
             company_id: Some(7),
@@ -231,8 +256,8 @@ mod tests {
             ProviderKind::SunshineConversations,
             ProviderKind::Ringcentral,
         ] {
-            assert_eq!(kind.login_path(), LoginPath::Browser);
             let p = profile(kind, None);
+            assert_eq!(p.login_path(), LoginPath::Browser);
             let client = Client::new(&p, Some(ClientSecret::new("s"))).unwrap();
             let request = client
                 .browser_request(&p, "http://127.0.0.1:8976/callback")
@@ -248,6 +273,43 @@ mod tests {
                 "{kind:?}: PKCE where the provider has it"
             );
         }
+    }
+
+    #[test]
+    fn calcom_oauth2_logs_in_through_the_browser_on_the_web_app_with_pkce() {
+        let mut p = profile(ProviderKind::Calcom, None);
+        p.scopes = vec!["BOOKING_READ".into(), "PROFILE_READ".into()];
+        assert_eq!(
+            p.login_path(),
+            LoginPath::CalcomSession,
+            "no flow: platform"
+        );
+        p.flow = Some(CalcomFlow::OAuth2);
+        p.app_url = Some("http://127.0.0.1:3000".into());
+        assert_eq!(p.login_path(), LoginPath::Browser);
+        // Public client: no secret needed.
+        let client = Client::new(&p, None).unwrap();
+        let Client::CalcomOAuth2(c) = &client else {
+            panic!("the OAuth 2.0 client")
+        };
+        assert_eq!(c.kind(), calcom_oauth::ClientKind::Public);
+        let request = client
+            .browser_request(&p, "http://127.0.0.1:8976/callback")
+            .unwrap();
+        assert_eq!(request.url().host_str(), Some("127.0.0.1"));
+        assert_eq!(request.url().port(), Some(3000));
+        let query: std::collections::BTreeMap<_, _> =
+            request.url().query_pairs().into_owned().collect();
+        assert_eq!(query["client_id"], "cid");
+        assert_eq!(query["redirect_uri"], "http://127.0.0.1:8976/callback");
+        assert_eq!(query["code_challenge_method"], "S256");
+        assert!(query.contains_key("state"));
+        assert_eq!(query["scope"], "BOOKING_READ PROFILE_READ");
+        let confidential = Client::new(&p, Some(ClientSecret::new("s"))).unwrap();
+        let Client::CalcomOAuth2(c) = confidential else {
+            panic!("the OAuth 2.0 client")
+        };
+        assert_eq!(c.kind(), calcom_oauth::ClientKind::Confidential);
     }
 
     #[test]

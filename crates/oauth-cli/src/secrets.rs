@@ -27,6 +27,17 @@ pub fn client_secret(name: &str, profile: &Profile) -> CliResult<Option<ClientSe
     Ok(None)
 }
 
+/// A RingCentral JWT credential read from `file` at every grant, so that a credential rotated
+/// in the file is picked up by the next `oauth token`.
+pub fn jwt_assertion(file: PathBuf) -> impl oauth_core::access::Assertion {
+    move || {
+        let read = from_file(&file, "the JWT credential")
+            .map(oauth_core::JwtAssertion::new)
+            .map_err(|e| oauth_core::Error::Config(e.to_string()));
+        std::future::ready(read)
+    }
+}
+
 /// The value of environment variable `var`.
 pub fn from_env(var: &str, what: &str) -> CliResult<String> {
     match std::env::var(var) {

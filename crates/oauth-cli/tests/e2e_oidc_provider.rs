@@ -8,14 +8,13 @@
 //! missing `node` fails the tests.
 
 mod common;
+mod e2e;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use common::{CliHome, http_client};
-use oauth_sdk_tests::browser::Browser;
+use e2e::authorization_url;
 use oauth_sdk_tests::{OidcServer, free_port};
 
 /// A server, a CLI home with a profile `rc` for it, and every secret seen so far.
@@ -73,71 +72,35 @@ impl Home {
 
     /// `oauth login rc`, with the browser's part played over HTTP.
     async fn login(&mut self) {
-        let mut child = self
-            .command(&["login", "rc", "--timeout", "60"])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn oauth login");
-        let (url, lines) = authorization_url(&mut child);
-        let http = http_client();
-        let authorize = url::Url::parse(&url).expect("a URL");
-        let back = Browser::new()
-            .authorize(self.server.base_url(), &authorize, "alice")
-            .await;
-        assert!(back.starts_with(&self.redirect_uri), "{back}");
-        let code = url::Url::parse(&back)
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("a code");
-        self.secrets.push(code);
-        // The browser's last step reaches the CLI's listener.
-        let page = http
-            .get(&back)
-            .send()
-            .await
-            .expect("the CLI answers the browser");
-        assert_eq!(page.status(), 200);
-        assert!(page.text().await.unwrap().contains("Logged in"));
-        let out = child.wait_with_output().expect("oauth login ends");
-        let mut stderr = lines
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_default();
-        stderr.push_str(&String::from_utf8_lossy(&out.stderr));
-        assert!(
-            out.status.success(),
-            "oauth login: {:?}\n{stderr}",
-            out.status
+        let base_url = self.server.base_url().to_owned();
+        let redirect_uri = self.redirect_uri.clone();
+        let login = e2e::browser_login(&mut self.cli, "rc", &base_url, &redirect_uri).await;
+        self.secrets.push(login.code);
+        assert_eq!(
+            login.url.path(),
+            "/restapi/oauth/authorize",
+            "{}",
+            login.url
         );
         assert!(
-            stderr.contains("Logged in: profile `rc` (ringcentral)"),
-            "{stderr}"
+            login
+                .stderr
+                .contains("Logged in: profile `rc` (ringcentral)"),
+            "{}",
+            login.stderr
         );
-        self.transcript += &stderr;
-        self.transcript += &String::from_utf8_lossy(&out.stdout);
         self.collect_stored_secrets();
     }
 
     /// The refresh tokens in the store count as secrets too.
     fn collect_stored_secrets(&mut self) {
-        let file = self.dir.join("data/tokens/rc.json");
-        if let Ok(text) = std::fs::read_to_string(file) {
-            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-            for field in ["access_token", "refresh_token"] {
-                if let Some(s) = doc["token"][field].as_str() {
-                    self.secrets.push(s.to_owned());
-                }
-            }
-        }
+        let stored = e2e::stored_secrets(&self.cli, "rc");
+        self.secrets.extend(stored);
     }
 
     /// `oauth token --json`'s `expires_at`, as a time.
     fn expires_at(&mut self) -> SystemTime {
-        let json: serde_json::Value =
-            serde_json::from_str(&self.ok(&["token", "rc", "--json", "--min-lifetime", "0"]))
-                .unwrap();
+        let json = e2e::describe(&mut self.cli, "rc");
         assert_eq!(json["provider"], "ringcentral");
         assert_eq!(json["has_refresh_token"], true);
         assert!(
@@ -151,15 +114,9 @@ impl Home {
         SystemTime::UNIX_EPOCH + Duration::from_secs(json["expires_at"].as_u64().unwrap())
     }
 
-    /// Waits (at most 15 s) until the stored access token has expired by the wall clock.
+    /// Waits until the stored access token has expired by the wall clock.
     fn wait_for_expiry(&mut self) {
-        let expires_at = self.expires_at();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        // `expires_at` is in whole seconds, rounded down.
-        while SystemTime::now() <= expires_at + Duration::from_secs(1) {
-            assert!(Instant::now() < deadline, "the token did not expire");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        e2e::wait_for_expiry(&mut self.cli, "rc");
     }
 
     /// `GET /me` with the token: the server's verdict on it.
@@ -178,29 +135,6 @@ impl Home {
         self.collect_stored_secrets();
         self.cli.assert_clean(&self.secrets);
     }
-}
-
-/// Reads `oauth login`'s stderr until the authorization URL; the rest of stderr arrives on the
-/// channel when the process ends.
-fn authorization_url(child: &mut Child) -> (String, mpsc::Receiver<String>) {
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (url_tx, url_rx) = mpsc::channel();
-    let (all_tx, all_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.trim_start().starts_with("http://") {
-                let _ = url_tx.send(line.trim().to_owned());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        let _ = all_tx.send(all);
-    });
-    let url = url_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("oauth login printed no authorization URL");
-    (url, all_rx)
 }
 
 #[tokio::test]

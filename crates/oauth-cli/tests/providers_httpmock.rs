@@ -117,7 +117,9 @@ fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
     assert!(
         home.transcript
             .contains("oauth_refresh{provider=\"ringcentral\" key=rc}")
-            && home.transcript.contains("signing in with the JWT again"),
+            && home
+                .transcript
+                .contains("refresh refused; running the JWT grant again"),
         "{}",
         home.transcript
     );
@@ -246,7 +248,7 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
         "calcom",
         "cal-id",
         &server.base_url(),
-        &["--redirect-uri", CB],
+        &["--redirect-uri", CB, "--flow", "platform"],
     );
     home.ok(&["login", "cal", "--session-cookie-env", "TEST_SESSION"]);
     assert_eq!((authorize.calls(), exchange.calls()), (1, 1));

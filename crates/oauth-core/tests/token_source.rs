@@ -486,3 +486,26 @@ async fn invalid_grant_after_another_holder_refreshed_adopts_its_token() {
     assert_eq!(access(&s).await, "at-winner");
     assert!(s.needs_reauthorization().is_none());
 }
+
+/// With the system clock (no clock injected), a source that starts from a stored token that
+/// expired long ago refreshes on its very first call: the alarm for an already-due token rings
+/// before the fresh path could hand the token out.
+#[tokio::test]
+async fn with_the_system_clock_an_expired_stored_token_is_refreshed_on_the_first_call() {
+    let provider = Scripted::default();
+    let now = std::time::SystemTime::now();
+    provider.push(Ok(token("at-2", Some("rt-2"), now, 3600)));
+    let store = Arc::new(MemoryStore::new());
+    let expired = token("at-1", Some("rt-1"), now - Duration::from_secs(7200), 3600);
+    store
+        .compare_and_swap("acct", None, &expired)
+        .await
+        .unwrap();
+    let source = TokenSource::builder(provider.clone(), store, "acct")
+        .retry(quick_retry())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(access(&source).await, "at-2");
+    assert_eq!(provider.calls(), 1);
+}

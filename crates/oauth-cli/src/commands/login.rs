@@ -1,9 +1,11 @@
-//! `oauth login`: the browser flow through a loopback redirect, Cal.com's session flow, or the
+//! `oauth login`: the browser flow through a loopback redirect (Cal.com's OAuth 2.0 flow among
+//! them), Cal.com's platform (session) flow, or the
 //! client-credentials / JWT grants; the token is stored and the profile remembers the grant.
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::{ClientCredentialsGrant, SessionCookie, Token};
+use oauth_core::access::Assertion;
+use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
 
 use crate::cli::LoginArgs;
 use crate::config::{Config, Grant, Profile};
@@ -11,7 +13,6 @@ use crate::error::{CliError, CliResult};
 use crate::loopback::Loopback;
 use crate::paths::Paths;
 use crate::provider::{Client, LoginPath, ProviderKind};
-use crate::renew::JwtLogin;
 use crate::secrets;
 
 pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
@@ -46,16 +47,17 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
         }
         (Client::RingCentral(c), false, Some(file)) => {
             let jwt_file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
-            let login = JwtLogin {
-                client: c.clone(),
-                jwt_file: jwt_file.clone(),
-            };
-            let token = login.grant().await.map_err(fail)?;
+            // The same assertion source `oauth token` renews with, so the file is read alike.
+            let jwt = secrets::jwt_assertion(jwt_file.clone())
+                .assertion()
+                .await
+                .map_err(fail)?;
+            let token = c.jwt_bearer(&jwt).await.map_err(fail)?;
             (token, Grant::Jwt, Some(jwt_file))
         }
         (_, false, Some(_)) => return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile)),
         (_, false, None) => {
-            let token = match profile.provider.login_path() {
+            let token = match profile.login_path() {
                 LoginPath::Browser => browser(&client, &profile, &args).await?,
                 LoginPath::CalcomSession => calcom_session(&client, &profile, &args).await?,
             };

@@ -19,7 +19,7 @@ use crate::paths::Paths;
 pub async fn run(cli: Cli) -> CliResult<()> {
     let paths = Paths::from_env()?;
     match cli.command {
-        Command::Profile(ProfileCommand::Add(args)) => profile::add(&paths, args),
+        Command::Profile(ProfileCommand::Add(args)) => profile::add(&paths, *args),
         Command::Profile(ProfileCommand::List) => profile::list(&paths),
         Command::Profile(ProfileCommand::Remove(args)) => profile::remove(&paths, &args.profile),
         Command::Login(args) => login::run(&paths, args).await,

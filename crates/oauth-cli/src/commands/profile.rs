@@ -1,7 +1,7 @@
 //! `oauth profile add|list|remove`.
 
 use crate::cli::ProfileAddArgs;
-use crate::config::{self, Config, Grant, Profile};
+use crate::config::{self, CalcomFlow, Config, Grant, Profile};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::ProviderKind;
@@ -19,10 +19,27 @@ pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
     if let Some(env) = &args.environment {
         args.provider.check_environment(env)?;
     }
-    if !args.scopes.is_empty() && args.provider != ProviderKind::Ringcentral {
+    let calcom = args.provider == ProviderKind::Calcom;
+    if (args.flow.is_some() || args.app_url.is_some()) && !calcom {
+        return Err(CliError::Config(
+            "--flow and --app-url are for Cal.com profiles only".into(),
+        ));
+    }
+    // New Cal.com profiles get the OAuth 2.0 flow unless told otherwise, written out so that
+    // the file says which flow it is.
+    let flow = calcom.then(|| args.flow.unwrap_or(CalcomFlow::OAuth2));
+    if args.app_url.is_some() && flow == Some(CalcomFlow::Platform) {
+        return Err(CliError::Config(
+            "--app-url is for Cal.com's OAuth 2.0 flow (the platform flow has no web app step)"
+                .into(),
+        ));
+    }
+    let scoped = args.provider == ProviderKind::Ringcentral || flow == Some(CalcomFlow::OAuth2);
+    if !args.scopes.is_empty() && !scoped {
         return Err(CliError::Config(format!(
-            "--scope is for RingCentral profiles: {}'s authorization request has no scope (an \
-             app gets the permissions it was registered with)",
+            "--scope is for RingCentral and Cal.com OAuth 2.0 profiles: this {} \
+             authorization request has no scope (an app gets the permissions it was registered \
+             with)",
             args.provider.name()
         )));
     }
@@ -54,6 +71,8 @@ pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
         client_id: args.client_id,
         environment: args.environment,
         base_url: args.base_url,
+        flow,
+        app_url: args.app_url,
         redirect_uri: args.redirect_uri,
         scopes: args
             .scopes

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use oauth_core::access::{ClientCredentials, JwtBearer};
 use oauth_core::store::FileStore;
 use oauth_core::{Renew, Token, TokenSource};
 
@@ -12,7 +13,6 @@ use crate::config::{Config, Grant};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::Client;
-use crate::renew::{ClientCredentials, JwtLogin};
 use crate::secrets;
 
 pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
@@ -50,17 +50,15 @@ pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
         let client = Client::new(profile, secrets::client_secret(name, profile)?)?;
         match (client, profile.grant, &profile.jwt_file) {
             (Client::Procore(c), Grant::ClientCredentials, _) => {
-                fresh(ClientCredentials(c), store, name, margin).await?
+                fresh(ClientCredentials::new(c), store, name, margin).await?
             }
             (Client::RingCentral(c), Grant::Jwt, Some(file)) => {
-                let jwt = JwtLogin {
-                    client: c,
-                    jwt_file: file.clone(),
-                };
+                let jwt = JwtBearer::new(c, secrets::jwt_assertion(file.clone()));
                 fresh(jwt, store, name, margin).await?
             }
             (Client::Procore(c), _, _) => fresh(c, store, name, margin).await?,
             (Client::Calcom(c), _, _) => fresh(c, store, name, margin).await?,
+            (Client::CalcomOAuth2(c), _, _) => fresh(c, store, name, margin).await?,
             (Client::RingCentral(c), _, _) => fresh(c, store, name, margin).await?,
             // Sunshine tokens carry no expiry, so they are never due.
             (Client::Sunshine(_), _, _) => Arc::new(current),
@@ -87,10 +85,16 @@ async fn fresh<P: Renew>(
         .build()
         .await
         .map_err(|e| CliError::from_grant(name, context, e))?;
-    source
-        .access_token()
-        .await
-        .map_err(|e| CliError::from_grant(name, context, e))
+    let fail = |e| CliError::from_grant(name, context, e);
+    let token = source.access_token().await.map_err(fail)?;
+    // The source clamps its margin to half the token's lifetime (a 30 s token is not renewed
+    // on every call); `--min-lifetime` promises the caller more, so a token still within it is
+    // renewed once more, explicitly. Another process's renewal meanwhile is adopted, not redone.
+    if !token.expires_within(SystemTime::now(), margin) {
+        return Ok(token);
+    }
+    source.invalidate(&token);
+    source.access_token().await.map_err(fail)
 }
 
 /// `--json`: what the token is, without its secrets.

@@ -3,7 +3,7 @@
 #![allow(clippy::print_stderr)]
 
 pub mod browser;
-pub mod oidc_login;
+pub mod multiprocess;
 #[cfg(feature = "mock")]
 pub mod shape;
 pub mod store_contract;

@@ -116,7 +116,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use httpmock::{Method::POST, MockServer};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use oauth_core::fake::terminal::converse;
     use url::Url;
 
     use super::{Config, run};
@@ -164,30 +164,17 @@ mod tests {
             app_url: Some("https://cal.example".into()),
         };
 
-        let (mut to_stdin, stdin) = tokio::io::duplex(4096);
-        let (stdout, from_stdout) = tokio::io::duplex(4096);
-        let user = async {
-            let mut lines = BufReader::new(from_stdout).lines();
-            let mut seen = Vec::new();
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if line.starts_with("http") {
-                    // Consent: Cal.com sends the browser back with a code and the state.
-                    let url = Url::parse(&line).expect("the authorization URL");
-                    let state = url
-                        .query_pairs()
-                        .find(|(k, _)| k == "state")
-                        .expect("state");
-                    let answer = format!("https://app.example/cb?code={CODE}&state={}\n", state.1);
-                    to_stdin
-                        .write_all(answer.as_bytes())
-                        .await
-                        .expect("write stdin");
-                }
-                seen.push(line);
-            }
-            seen.join("\n")
+        // Consent: Cal.com sends the browser back with a code and the state.
+        let consent = |line: &str| {
+            let url = Url::parse(line).ok()?;
+            let state = url
+                .query_pairs()
+                .find(|(k, _)| k == "state")?
+                .1
+                .into_owned();
+            Some(format!("https://app.example/cb?code={CODE}&state={state}"))
         };
-        let (result, output) = tokio::join!(run(config, BufReader::new(stdin), stdout), user);
+        let (result, output) = converse(|stdin, stdout| run(config, stdin, stdout), consent).await;
         result.expect("the example succeeds");
 
         exchange.assert_async().await;

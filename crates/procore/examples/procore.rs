@@ -136,34 +136,20 @@ async fn run(
 /// The example runs against the crate's fake Procore, its consent step answered by the fake.
 #[cfg(test)]
 mod tests {
+    use oauth_core::fake::terminal::converse;
     use procore_oauth::Environment;
     use procore_oauth::mock::{CLIENT_ID, CLIENT_SECRET, COMPANY_ID, FakeProcore};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     use super::{Config, run};
 
     /// Runs the example against `fake`, answering the consent step as the user would; returns
     /// everything it printed.
     async fn drive(fake: &FakeProcore, config: Config) -> String {
-        let (mut to_stdin, stdin) = tokio::io::duplex(4096);
-        let (stdout, from_stdout) = tokio::io::duplex(4096);
-        let user = async {
-            let mut lines = BufReader::new(from_stdout).lines();
-            let mut seen = Vec::new();
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if line.starts_with("http") {
-                    let redirect = fake.authorize(&line).expect("consent");
-                    let answer = format!("{redirect}\n");
-                    to_stdin
-                        .write_all(answer.as_bytes())
-                        .await
-                        .expect("write stdin");
-                }
-                seen.push(line);
-            }
-            seen.join("\n")
+        let consent = |line: &str| {
+            let redirect = line.starts_with("http").then(|| fake.authorize(line));
+            redirect.map(|r| r.expect("consent").to_string())
         };
-        let (result, output) = tokio::join!(run(config, BufReader::new(stdin), stdout), user);
+        let (result, output) = converse(|stdin, stdout| run(config, stdin, stdout), consent).await;
         result.expect("the example succeeds");
         for secret in [CLIENT_SECRET, "fake-at-", "fake-rt-", "fake-code-"] {
             assert!(!output.contains(secret), "{secret} printed: {output}");

@@ -112,9 +112,9 @@ async fn run(
 /// step answered by the fake.
 #[cfg(test)]
 mod tests {
+    use oauth_core::fake::terminal::converse;
     use sunshine_conversations_oauth::Region;
     use sunshine_conversations_oauth::mock::{CLIENT_ID, CLIENT_SECRET, FakeSunshine};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     use super::{Config, run};
 
@@ -129,25 +129,11 @@ mod tests {
             redirect_uri: Some("https://app.example/cb".into()),
             revoke: true,
         };
-        let (mut to_stdin, stdin) = tokio::io::duplex(4096);
-        let (stdout, from_stdout) = tokio::io::duplex(4096);
-        let user = async {
-            let mut lines = BufReader::new(from_stdout).lines();
-            let mut seen = Vec::new();
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                if line.starts_with("http") {
-                    let redirect = fake.authorize(&line).expect("consent");
-                    let answer = format!("{redirect}\n");
-                    to_stdin
-                        .write_all(answer.as_bytes())
-                        .await
-                        .expect("write stdin");
-                }
-                seen.push(line);
-            }
-            seen.join("\n")
+        let consent = |line: &str| {
+            let redirect = line.starts_with("http").then(|| fake.authorize(line));
+            redirect.map(|r| r.expect("consent").to_string())
         };
-        let (result, output) = tokio::join!(run(config, BufReader::new(stdin), stdout), user);
+        let (result, output) = converse(|stdin, stdout| run(config, stdin, stdout), consent).await;
         result.expect("the example succeeds");
 
         assert!(output.contains("/oauth/authorize?"), "{output}");

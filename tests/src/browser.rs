@@ -1,10 +1,18 @@
 //! A browser stand-in for the end-to-end tests: drives the oidc-provider test server's login
-//! and consent over HTTP, from an authorization URL to the redirect back to the app.
+//! and consent over HTTP, from an authorization URL to the redirect back to the app; and the
+//! whole authorization step of a `RingCentralClient` there ([`authorize`]).
 
 use std::collections::BTreeMap;
 
+use oauth_core::AuthorizationGrant;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
 use url::Url;
+
+use crate::OidcServer;
+
+/// The test server's only redirect URI.
+pub const REDIRECT_URI: &str = "http://127.0.0.1:8976/callback";
 
 /// Follows nothing by itself and keeps cookies by name.
 pub struct Browser {
@@ -84,4 +92,29 @@ impl Browser {
         }
         next
     }
+}
+
+/// Runs the authorization step as a user would (user `alice`, scope `openid`): authorize
+/// URL, login form, back to the app; returns the verified redirect.
+pub async fn authorize(server: &OidcServer, client: &RingCentralClient) -> AuthorizationGrant {
+    let params = AuthorizeParams {
+        scope: Some("openid".into()),
+        ..AuthorizeParams::new(REDIRECT_URI)
+    };
+    let request = client.authorization_request(&params);
+    let query: BTreeMap<_, _> = request.url().query_pairs().into_owned().collect();
+    assert_eq!(query["code_challenge_method"], "S256");
+
+    let back = Browser::new()
+        .authorize(server.base_url(), request.url(), "alice")
+        .await;
+    assert!(back.starts_with(REDIRECT_URI), "{back}");
+    request.verify_redirect(&back).expect("a verified redirect")
+}
+
+/// A RingCentral client for the test server's confidential client (`e2e-client`).
+pub fn client_builder(server: &OidcServer) -> ringcentral_oauth::RingCentralClientBuilder {
+    RingCentralClient::builder("e2e-client")
+        .client_secret(oauth_core::ClientSecret::new(crate::RESERVED_SECRET))
+        .base_url(server.base_url())
 }

@@ -4,7 +4,6 @@
 
 pub mod browser;
 pub mod multiprocess;
-pub mod oidc_login;
 pub mod postgres;
 #[cfg(feature = "mock")]
 pub mod shape;

@@ -1,25 +1,133 @@
-//! Four OS processes sharing one store, for any store a worker can open from a string: each
-//! expiry causes exactly one refresh across all of them, and the stored refresh token is the
-//! last one the server issued.
+//! The machinery of the multi-process tests (`multiprocess_*.rs`): the test binary run again
+//! as worker processes that share one token store, driven in rounds over their stdin, with a
+//! watchdog that kills stuck workers so the test fails instead of hanging.
 //!
-//! The server issues `rt-<n+1>` for `rt-<n>`, each through its own mock, so a reused refresh
-//! token shows up as a second call on that mock. The workers are the calling test binary run
-//! again with [`WORKER_STORE`] set; the parent drives rounds over their stdin: in round `k`
-//! every worker moves its clock to hour `k` (so the round's token has expired) and asks for a
-//! token at once.
+//! In round `k` every worker moves its manual clock to hour `k` (so the round's token has
+//! expired), asks its source for a token and answers `token <k> <access token>`.
+//!
+//! [`run`] and [`serve`] are the whole scenario for any store a worker can open from a string:
+//! four processes, twenty expiries, each refresh exactly once across all of them, the last
+//! refresh token stored. The server issues `rt-<n+1>` for `rt-<n>`, each through its own mock,
+//! so a reused refresh token shows up as a second call on that mock.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc::Sender;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::TokenStore;
-use oauth_core::{AccessToken, ClientSecret, Clock, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token, TokenSource};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
 use crate::{clock, t0};
+
+/// `k` hours.
+pub fn hour(k: usize) -> Duration {
+    Duration::from_secs(3600 * k as u64)
+}
+
+/// Worker processes: this test binary run again, filtered to `test`, with `env` set.
+pub struct Workers {
+    children: Vec<Child>,
+    outputs: Vec<Lines<BufReader<ChildStdout>>>,
+    done: Sender<()>,
+    watchdog: JoinHandle<()>,
+}
+
+impl Workers {
+    /// Starts `count` workers of `test`; they are killed if the test is not finished in 120 s.
+    pub fn spawn(count: usize, test: &str, env: &[(&str, &str)]) -> Self {
+        let exe = std::env::current_exe().expect("the test binary");
+        let mut children: Vec<Child> = (0..count)
+            .map(|_| {
+                Command::new(&exe)
+                    .args(["--exact", test, "--nocapture", "--test-threads=1"])
+                    .envs(env.iter().copied())
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("a worker starts")
+            })
+            .collect();
+        let pids: Vec<u32> = children.iter().map(Child::id).collect();
+        let (done, done_rx) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if done_rx.recv_timeout(Duration::from_secs(120)).is_err() {
+                for pid in pids {
+                    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                }
+            }
+        });
+        let outputs = children
+            .iter_mut()
+            .map(|w| BufReader::new(w.stdout.take().expect("piped stdout")).lines())
+            .collect();
+        Self {
+            children,
+            outputs,
+            done,
+            watchdog,
+        }
+    }
+
+    /// Runs round `k`: every worker's answer, `<k> <access token>`, in worker order.
+    pub fn round(&mut self, k: usize) -> Vec<String> {
+        for w in &mut self.children {
+            writeln!(w.stdin.as_mut().expect("piped stdin"), "{k}").expect("a worker listens");
+        }
+        self.outputs
+            .iter_mut()
+            .map(|out| {
+                loop {
+                    let line = out.next().expect("a worker died").expect("worker output");
+                    // libtest may print the test's name on the same line first.
+                    if let Some(at) = line.find("token ") {
+                        break line[at + "token ".len()..].to_owned();
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Closes the workers' stdin, checks that each exits successfully, stops the watchdog.
+    pub fn finish(mut self) {
+        for w in &mut self.children {
+            drop(w.stdin.take());
+            assert!(w.wait().expect("a worker exits").success());
+        }
+        let _ = self.done.send(());
+        self.watchdog.join().expect("the watchdog");
+    }
+}
+
+/// A worker's loop: reads round numbers on stdin, moves `clock` to that hour, answers
+/// `token <round> <access token>` with a token unexpired on `clock`.
+pub async fn serve_rounds<P, S>(source: &TokenSource<P, S>, clock: &ManualClock)
+where
+    P: oauth_core::Renew,
+    S: oauth_core::store::TokenStore,
+{
+    let mut at = 0;
+    // Blocking reads: this process does nothing else while it waits for the next round.
+    for line in std::io::stdin().lock().lines() {
+        let k: usize = line
+            .expect("a round")
+            .trim()
+            .parse()
+            .expect("a round number");
+        clock.advance(hour(k) - hour(at));
+        at = k;
+        let token = source.access_token().await.expect("a token");
+        assert!(token.expires_at().expect("an expiry") > clock.now());
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "token {k} {}", token.access_token().secret()).expect("stdout");
+        out.flush().expect("stdout");
+    }
+}
 
 /// Processes, and expiries each of them sees.
 pub const WORKERS: usize = 4;
@@ -29,10 +137,6 @@ pub const EXPIRIES: usize = 20;
 pub const KEY: &str = "shared-account";
 /// Set in worker processes: the store to open, in the test's own notation.
 pub const WORKER_STORE: &str = "OAUTH_MP_STORE";
-
-fn hour(k: usize) -> Duration {
-    Duration::from_secs(3600 * k as u64)
-}
 
 /// The store spec when this process is a worker.
 pub fn worker_store() -> Option<String> {
@@ -65,55 +169,18 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
     rt.block_on(store.compare_and_swap(KEY, None, &first))
         .unwrap();
 
-    let exe = std::env::current_exe().unwrap();
-    let mut workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            Command::new(&exe)
-                .args(["--exact", test, "--nocapture", "--test-threads=1"])
-                .env(WORKER_STORE, worker_store)
-                .env("OAUTH_MP_SERVER", server.base_url())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    // A watchdog: a stuck worker fails the test instead of hanging it.
-    let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if done_rx.recv_timeout(Duration::from_secs(120)).is_err() {
-            for pid in pids {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            }
-        }
-    });
-
-    let mut outputs: Vec<_> = workers
-        .iter_mut()
-        .map(|w| BufReader::new(w.stdout.take().unwrap()).lines())
-        .collect();
+    let base_url = server.base_url();
+    let mut workers = Workers::spawn(
+        WORKERS,
+        test,
+        &[(WORKER_STORE, worker_store), ("OAUTH_MP_SERVER", &base_url)],
+    );
     for k in 1..=EXPIRIES {
-        for w in &mut workers {
-            writeln!(w.stdin.as_mut().unwrap(), "{k}").unwrap();
-        }
-        for out in &mut outputs {
-            let line = loop {
-                let line = out.next().expect("a worker died").unwrap();
-                // libtest may print the test's name on the same line first.
-                if let Some(at) = line.find("token ") {
-                    break line[at + "token ".len()..].to_owned();
-                }
-            };
-            assert_eq!(line, format!("{k} at-{k}"), "round {k}");
+        for answer in workers.round(k) {
+            assert_eq!(answer, format!("{k} at-{k}"), "round {k}");
         }
     }
-    for w in &mut workers {
-        drop(w.stdin.take());
-        assert!(w.wait().unwrap().success());
-    }
-    let _ = done_tx.send(());
-    watchdog.join().unwrap();
+    workers.finish();
 
     for (n, mock) in mocks.iter().enumerate() {
         assert_eq!(
@@ -144,16 +211,5 @@ pub async fn serve<S: TokenStore>(store: S) {
         .build()
         .await
         .unwrap();
-    let mut at = 0;
-    // Blocking reads: this process does nothing else while it waits for the next round.
-    for line in std::io::stdin().lock().lines() {
-        let k: usize = line.unwrap().trim().parse().unwrap();
-        clock.advance(hour(k) - hour(at));
-        at = k;
-        let token = source.access_token().await.unwrap();
-        assert!(token.expires_at().unwrap() > clock.now());
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "token {k} {}", token.access_token().secret()).unwrap();
-        out.flush().unwrap();
-    }
+    serve_rounds(&source, &clock).await;
 }

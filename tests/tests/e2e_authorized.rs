@@ -15,7 +15,7 @@ use oauth_core::{
     TokenRevocation, TokenSource,
 };
 use oauth_sdk_tests::OidcServer;
-use oauth_sdk_tests::oidc_login::{authorize, client_builder};
+use oauth_sdk_tests::browser::{authorize, client_builder};
 use reqwest::StatusCode;
 use ringcentral_oauth::RingCentralClient;
 

@@ -12,7 +12,7 @@ use oauth_core::{
     AuthorizationCodeGrant, ClientSecret, Error, ErrorCode, RefreshTokenGrant, TokenRevocation,
     TokenSource,
 };
-use oauth_sdk_tests::oidc_login::authorize;
+use oauth_sdk_tests::browser::authorize;
 use oauth_sdk_tests::{OidcServer, RESERVED_SECRET};
 use ringcentral_oauth::RingCentralClient;
 

@@ -8,14 +8,15 @@
 //! moves its clock to hour `k` (so the round's token has expired) and asks for a token at once.
 //! A last test kills a worker mid-refresh, to pin down what a killed process loses.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{AccessToken, ClientSecret, Clock, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, RefreshToken, Token, TokenSource};
+use oauth_sdk_tests::multiprocess::{Workers, hour, serve_rounds};
 use oauth_sdk_tests::{clock, t0};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
@@ -25,10 +26,6 @@ const EXPIRIES: usize = 20;
 const KEY: &str = "shared-account";
 /// Set in worker processes: which store to open (`file:<dir>` or `redis:<url>`).
 const WORKER_STORE: &str = "OAUTH_MP_STORE";
-
-fn hour(k: usize) -> Duration {
-    Duration::from_secs(3600 * k as u64)
-}
 
 #[test]
 fn four_processes_share_a_file_store() {
@@ -93,55 +90,21 @@ fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store: &st
     rt.block_on(store.compare_and_swap(KEY, None, &first))
         .unwrap();
 
-    let exe = std::env::current_exe().unwrap();
-    let mut workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            Command::new(&exe)
-                .args(["--exact", test, "--nocapture", "--test-threads=1"])
-                .env(WORKER_STORE, worker_store)
-                .env("OAUTH_MP_SERVER", server.base_url())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    // A watchdog: a stuck worker fails the test instead of hanging it.
-    let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if done_rx.recv_timeout(Duration::from_secs(120)).is_err() {
-            for pid in pids {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            }
-        }
-    });
-
-    let mut outputs: Vec<_> = workers
-        .iter_mut()
-        .map(|w| BufReader::new(w.stdout.take().unwrap()).lines())
-        .collect();
+    let server_url = server.base_url();
+    let mut workers = Workers::spawn(
+        WORKERS,
+        test,
+        &[
+            (WORKER_STORE, worker_store),
+            ("OAUTH_MP_SERVER", &server_url),
+        ],
+    );
     for k in 1..=EXPIRIES {
-        for w in &mut workers {
-            writeln!(w.stdin.as_mut().unwrap(), "{k}").unwrap();
-        }
-        for out in &mut outputs {
-            let line = loop {
-                let line = out.next().expect("a worker died").unwrap();
-                // libtest may print the test's name on the same line first.
-                if let Some(at) = line.find("token ") {
-                    break line[at + "token ".len()..].to_owned();
-                }
-            };
-            assert_eq!(line, format!("{k} at-{k}"), "round {k}");
+        for answer in workers.round(k) {
+            assert_eq!(answer, format!("{k} at-{k}"), "round {k}");
         }
     }
-    for w in &mut workers {
-        drop(w.stdin.take());
-        assert!(w.wait().unwrap().success());
-    }
-    let _ = done_tx.send(());
-    watchdog.join().unwrap();
+    workers.finish();
 
     for (n, mock) in mocks.iter().enumerate() {
         assert_eq!(
@@ -189,18 +152,7 @@ async fn serve<S: TokenStore>(store: S) {
         .build()
         .await
         .unwrap();
-    let mut at = 0;
-    // Blocking reads: this process does nothing else while it waits for the next round.
-    for line in std::io::stdin().lock().lines() {
-        let k: usize = line.unwrap().trim().parse().unwrap();
-        clock.advance(hour(k) - hour(at));
-        at = k;
-        let token = source.access_token().await.unwrap();
-        assert!(token.expires_at().unwrap() > clock.now());
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "token {k} {}", token.access_token().secret()).unwrap();
-        out.flush().unwrap();
-    }
+    serve_rounds(&source, &clock).await;
 }
 
 /// What a killed process loses, precisely: a worker is killed (`SIGKILL`) after the server

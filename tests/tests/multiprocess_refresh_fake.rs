@@ -7,16 +7,15 @@
 //! The processes are this test binary run again in worker mode; the parent drives rounds over
 //! their stdin: in round `k` every worker moves its clock to hour `k` and asks for a token.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_core::fake::FakeConfig;
 use oauth_core::store::{FileStore, TokenStore};
 use oauth_core::{
-    AuthorizationCodeGrant, ClientSecret, Clock, ManualClock, RefreshTokenGrant, TokenSource,
+    AuthorizationCodeGrant, ClientSecret, ManualClock, RefreshTokenGrant, TokenSource,
 };
+use oauth_sdk_tests::multiprocess::{Workers, serve_rounds};
 use oauth_sdk_tests::{clock, t0};
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
@@ -28,10 +27,6 @@ const TEST: &str = "four_processes_refresh_against_the_fake_once_per_expiry";
 /// Set in worker processes: the store directory.
 const WORKER_DIR: &str = "OAUTH_MP_FAKE_DIR";
 const WORKER_SERVER: &str = "OAUTH_MP_FAKE_SERVER";
-
-fn hour(k: usize) -> Duration {
-    Duration::from_secs(3600 * k as u64)
-}
 
 #[test]
 fn four_processes_refresh_against_the_fake_once_per_expiry() {
@@ -58,50 +53,15 @@ fn four_processes_refresh_against_the_fake_once_per_expiry() {
     rt.block_on(store.compare_and_swap(KEY, None, &first))
         .unwrap();
 
-    let exe = std::env::current_exe().unwrap();
-    let mut workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            Command::new(&exe)
-                .args(["--exact", TEST, "--nocapture", "--test-threads=1"])
-                .env(WORKER_DIR, &dir)
-                .env(WORKER_SERVER, fake.base_url())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    // A watchdog: a stuck worker fails the test instead of hanging it.
-    let pids: Vec<u32> = workers.iter().map(|w| w.id()).collect();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if done_rx.recv_timeout(Duration::from_secs(120)).is_err() {
-            for pid in pids {
-                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            }
-        }
-    });
-    let mut outputs: Vec<_> = workers
-        .iter_mut()
-        .map(|w| BufReader::new(w.stdout.take().unwrap()).lines())
-        .collect();
+    let (dir_env, server_url) = (dir.display().to_string(), fake.base_url());
+    let mut workers = Workers::spawn(
+        WORKERS,
+        TEST,
+        &[(WORKER_DIR, &dir_env), (WORKER_SERVER, &server_url)],
+    );
     let mut previous = first.access_token().secret().to_owned();
     for k in 1..=EXPIRIES {
-        for w in &mut workers {
-            writeln!(w.stdin.as_mut().unwrap(), "{k}").unwrap();
-        }
-        let answers: Vec<String> = outputs
-            .iter_mut()
-            .map(|out| {
-                loop {
-                    let line = out.next().expect("a worker died").unwrap();
-                    // libtest may print the test's name on the same line first.
-                    if let Some(at) = line.find("token ") {
-                        break line[at + "token ".len()..].to_owned();
-                    }
-                }
-            })
-            .collect();
+        let answers = workers.round(k);
         assert!(
             answers.iter().all(|a| a == &answers[0]),
             "round {k}: {answers:?}"
@@ -116,12 +76,7 @@ fn four_processes_refresh_against_the_fake_once_per_expiry() {
             "round {k}: one refresh in all"
         );
     }
-    for w in &mut workers {
-        drop(w.stdin.take());
-        assert!(w.wait().unwrap().success());
-    }
-    let _ = done_tx.send(());
-    watchdog.join().unwrap();
+    workers.finish();
 
     // The stored refresh token is the last one issued: still good (each older one is spent).
     let stored = rt.block_on(store.load(KEY)).unwrap().unwrap();
@@ -148,17 +103,6 @@ fn worker(dir: &str) {
             .build()
             .await
             .unwrap();
-        let mut at = 0;
-        // Blocking reads: this process does nothing else while it waits for the next round.
-        for line in std::io::stdin().lock().lines() {
-            let k: usize = line.unwrap().trim().parse().unwrap();
-            clock.advance(hour(k) - hour(at));
-            at = k;
-            let token = source.access_token().await.unwrap();
-            assert!(token.expires_at().unwrap() > clock.now());
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "token {k} {}", token.access_token().secret()).unwrap();
-            out.flush().unwrap();
-        }
+        serve_rounds(&source, &clock).await;
     });
 }

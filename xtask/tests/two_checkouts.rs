@@ -73,8 +73,15 @@ fn checkout(root: &Path, dir: &Path, providers: &[xtask::Provider]) {
     for p in providers {
         let krate = format!("crates/{}", p.name);
         fs::create_dir_all(dir.join(&krate).join("src")).unwrap();
-        for file in ["Cargo.toml", "src/generated.rs"] {
-            fs::copy(root.join(&krate).join(file), dir.join(&krate).join(file)).unwrap();
+        fs::copy(
+            root.join(&krate).join("Cargo.toml"),
+            dir.join(&krate).join("Cargo.toml"),
+        )
+        .unwrap();
+        // Every file regen writes for the provider, so that a fresh checkout is up to date.
+        for output in [p.output.clone(), p.mock_output()] {
+            let name = output.file_name().unwrap();
+            fs::copy(&output, dir.join(&krate).join("src").join(name)).unwrap();
         }
     }
 }

@@ -22,12 +22,24 @@ use calcom_oauth::{CalcomClient, api};
 use oauth_core::access::AuthorizedClient;
 use oauth_core::store::{FileStore, TokenStore};
 use oauth_core::{AccessToken, ClientSecret, HttpSettings, RefreshToken, Token, TokenSource};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 const KEY: &str = "calcom-user";
 
+/// What the example needs, read from the environment by `main` (and built by its test).
+struct Config {
+    client_id: String,
+    client_secret: String,
+    base_url: Option<String>,
+    api_url: Option<String>,
+    token_dir: String,
+    /// The first run's access and refresh tokens.
+    initial: Option<(String, String)>,
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (Ok(id), Ok(secret)) = (
+    let (Ok(client_id), Ok(client_secret)) = (
         std::env::var("CALCOM_CLIENT_ID"),
         std::env::var("CALCOM_CLIENT_SECRET"),
     ) else {
@@ -38,20 +50,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     };
-    let mut client = CalcomClient::builder(id).client_secret(ClientSecret::new(secret));
-    if let Ok(base) = std::env::var("CALCOM_BASE_URL") {
+    let config = Config {
+        client_id,
+        client_secret,
+        base_url: std::env::var("CALCOM_BASE_URL").ok(),
+        api_url: std::env::var("CALCOM_API_URL").ok(),
+        token_dir: std::env::var("CALCOM_TOKEN_DIR").unwrap_or_else(|_| "calcom-tokens".into()),
+        initial: std::env::var("CALCOM_ACCESS_TOKEN")
+            .ok()
+            .zip(std::env::var("CALCOM_REFRESH_TOKEN").ok()),
+    };
+    run(config, tokio::io::stdout()).await
+}
+
+/// A token source over the file store, then `GET /v2/me` through the authorized client.
+async fn run(
+    config: Config,
+    mut stdout: impl AsyncWrite + Unpin,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut client = CalcomClient::builder(config.client_id)
+        .client_secret(ClientSecret::new(config.client_secret));
+    if let Some(base) = config.base_url {
         client = client.base_url(base);
     }
-    let dir = std::env::var("CALCOM_TOKEN_DIR").unwrap_or_else(|_| "calcom-tokens".into());
-    let store = FileStore::new(dir)?;
+    let store = FileStore::new(config.token_dir)?;
     let mut source = TokenSource::builder(client.build()?, store.clone(), KEY);
     if store.load(KEY).await?.is_none() {
-        let (Ok(access), Ok(refresh)) = (
-            std::env::var("CALCOM_ACCESS_TOKEN"),
-            std::env::var("CALCOM_REFRESH_TOKEN"),
-        ) else {
-            println!("no stored token yet: set CALCOM_ACCESS_TOKEN and CALCOM_REFRESH_TOKEN");
-            return Ok(());
+        let Some((access, refresh)) = config.initial else {
+            stdout
+                .write_all(
+                    b"no stored token yet: set CALCOM_ACCESS_TOKEN and CALCOM_REFRESH_TOKEN\n",
+                )
+                .await?;
+            return Ok(stdout.flush().await?);
         };
         // The token's real expiry is unknown here: assume Cal.com's documented 60 minutes.
         // If it ends sooner, Cal.com answers 498, and the token is refreshed and the call retried.
@@ -63,7 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let source = source.build().await?;
 
     let mut authorizer = api::authorizer(source);
-    if let Ok(base) = std::env::var("CALCOM_API_URL") {
+    if let Some(base) = config.api_url {
         authorizer = authorizer.base_url(base);
     }
     let calcom = AuthorizedClient::new(
@@ -73,9 +104,86 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let response = calcom.send(calcom.get("/me")?).await?;
     let status = response.status();
     let me: serde_json::Value = response.json().await.unwrap_or_default();
-    println!(
-        "HTTP {status}: {} ({})",
+    let report = format!(
+        "HTTP {status}: {} ({})\n",
         me["data"]["username"], me["data"]["email"]
     );
+    stdout.write_all(report.as_bytes()).await?;
+    stdout.flush().await?;
     Ok(())
+}
+
+/// The example meets Cal.com's 498 on httpmock with a token that has expired early, refreshes
+/// it at the crate's fake (platform flow) and retries with the new token.
+#[cfg(test)]
+mod tests {
+    use calcom_oauth::mock::{CLIENT_ID, CLIENT_SECRET, FakeCalcom};
+    use httpmock::{Method::GET, MockServer};
+    use oauth_core::AuthorizationCodeGrant;
+
+    use super::{Config, run};
+
+    const EXPIRED: &str = "cal-example-expired-access";
+
+    #[tokio::test]
+    async fn a_498_refreshes_at_the_fake_and_the_call_is_retried() {
+        let fake = FakeCalcom::start();
+        let client = fake.client();
+        let redirect = client
+            .authorize("https://app.example/cb", Some(&fake.session()))
+            .await
+            .expect("authorize");
+        let token = client
+            .exchange_code(redirect.grant())
+            .await
+            .expect("exchange");
+        let refresh = token
+            .refresh_token()
+            .expect("a refresh token")
+            .secret()
+            .to_owned();
+
+        let api = MockServer::start_async().await;
+        let expired = api
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/me")
+                    .header("authorization", format!("Bearer {EXPIRED}"));
+                then.status(498);
+            })
+            .await;
+        let me = api
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/me")
+                    .header_prefix("authorization", "Bearer fake-at-");
+                then.status(200).json_body(serde_json::json!({
+                    "status": "success",
+                    "data": {"username": "ada", "email": "ada@example.com"},
+                }));
+            })
+            .await;
+        let dir = std::env::temp_dir().join(format!("calcom-api-example-{}", std::process::id()));
+        let config = Config {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            base_url: Some(fake.base_url()),
+            api_url: Some(api.base_url()),
+            token_dir: dir.to_string_lossy().into_owned(),
+            initial: Some((EXPIRED.into(), refresh.clone())),
+        };
+        let mut stdout = Vec::new();
+        let result = run(config, &mut stdout).await;
+        std::fs::remove_dir_all(&dir).ok();
+        result.expect("the example succeeds");
+        let output = String::from_utf8(stdout).expect("UTF-8");
+
+        expired.assert_async().await;
+        me.assert_async().await;
+        assert_eq!(fake.counts().refresh, 1);
+        assert_eq!(output, "HTTP 200 OK: \"ada\" (\"ada@example.com\")\n");
+        for secret in [CLIENT_SECRET, EXPIRED, &refresh, "fake-at-", "fake-rt-"] {
+            assert!(!output.contains(secret), "{secret} printed: {output}");
+        }
+    }
 }

@@ -16,17 +16,27 @@
 
 #![allow(clippy::print_stdout)]
 
-use std::io::BufRead;
-
 use oauth_core::{
     AuthorizationCode, AuthorizationCodeGrant, AuthorizationGrant, ClientCredentialsGrant,
     ClientSecret, TokenIntrospection, TokenRevocation,
 };
 use procore_oauth::{Environment, OUT_OF_BAND_REDIRECT_URI, ProcoreClient};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+/// What the example needs, read from the environment by `main` (and built by its test).
+struct Config {
+    client_id: String,
+    client_secret: String,
+    environment: Environment,
+    base_url: Option<String>,
+    company_id: Option<String>,
+    client_credentials: bool,
+    redirect_uri: Option<String>,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (Ok(id), Ok(secret)) = (
+    let (Ok(client_id), Ok(client_secret)) = (
         std::env::var("PROCORE_CLIENT_ID"),
         std::env::var("PROCORE_CLIENT_SECRET"),
     ) else {
@@ -37,30 +47,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     };
-    let environment = match std::env::var("PROCORE_ENV").as_deref() {
-        Ok("sandbox") => Environment::Sandbox,
-        Ok("monthly") => Environment::MonthlySandbox,
-        _ => Environment::Production,
+    let config = Config {
+        client_id,
+        client_secret,
+        environment: match std::env::var("PROCORE_ENV").as_deref() {
+            Ok("sandbox") => Environment::Sandbox,
+            Ok("monthly") => Environment::MonthlySandbox,
+            _ => Environment::Production,
+        },
+        base_url: std::env::var("PROCORE_BASE_URL").ok(),
+        company_id: std::env::var("PROCORE_COMPANY_ID").ok(),
+        client_credentials: std::env::var("PROCORE_GRANT").as_deref() == Ok("client_credentials"),
+        redirect_uri: std::env::var("PROCORE_REDIRECT_URI").ok(),
     };
-    let mut builder = ProcoreClient::builder(id)
-        .client_secret(ClientSecret::new(secret))
-        .environment(environment);
-    if let Ok(base) = std::env::var("PROCORE_BASE_URL") {
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    run(config, stdin, tokio::io::stdout()).await
+}
+
+/// The flow: get a token (either grant), ask Procore about it, revoke it when told to.
+async fn run(
+    config: Config,
+    mut stdin: impl AsyncBufRead + Unpin,
+    mut stdout: impl AsyncWrite + Unpin,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut builder = ProcoreClient::builder(config.client_id)
+        .client_secret(ClientSecret::new(config.client_secret))
+        .environment(config.environment);
+    if let Some(base) = config.base_url {
         builder = builder.base_url(base);
     }
-    if let Ok(company) = std::env::var("PROCORE_COMPANY_ID") {
+    if let Some(company) = config.company_id {
         builder = builder.company_id(company.trim().parse()?);
     }
     let client = builder.build()?;
 
-    let token = if std::env::var("PROCORE_GRANT").as_deref() == Ok("client_credentials") {
+    let token = if config.client_credentials {
         client.client_credentials().await?
     } else {
-        let redirect_uri = std::env::var("PROCORE_REDIRECT_URI").ok();
+        let redirect_uri = config.redirect_uri;
         let request = client
             .authorization_request(redirect_uri.as_deref().unwrap_or(OUT_OF_BAND_REDIRECT_URI));
-        println!(
-            "Open this URL and approve, then paste {}:\n{}",
+        let prompt = format!(
+            "Open this URL and approve, then paste {}:\n{}\n",
             if redirect_uri.is_some() {
                 "the URL you were redirected to"
             } else {
@@ -68,8 +96,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             request.url()
         );
+        stdout.write_all(prompt.as_bytes()).await?;
+        stdout.flush().await?;
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
+        stdin.read_line(&mut line).await?;
         let grant = if redirect_uri.is_some() {
             request.verify_redirect(line.trim())?
         } else {
@@ -81,9 +111,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let info = client.token_info(token.access_token()).await?;
-    println!(
+    let report = format!(
         "token for resource owner {:?} of application {:?}: expires at {:?}, refresh token: {}, \
-         scopes {:?}",
+         scopes {:?}\n",
         info.resource_owner_id,
         info.application.as_ref().and_then(|a| a.uid.as_deref()),
         token.expires_at(),
@@ -94,9 +124,75 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         info.scopes
     );
+    stdout.write_all(report.as_bytes()).await?;
     if client.company_id().is_some() {
         client.revoke(&token).await?;
-        println!("token revoked");
+        stdout.write_all(b"token revoked\n").await?;
     }
+    stdout.flush().await?;
     Ok(())
+}
+
+/// The example runs against the crate's fake Procore, its consent step answered by the fake.
+#[cfg(test)]
+mod tests {
+    use oauth_core::fake::terminal::converse;
+    use procore_oauth::Environment;
+    use procore_oauth::mock::{CLIENT_ID, CLIENT_SECRET, COMPANY_ID, FakeProcore};
+
+    use super::{Config, run};
+
+    /// Runs the example against `fake`, answering the consent step as the user would; returns
+    /// everything it printed.
+    async fn drive(fake: &FakeProcore, config: Config) -> String {
+        let consent = |line: &str| {
+            let redirect = line.starts_with("http").then(|| fake.authorize(line));
+            redirect.map(|r| r.expect("consent").to_string())
+        };
+        let (result, output) = converse(|stdin, stdout| run(config, stdin, stdout), consent).await;
+        result.expect("the example succeeds");
+        for secret in [CLIENT_SECRET, "fake-at-", "fake-rt-", "fake-code-"] {
+            assert!(!output.contains(secret), "{secret} printed: {output}");
+        }
+        output
+    }
+
+    fn config(fake: &FakeProcore) -> Config {
+        Config {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            environment: Environment::Production,
+            base_url: Some(fake.base_url()),
+            company_id: None,
+            client_credentials: false,
+            redirect_uri: Some("https://app.example/cb".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn code_flow_asks_token_info_and_revokes() {
+        let fake = FakeProcore::start();
+        let config = Config {
+            company_id: Some(COMPANY_ID.to_string()),
+            ..config(&fake)
+        };
+        let output = drive(&fake, config).await;
+        assert!(output.contains("/oauth/authorize?"), "{output}");
+        assert!(output.contains("refresh token: yes"), "{output}");
+        assert!(output.ends_with("token revoked"), "{output}");
+        assert_eq!(fake.counts().code_exchange, 1);
+        assert_eq!(fake.grants().live_grants(), 0, "the revoked grant is gone");
+    }
+
+    #[tokio::test]
+    async fn client_credentials_needs_no_browser() {
+        let fake = FakeProcore::start();
+        let config = Config {
+            client_credentials: true,
+            ..config(&fake)
+        };
+        let output = drive(&fake, config).await;
+        assert!(output.starts_with("token for resource owner"), "{output}");
+        assert_eq!(fake.counts().client_credentials, 1);
+    }
 }

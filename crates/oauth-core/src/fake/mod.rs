@@ -15,6 +15,7 @@ mod fault;
 mod grants;
 mod provider;
 mod server;
+pub mod terminal;
 mod time;
 mod values;
 mod wire;

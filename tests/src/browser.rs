@@ -97,10 +97,8 @@ impl Browser {
 /// Runs the authorization step as a user would (user `alice`, scope `openid`): authorize
 /// URL, login form, back to the app; returns the verified redirect.
 pub async fn authorize(server: &OidcServer, client: &RingCentralClient) -> AuthorizationGrant {
-    let params = AuthorizeParams {
-        scope: Some("openid".into()),
-        ..AuthorizeParams::new(REDIRECT_URI)
-    };
+    let mut params = AuthorizeParams::new(REDIRECT_URI);
+    params.scope = Some("openid".into());
     let request = client.authorization_request(&params);
     let query: BTreeMap<_, _> = request.url().query_pairs().into_owned().collect();
     assert_eq!(query["code_challenge_method"], "S256");

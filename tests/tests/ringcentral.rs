@@ -137,10 +137,12 @@ async fn refresh_sends_ttl_options_only_when_set() {
     let client = RingCentralClient::builder("rc id")
         .client_secret(ClientSecret::new(SECRET))
         .base_url(server.base_url())
-        .token_options(TokenOptions {
-            access_token_ttl: Some(600),
-            refresh_token_ttl: Some(86_400),
-            endpoint_id: Some("ep-1".into()),
+        .token_options({
+            let mut options = TokenOptions::default();
+            options.access_token_ttl = Some(600);
+            options.refresh_token_ttl = Some(86_400);
+            options.endpoint_id = Some("ep-1".into());
+            options
         })
         .build()
         .unwrap();
@@ -209,19 +211,16 @@ async fn revoke_sends_the_refresh_token_in_the_body_never_the_query() {
 async fn authorization_url_has_pkce_s256_state_and_every_parameter() {
     let server = MockServer::start_async().await;
     let client = confidential(&server);
-    let params = AuthorizeParams {
-        redirect_uri: Some("https://app.example/cb".into()),
-        scope: Some("ReadAccounts".into()),
-        display: Some(types::DisplayModes::Popup),
-        prompt: Some("login consent".into()),
-        ui_locales: Some("en-US".into()),
-        locale_id: Some("en-GB".into()),
-        nonce: Some("n-1".into()),
-        ui_options: Some("hide_logo".into()),
-        login_hint: Some("alice@example.com".into()),
-        brand_id: Some("1210".into()),
-        pkce: true,
-    };
+    let mut params = AuthorizeParams::new("https://app.example/cb");
+    params.scope = Some("ReadAccounts".into());
+    params.display = Some(types::DisplayModes::Popup);
+    params.prompt = Some("login consent".into());
+    params.ui_locales = Some("en-US".into());
+    params.locale_id = Some("en-GB".into());
+    params.nonce = Some("n-1".into());
+    params.ui_options = Some("hide_logo".into());
+    params.login_hint = Some("alice@example.com".into());
+    params.brand_id = Some("1210".into());
     let request = client.authorization_request(&params);
     let url = request.url().clone();
     assert_eq!(url.path(), "/restapi/oauth/authorize");
@@ -517,9 +516,10 @@ fn configuration_is_checked() {
         assert!(matches!(e, Error::Config(_)), "{bad}");
     }
     let e = RingCentralClient::builder("id")
-        .token_options(TokenOptions {
-            access_token_ttl: Some(60),
-            ..TokenOptions::default()
+        .token_options({
+            let mut options = TokenOptions::default();
+            options.access_token_ttl = Some(60);
+            options
         })
         .build()
         .unwrap_err();

@@ -187,10 +187,11 @@ impl Client {
         match self {
             Self::Procore(c) => Some(c.authorization_request(redirect_uri)),
             Self::Sunshine(c) => Some(c.authorization_request(Some(redirect_uri))),
-            Self::RingCentral(c) => Some(c.authorization_request(&AuthorizeParams {
-                scope: profile.scope(),
-                ..AuthorizeParams::new(redirect_uri)
-            })),
+            Self::RingCentral(c) => {
+                let mut params = AuthorizeParams::new(redirect_uri);
+                params.scope = profile.scope();
+                Some(c.authorization_request(&params))
+            }
             Self::CalcomOAuth2(c) => {
                 let params = profile
                     .scopes

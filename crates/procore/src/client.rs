@@ -17,6 +17,7 @@ use crate::generated::{self, types};
 /// Procore environments. Each has its own login host (where every OAuth call goes) and API
 /// host; tokens of one are not valid in another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Environment {
     /// Production: `https://login.procore.com` (the default).
     #[default]

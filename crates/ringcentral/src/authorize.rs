@@ -12,6 +12,7 @@ const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
 /// The parameters of an authorization request. `Default` gives the recommended one: PKCE S256
 /// and a random state, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AuthorizeParams {
     /// `redirect_uri`; required when the app has several registered.
     pub redirect_uri: Option<String>,

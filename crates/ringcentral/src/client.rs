@@ -16,6 +16,7 @@ use crate::generated::{self, types};
 
 /// RingCentral environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Environment {
     /// `https://platform.ringcentral.com`
     Production,
@@ -35,6 +36,7 @@ impl Environment {
 
 /// Optional token lifetimes and instance id, sent with every token request only when set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TokenOptions {
     /// `access_token_ttl` in seconds (600 to 3600).
     pub access_token_ttl: Option<u32>,

@@ -20,6 +20,7 @@ use crate::generated::{self, types};
 /// (the subdomain comes with [`TokenIntrospection::token_info`]), is set with
 /// [`SunshineClientBuilder::base_url`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Region {
     /// The OAuth bridge, `https://oauth-bridge.zendesk.com/sc` (the default): the host Zendesk
     /// documents for the authorization, token and token-info endpoints.

@@ -16,16 +16,10 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::{FileStore, TokenStore};
 use oauth_core::{AccessToken, ClientSecret, RefreshToken, Token, TokenSource};
-use oauth_sdk_tests::multiprocess::{Workers, hour, serve_rounds};
+use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, run, serve};
 use oauth_sdk_tests::{clock, t0};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
-
-const WORKERS: usize = 4;
-const EXPIRIES: usize = 20;
-const KEY: &str = "shared-account";
-/// Set in worker processes: which store to open (`file:<dir>` or `redis:<url>`).
-const WORKER_STORE: &str = "OAUTH_MP_STORE";
 
 #[test]
 fn four_processes_share_a_file_store() {
@@ -66,60 +60,6 @@ fn four_processes_share_a_redis_store() {
     );
 }
 
-/// The parent: a mock server, the first token in `store`, four workers, twenty rounds.
-fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store: &str, test: &str) {
-    let server = rt.block_on(MockServer::start_async());
-    let mocks: Vec<_> = (0..EXPIRIES)
-        .map(|n| {
-            rt.block_on(server.mock_async(|when, then| {
-                when.method(POST)
-                    .path("/restapi/oauth/token")
-                    .form_urlencoded_tuple("refresh_token", format!("rt-{n}"));
-                then.status(200).json_body(json!({
-                    "access_token": format!("at-{}", n + 1),
-                    "refresh_token": format!("rt-{}", n + 1),
-                    "expires_in": 3600,
-                    "token_type": "bearer"
-                }));
-            }))
-        })
-        .collect();
-    let first = Token::new(AccessToken::new("at-0"), t0())
-        .with_expires_in(Some(hour(1)))
-        .with_refresh_token(Some(RefreshToken::new("rt-0")));
-    rt.block_on(store.compare_and_swap(KEY, None, &first))
-        .unwrap();
-
-    let server_url = server.base_url();
-    let mut workers = Workers::spawn(
-        WORKERS,
-        test,
-        &[
-            (WORKER_STORE, worker_store),
-            ("OAUTH_MP_SERVER", &server_url),
-        ],
-    );
-    for k in 1..=EXPIRIES {
-        for answer in workers.round(k) {
-            assert_eq!(answer, format!("{k} at-{k}"), "round {k}");
-        }
-    }
-    workers.finish();
-
-    for (n, mock) in mocks.iter().enumerate() {
-        assert_eq!(
-            rt.block_on(mock.calls_async()),
-            1,
-            "refresh token rt-{n} used once"
-        );
-    }
-    let stored = rt.block_on(store.load(KEY)).unwrap().unwrap();
-    assert_eq!(
-        stored.token.refresh_token().unwrap().secret(),
-        format!("rt-{EXPIRIES}")
-    );
-}
-
 /// One process: reads round numbers on stdin, answers `token <round> <access token>`.
 fn worker(store: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -136,23 +76,6 @@ fn worker(store: &str) {
         }),
         _ => panic!("unknown worker store {store}"),
     }
-}
-
-async fn serve<S: TokenStore>(store: S) {
-    let clock = clock();
-    let client = RingCentralClient::builder("mp-client")
-        .client_secret(ClientSecret::new("mp-secret"))
-        .base_url(std::env::var("OAUTH_MP_SERVER").unwrap())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let source = TokenSource::builder(client, store, KEY)
-        .clock(clock.clone())
-        .poll_interval(Duration::from_millis(5))
-        .build()
-        .await
-        .unwrap();
-    serve_rounds(&source, &clock).await;
 }
 
 /// What a killed process loses, precisely: a worker is killed (`SIGKILL`) after the server

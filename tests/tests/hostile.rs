@@ -437,9 +437,9 @@ async fn the_body_limit_is_configurable() {
     assert_eq!(token.access_token().secret().len(), 300);
 }
 
-/// A one-shot HTTP server on 127.0.0.1 that answers with a chunked body of `size` bytes and
-/// no `Content-Length`; returns its base URL.
-fn chunked_server(size: usize) -> String {
+/// A one-shot HTTP server on 127.0.0.1 that answers with a chunked body, one HTTP chunk per
+/// item of `chunks`, and no `Content-Length`; returns its base URL.
+fn chunked_server(chunks: impl Iterator<Item = Vec<u8>> + Send + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -453,9 +453,7 @@ fn chunked_server(size: usize) -> String {
         if stream.write_all(head.as_bytes()).is_err() {
             return;
         }
-        let chunk = vec![b' '; 64 * 1024];
-        let mut sent = 0;
-        while sent < size {
+        for chunk in chunks {
             let frame = format!("{:x}\r\n", chunk.len());
             let ok = stream.write_all(frame.as_bytes()).is_ok()
                 && stream.write_all(&chunk).is_ok()
@@ -464,7 +462,6 @@ fn chunked_server(size: usize) -> String {
                 // The client stopped reading at its limit.
                 return;
             }
-            sent += chunk.len();
         }
         let _ = stream.write_all(b"0\r\n\r\n");
     });
@@ -473,7 +470,7 @@ fn chunked_server(size: usize) -> String {
 
 #[tokio::test]
 async fn a_body_without_content_length_is_cut_off_at_the_limit() {
-    let base = chunked_server(64 << 20);
+    let base = chunked_server(std::iter::repeat_n(vec![b' '; 64 * 1024], 1024));
     let client = RingCentralClient::builder("rc-id")
         .base_url(base)
         .build()
@@ -481,6 +478,40 @@ async fn a_body_without_content_length_is_cut_off_at_the_limit() {
     let e = client.refresh(&RefreshToken::new("r")).await.unwrap_err();
     assert!(
         matches!(e, Error::ResponseTooLarge { status: 200, .. }),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_in_many_chunks_is_read_whole_and_counted_whole() {
+    let body = json!({"access_token": "a".repeat(300), "token_type": "bearer"}).to_string();
+    let pieces =
+        |body: &str| -> Vec<Vec<u8>> { body.as_bytes().chunks(50).map(<[u8]>::to_vec).collect() };
+    let client = |base: String, limit: u64| {
+        RingCentralClient::builder("rc-id")
+            .base_url(base)
+            .max_response_bytes(limit)
+            .build()
+            .unwrap()
+    };
+    let token = client(chunked_server(pieces(&body).into_iter()), 4096)
+        .refresh(&RefreshToken::new("r"))
+        .await
+        .unwrap();
+    assert_eq!(token.access_token().secret(), "a".repeat(300));
+    // No chunk is over the limit; together they are.
+    let e = client(chunked_server(pieces(&body).into_iter()), 256)
+        .refresh(&RefreshToken::new("r"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ResponseTooLarge {
+                status: 200,
+                limit: 256
+            }
+        ),
         "{e:?}"
     );
 }
@@ -527,12 +558,24 @@ async fn secrets_the_request_carried_are_scrubbed_from_error_text() {
                 200,
                 json!({"status": "error", "error": {"code": "BadRequestException", "message": echoed}}),
             ),
+            // And as Procore sends them.
+            (
+                200,
+                json!({"error": "invalid_grant", "error_description": echoed}),
+            ),
         ];
+        // The same, with every name JSON-escaped so that no word the error check looks for
+        // appears as it is: the answer must still be read as the error it is, and scrubbed.
+        let escaped = format!(
+            r#"{{"\u0065rror": "invalid_grant", "\u0065rror_description": {}}}"#,
+            serde_json::to_string(&echoed).unwrap()
+        );
+        let bodies = bodies
+            .into_iter()
+            .map(|(status, body)| (status, body.to_string()))
+            .chain([(200, escaped)]);
         for (status, body) in bodies {
-            let e = provider
-                .answered(&server, status, &body.to_string())
-                .await
-                .unwrap_err();
+            let e = provider.answered(&server, status, &body).await.unwrap_err();
             let shown = format!("{e} {e:?}");
             assert_no_secrets(
                 &shown,

@@ -11,11 +11,12 @@
 use std::fmt;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::answer;
 use crate::error::{Error, Result};
 use crate::http::{BaseUrl, basic_authorization};
 use crate::secret::ClientSecret;
@@ -88,37 +89,61 @@ impl Endpoint {
         T: DeserializeOwned,
         E: crate::response::ErrorBody,
     {
-        let builder = http
-            .post(self.url.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
-        let mut builder = if self.json {
-            builder.json(body)
+        // Built in place rather than through `RequestBuilder`, whose by-value chain copies the
+        // request at every step; the headers are those the builder would set.
+        let (content_type, encoded) = if self.json {
+            let encoded = serde_json::to_vec(body).map_err(|_| invalid_body())?;
+            ("application/json", encoded)
         } else {
-            builder.form(body)
+            let encoded = serde_urlencoded::to_string(body).map_err(|_| invalid_body())?;
+            ("application/x-www-form-urlencoded", encoded.into_bytes())
         };
+        let mut request = reqwest::Request::new(reqwest::Method::POST, self.url.clone());
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        // Marked sensitive when it was made, so the request needs no `prepare_request`.
         if let Some(value) = &self.authorization {
-            builder = builder.header(AUTHORIZATION, value.clone());
+            headers.insert(AUTHORIZATION, value.clone());
         }
-        let mut request = builder
-            .build()
-            .map_err(|_| GeneratedError::InvalidRequest("failed to serialize body".into()))?;
-        crate::http::prepare_request(&mut request);
-        let response = crate::http::execute::<E>(http, request, self.operation, limit).await?;
-        match response.status().as_u16() {
-            200 => {
-                let full = response
-                    .bytes()
-                    .await
-                    .map_err(GeneratedError::ResponseBodyError)?;
-                serde_json::from_slice(&full)
-                    .map_err(|e| GeneratedError::InvalidResponsePayload(full, e))
+        *request.body_mut() = Some(reqwest::Body::from(encoded));
+        let vetted = answer::send::<E>(
+            http,
+            request,
+            Some(&self.url),
+            self.operation,
+            limit,
+            answer::Success::Unchecked,
+        )
+        .await?;
+        let vetted = match vetted {
+            answer::Vetted::Read {
+                mut response,
+                body,
+                sent,
+            } if response.status() == reqwest::StatusCode::OK => {
+                // Parsed where it lies, no response rebuilt; only a body that is not a `T` is
+                // looked at as an error (and scrubbed), as the generated operation would.
+                return serde_json::from_slice(&body).map_err(|e| {
+                    let body = answer::scrub_success::<E>(body, &sent, &mut response);
+                    GeneratedError::InvalidResponsePayload(body, e)
+                });
             }
+            other => other,
+        };
+        let response = vetted.into_response();
+        match response.status().as_u16() {
             400..=599 => Err(GeneratedError::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             _ => Err(GeneratedError::UnexpectedResponse(response)),
         }
     }
+}
+
+/// What a body that does not serialize is reported as, as the generated operations do.
+fn invalid_body<E>() -> GeneratedError<E> {
+    GeneratedError::InvalidRequest("failed to serialize body".into())
 }
 
 impl fmt::Debug for Endpoint {

@@ -4,18 +4,16 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, COOKIE};
-use tracing::Instrument;
 use url::Url;
 
 use crate::answer;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::limit::{self, BodyLimit, Rejection};
+use crate::limit::BodyLimit;
 use crate::response::ErrorBody;
-use crate::scrub::Secrets;
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -317,54 +315,16 @@ pub async fn execute<E: ErrorBody>(
     operation: &'static str,
     limit: BodyLimit,
 ) -> reqwest::Result<reqwest::Response> {
-    let span = tracing::debug_span!(
-        "oauth_http",
+    answer::send::<E>(
+        client,
+        request,
+        None,
         operation,
-        method = %request.method(),
-        path = request.url().path(),
-        status = tracing::field::Empty,
-        elapsed_ms = tracing::field::Empty,
-    );
-    async move {
-        let url = request.url().clone();
-        let secrets = Secrets::from_request(&request);
-        let start = Instant::now();
-        let result = client.execute(request).await;
-        let span = tracing::Span::current();
-        let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        span.record("elapsed_ms", elapsed);
-        let mut response = result?;
-        let status = response.status();
-        span.record("status", status.as_u16());
-        if *response.url() != url {
-            tracing::warn!("the HTTP client followed a redirect; its answer was refused");
-            return Ok(limit::rejected(Rejection::RedirectFollowed {
-                status: status.as_u16(),
-            }));
-        }
-        if status.is_redirection() {
-            // Never read: a redirect is reported by its status and `Location` alone.
-            return Ok(response);
-        }
-        let body = match limit::read_body(&mut response, limit).await? {
-            Ok(body) => body,
-            Err(limit) => {
-                return Ok(limit::rejected(Rejection::TooLarge {
-                    status: status.as_u16(),
-                    limit,
-                }));
-            }
-        };
-        let error = status.is_client_error() || status.is_server_error();
-        let body = if error || answer::reports_error::<E>(&body) {
-            answer::error_body::<E>(body, &secrets, error, &mut response)
-        } else {
-            body
-        };
-        Ok(answer::rebuild(response, body))
-    }
-    .instrument(span)
+        limit,
+        answer::Success::Checked,
+    )
     .await
+    .map(answer::Vetted::into_response)
 }
 
 /// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and

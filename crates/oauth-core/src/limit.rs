@@ -94,15 +94,28 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|n| n > limit.0) {
         return Ok(Err(limit.0));
     }
+    let within = |n: usize| u64::try_from(n).is_ok_and(|n| n <= limit.0);
+    let Some(first) = response.chunk().await? else {
+        return Ok(Ok(Bytes::new()));
+    };
+    if !within(first.len()) {
+        return Ok(Err(limit.0));
+    }
+    // A small answer usually arrives as one chunk: it is the body as it is, not a copy.
+    let Some(second) = response.chunk().await? else {
+        return Ok(Ok(first));
+    };
     // Never more than the limit up front, whatever the server declared.
     let capacity = declared.unwrap_or(0).min(limit.0).min(64 * 1024);
     let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await? {
-        let total = u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX);
-        if total > limit.0 {
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if !within(body.len().saturating_add(chunk.len())) {
             return Ok(Err(limit.0));
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await?;
     }
     Ok(Ok(body.freeze()))
 }

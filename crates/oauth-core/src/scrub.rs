@@ -74,22 +74,7 @@ impl Secrets {
     /// value also as its base64 text and its decoded secret, a cookie also value by value),
     /// and the values of secret fields ([`SECRET_FIELDS`]) in its form or JSON body and query.
     pub fn from_request(request: &reqwest::Request) -> Self {
-        let mut found = Vec::new();
-        for (name, value) in request.headers() {
-            if value.is_sensitive() || *name == AUTHORIZATION || *name == COOKIE {
-                header_secrets(name, value, &mut found);
-            }
-        }
-        if let Some(query) = request.url().query() {
-            form_secrets(query.as_bytes(), &mut found);
-        }
-        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
-            match serde_json::from_slice::<Value>(body) {
-                Ok(json) => json_secrets(&json, false, &mut found),
-                Err(_) => form_secrets(body, &mut found),
-            }
-        }
-        Self::new(found)
+        Sent::capture(request, None).secrets()
     }
 
     /// Whether there is nothing to scrub.
@@ -268,6 +253,60 @@ fn utf8_len(first: u8) -> usize {
         0xE0..=0xEF => 3,
         0xC0..=0xDF => 2,
         _ => 1,
+    }
+}
+
+/// What a request carried that may hold secrets, kept until an answer needs scrubbing: the
+/// sensitive headers, the URL (its query) and the body. Capturing is a few reference-count
+/// increments and one copy of the body; the secrets are only extracted ([`Sent::secrets`]) for
+/// an answer that reports an error, which keeps the parsing off every successful request.
+pub(crate) struct Sent<'a> {
+    /// Where the request went (the execution hook also compares the answer's URL with it).
+    pub(crate) url: Cow<'a, url::Url>,
+    /// The first sensitive header (a request usually has one: `Authorization`) and the rest.
+    header: Option<(reqwest::header::HeaderName, HeaderValue)>,
+    more_headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
+    body: Option<bytes::Bytes>,
+}
+
+impl<'a> Sent<'a> {
+    /// What `request` carries, as [`Secrets::from_request`] reads it; `url` is the request's
+    /// own URL, if the caller holds it.
+    pub(crate) fn capture(request: &reqwest::Request, url: Option<&'a url::Url>) -> Self {
+        let mut sensitive = request
+            .headers()
+            .iter()
+            .filter(|(name, value)| {
+                value.is_sensitive() || **name == AUTHORIZATION || **name == COOKIE
+            })
+            .map(|(name, value)| (name.clone(), value.clone()));
+        Self {
+            url: url.map_or_else(|| Cow::Owned(request.url().clone()), Cow::Borrowed),
+            header: sensitive.next(),
+            more_headers: sensitive.collect(),
+            body: request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .map(bytes::Bytes::copy_from_slice),
+        }
+    }
+
+    /// The secrets among what was captured.
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut found = Vec::new();
+        for (name, value) in self.header.iter().chain(&self.more_headers) {
+            header_secrets(name, value, &mut found);
+        }
+        if let Some(query) = self.url.query() {
+            form_secrets(query.as_bytes(), &mut found);
+        }
+        if let Some(body) = &self.body {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(json) => json_secrets(&json, false, &mut found),
+                Err(_) => form_secrets(body, &mut found),
+            }
+        }
+        Secrets::new(found)
     }
 }
 

@@ -20,6 +20,7 @@ const YEAR_9999_MS: u64 = 253_402_300_799_999;
 /// The latest time a token holds: `u64::MAX` unix milliseconds (the stored form's largest
 /// value) where the platform's [`SystemTime`] reaches it, else the end of the year 9999.
 /// Every time up to it survives the stored form unchanged (at millisecond precision).
+#[inline]
 pub fn latest() -> SystemTime {
     UNIX_EPOCH
         .checked_add(Duration::from_millis(u64::MAX))
@@ -30,6 +31,7 @@ pub fn latest() -> SystemTime {
 }
 
 /// `t` moved into `[UNIX_EPOCH, latest()]`.
+#[inline]
 pub fn clamp(t: SystemTime) -> SystemTime {
     if t < UNIX_EPOCH {
         UNIX_EPOCH
@@ -40,6 +42,7 @@ pub fn clamp(t: SystemTime) -> SystemTime {
 
 /// `start + lifetime`, with the lifetime clamped to [`MAX_LIFETIME`] and the sum to
 /// [`latest`]: never panics.
+#[inline]
 pub fn after(start: SystemTime, lifetime: Duration) -> SystemTime {
     start
         .checked_add(lifetime.min(MAX_LIFETIME))

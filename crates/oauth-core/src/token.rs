@@ -20,6 +20,7 @@ pub enum TokenType {
 
 impl TokenType {
     /// Parses a `token_type` case-insensitively; `None` or an empty string is [`Self::Bearer`].
+    #[inline]
     pub fn parse(value: Option<&str>) -> Self {
         match value.map(str::trim) {
             None | Some("") => Self::Bearer,
@@ -64,6 +65,7 @@ pub struct Token {
 impl Token {
     /// A bearer token received at `received_at` (clamped to the range a token holds), with no
     /// expiry, refresh token or scopes yet.
+    #[inline]
     pub fn new(access_token: AccessToken, received_at: SystemTime) -> Self {
         Self {
             access_token,
@@ -83,30 +85,35 @@ impl Token {
     }
 
     /// Sets the token type.
+    #[inline]
     pub fn with_token_type(mut self, token_type: TokenType) -> Self {
         self.token_type = token_type;
         self
     }
 
     /// Sets the absolute expiry (at most a century after receipt).
+    #[inline]
     pub fn with_expires_at(mut self, at: Option<SystemTime>) -> Self {
         self.expires_at = at.map(|at| self.bounded_expiry(at));
         self
     }
 
     /// Sets the expiry from a lifetime counted from receipt (`expires_in`; at most a century).
+    #[inline]
     pub fn with_expires_in(mut self, lifetime: Option<Duration>) -> Self {
         self.expires_at = lifetime.map(|d| time::after(self.received_at, d));
         self
     }
 
     /// Sets the refresh token.
+    #[inline]
     pub fn with_refresh_token(mut self, token: Option<RefreshToken>) -> Self {
         self.refresh_token = token;
         self
     }
 
     /// Sets the refresh token's absolute expiry (at most a century after receipt).
+    #[inline]
     pub fn with_refresh_token_expires_at(mut self, at: Option<SystemTime>) -> Self {
         self.refresh_token_expires_at = at.map(|at| self.bounded_expiry(at));
         self
@@ -114,68 +121,81 @@ impl Token {
 
     /// Sets the refresh token's expiry from a lifetime counted from receipt (at most a
     /// century).
+    #[inline]
     pub fn with_refresh_token_expires_in(mut self, lifetime: Option<Duration>) -> Self {
         self.refresh_token_expires_at = lifetime.map(|d| time::after(self.received_at, d));
         self
     }
 
     /// Sets the granted scopes.
+    #[inline]
     pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
         self
     }
 
-    /// Sets the scopes from a space-separated `scope` string.
+    /// Sets the scopes from a space-separated `scope` string (RFC 6749 §3.3; any run of ASCII
+    /// whitespace separates, as some servers use several).
+    #[inline]
     pub fn with_scope_string(self, scope: Option<&str>) -> Self {
         let scopes = scope
-            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
             .unwrap_or_default();
         self.with_scopes(scopes)
     }
 
     /// Sets the provider's other fields, kept as sent.
+    #[inline]
     pub fn with_extra(mut self, extra: Map<String, Value>) -> Self {
         self.extra = extra;
         self
     }
 
     /// The access token.
+    #[inline]
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
     }
 
     /// The token type.
+    #[inline]
     pub fn token_type(&self) -> &TokenType {
         &self.token_type
     }
 
     /// When the access token expires; `None` when the server gave no expiry (Sunshine
     /// Conversations tokens live until revoked).
+    #[inline]
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.expires_at
     }
 
     /// The refresh token, when one was issued.
+    #[inline]
     pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh_token.as_ref()
     }
 
     /// When the refresh token expires, when the server said.
+    #[inline]
     pub fn refresh_token_expires_at(&self) -> Option<SystemTime> {
         self.refresh_token_expires_at
     }
 
     /// Granted scopes (empty when the server did not say).
+    #[inline]
     pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
 
     /// When the token was received.
+    #[inline]
     pub fn received_at(&self) -> SystemTime {
         self.received_at
     }
 
     /// The provider's other response fields, kept as sent.
+    #[inline]
     pub fn extra(&self) -> &Map<String, Value> {
         &self.extra
     }

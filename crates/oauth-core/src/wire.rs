@@ -127,6 +127,7 @@ lenient_number! {
 
 impl Seconds {
     /// As a [`Duration`], clamped to [`time::MAX_LIFETIME`](crate::time::MAX_LIFETIME).
+    #[inline]
     pub fn duration(self) -> Duration {
         Duration::from_secs(self.0).min(crate::time::MAX_LIFETIME)
     }

@@ -237,3 +237,82 @@ pub async fn refresh_lock_expires_after_its_ttl<S: TokenStore>(store: &S) {
     );
     store.unlock("acct", &taken).await.unwrap();
 }
+
+/// Key rotation over a store that lists its keys (`inner`, empty): documents sealed under an
+/// old key are re-encrypted by `rewrap_all` under the current one, after which the old key is
+/// no longer needed and every token reads back intact. A key holding only a refresh lock is
+/// no token: it is neither listed nor counted.
+pub async fn rewrap_all_moves_every_document_to_the_current_key<S>(inner: S, label: &str)
+where
+    S: oauth_core::store::ListKeys + Clone,
+{
+    use oauth_core::store::{EncryptedStore, Keyring};
+    const OLD: [u8; 32] = [0x0A; 32];
+    const NEW: [u8; 32] = [0xB0; 32];
+    let keys = ["a", "b", "c"];
+    let old = EncryptedStore::new(inner.clone(), Keyring::new("old", &OLD).unwrap());
+    for key in keys {
+        old.compare_and_swap(key, None, &token(&format!("{label}-{key}"), 1))
+            .await
+            .unwrap();
+    }
+    let rotated = EncryptedStore::new(
+        inner.clone(),
+        Keyring::new("new", &NEW)
+            .unwrap()
+            .with_old_key("old", &OLD)
+            .unwrap(),
+    );
+    // `a` is written once under the new key (a refresh), so it is already where it belongs.
+    let a = rotated.load("a").await.unwrap().unwrap();
+    rotated
+        .compare_and_swap("a", Some(a.version), &token(&format!("{label}-a"), 2))
+        .await
+        .unwrap();
+    let _lock = inner
+        .try_lock("lock-only", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("free");
+    let mut listed = inner.list_keys().await.unwrap();
+    listed.sort();
+    assert_eq!(listed, keys);
+    let kids = || async {
+        let mut kids = Vec::new();
+        for key in keys {
+            let stored = inner.load(key).await.unwrap().unwrap();
+            let kid = &stored.token.extra()["oauth_core_sealed"]["kid"];
+            kids.push(kid.as_str().unwrap().to_owned());
+        }
+        kids
+    };
+    assert_eq!(kids().await, ["new", "old", "old"]);
+
+    let report = rotated.rewrap_all().await.unwrap();
+    let mut rewrapped = report.rewrapped.clone();
+    rewrapped.sort();
+    assert_eq!(rewrapped, ["b", "c"]);
+    assert_eq!(report.unchanged, 1);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(kids().await, ["new", "new", "new"]);
+
+    // The old key can go: the new one alone opens everything, every field intact.
+    let new_only = EncryptedStore::new(inner.clone(), Keyring::new("new", &NEW).unwrap());
+    for (key, n) in [("a", 2), ("b", 1), ("c", 1)] {
+        let expected = token(&format!("{label}-{key}"), n);
+        let t = new_only.load(key).await.unwrap().unwrap().token;
+        assert_eq!(t.access_token().secret(), expected.access_token().secret());
+        assert_eq!(
+            t.refresh_token().unwrap().secret(),
+            expected.refresh_token().unwrap().secret()
+        );
+        assert_eq!(t.expires_at(), expected.expires_at());
+        assert_eq!(t.scopes(), expected.scopes());
+        let e = old.load(key).await.unwrap_err();
+        assert_eq!(e.kind, StoreErrorKind::Encryption, "{key}: {e}");
+    }
+    // A second pass has nothing left to do.
+    let again = rotated.rewrap_all().await.unwrap();
+    assert!(again.rewrapped.is_empty() && again.failed.is_empty());
+    assert_eq!(again.unchanged, keys.len());
+}

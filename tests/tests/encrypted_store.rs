@@ -1,13 +1,14 @@
 //! EncryptedStore over every store: the store contract through encryption, what is stored
 //! (no secret of the token), tampering, swapped documents, wrong and unknown keys, rotation
-//! and rewrap, plaintext migration, and keyrings from text and the environment.
+//! and rewrap (over files, Redis and PostgreSQL too), plaintext migration, and keyrings from
+//! text and the environment.
 //!
 //! The Redis and PostgreSQL cases run with `--features redis` / `--features postgres`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oauth_core::StoreErrorKind;
-use oauth_core::store::{EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore};
+use oauth_core::store::{EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore, is_sealed};
 use oauth_sdk_tests::{assert_no_secrets, store_contract};
 
 const KEY_A: [u8; 32] = [0xA5; 32];
@@ -55,6 +56,8 @@ async fn the_store_contract_holds_through_encryption_over_memory() {
         .unwrap();
     let raw = store.inner().load("acct").await.unwrap().unwrap();
     assert_eq!(raw.token.access_token().secret(), "oauth-core.sealed");
+    assert!(is_sealed(&raw.token));
+    assert!(!is_sealed(&store_contract::token("mem", 1)));
     assert!(raw.token.refresh_token().is_none());
     assert!(raw.token.scopes().is_empty());
     assert_sealed(
@@ -251,6 +254,16 @@ async fn rotation_reads_old_keys_writes_the_current_one_and_rewrap_moves_everyth
 }
 
 #[tokio::test]
+async fn rewrap_all_moves_everything_over_memory_and_files() {
+    let memory = std::sync::Arc::new(MemoryStore::new());
+    store_contract::rewrap_all_moves_every_document_to_the_current_key(memory, "mem").await;
+    let dir = temp_dir("rewrap-all");
+    let files = FileStore::new(&dir).unwrap();
+    store_contract::rewrap_all_moves_every_document_to_the_current_key(files, "file").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn plaintext_documents_are_refused_unless_accepted_and_rewrap_seals_them() {
     let dir = temp_dir("plain");
     let plain = FileStore::new(&dir).unwrap();
@@ -412,6 +425,8 @@ async fn the_store_contract_holds_through_encryption_over_redis() {
         &store("e4").await,
     )
     .await;
+    let inner = RedisStore::connect(&server.url(), "e5").await.unwrap();
+    store_contract::rewrap_all_moves_every_document_to_the_current_key(inner, "redis").await;
 }
 
 #[cfg(feature = "postgres")]
@@ -453,4 +468,7 @@ async fn the_store_contract_holds_through_encryption_over_postgres() {
         &store("t4").await,
     )
     .await;
+    let inner = PostgresStore::connect(&server.url(), "t5").await.unwrap();
+    inner.migrate().await.unwrap();
+    store_contract::rewrap_all_moves_every_document_to_the_current_key(inner, "pg").await;
 }

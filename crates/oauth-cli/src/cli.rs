@@ -17,12 +17,22 @@ Files: profiles in <config dir>/oauth-cli/config.toml, tokens in <data dir>/oaut
 (mode 0600, the oauth-core FileStore format). OAUTH_CLI_HOME=DIR puts both under DIR;
 XDG_CONFIG_HOME and XDG_DATA_HOME are honoured too.
 
+Encryption: with OAUTH_CLI_KEY set, every token written is encrypted with that key
+(XChaCha20-Poly1305, the oauth-core EncryptedStore): 32 bytes in base64 or hex, e.g.
+  export OAUTH_CLI_KEY=\"$(openssl rand -base64 32)\"
+optionally named `ID:KEY`. To rotate, set `NEW,OLD`: tokens sealed with OLD still read, every
+write uses NEW (drop OLD once each token has been refreshed or logged in again). Tokens stored
+before the key was set are read, and encrypted on their next write (a refresh or a login).
+Without the key, or with a wrong one, an encrypted token is refused and left as it is (exit
+code 7); `oauth logout` forgets it. An empty OAUTH_CLI_KEY counts as unset.
+
 Output: data on stdout, messages on stderr. No command prints a secret, except the access token
 that `oauth token` prints on stdout.
 
 Exit codes: 0 ok, 1 other failure, 2 bad arguments, 3 configuration (unknown profile, bad config
 file, missing secret), 4 login needed (no token, expired or revoked grant), 5 the provider or the
 network failed, 6 the login did not complete (denied, state mismatch, timeout, port in use),
+7 OAUTH_CLI_KEY is malformed, or a stored token is encrypted and the key is missing or wrong,
 130 interrupted.";
 
 /// Log in to Procore, Cal.com, Sunshine Conversations or RingCentral, print a fresh access token,

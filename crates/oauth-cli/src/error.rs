@@ -30,6 +30,10 @@ pub enum CliError {
     /// The login did not complete: denied, state mismatch, timeout, port in use. Exit 6.
     #[error("{0}")]
     Login(String),
+    /// The token store's key: `OAUTH_CLI_KEY` is malformed, or a stored token is encrypted
+    /// and the key is missing or wrong. Exit 7. Never holds the key.
+    #[error("{0}")]
+    Key(String),
     /// Ctrl-C. Exit 130.
     #[error("interrupted")]
     Interrupted,
@@ -47,6 +51,7 @@ impl CliError {
             Self::LoginNeeded { .. } => 4,
             Self::Provider { .. } => 5,
             Self::Login(_) => 6,
+            Self::Key(_) => 7,
             Self::Interrupted => 130,
         }
     }
@@ -62,7 +67,7 @@ impl CliError {
             oauth_core::Error::Config(message) => Self::Config(format!(
                 "profile `{profile}`: {message} (see `oauth profile add --help`)"
             )),
-            oauth_core::Error::Store(e) => Self::Other(format!("token store: {e}")),
+            oauth_core::Error::Store(e) => e.into(),
             source => Self::Provider {
                 context: context.to_owned(),
                 source,
@@ -81,7 +86,15 @@ fn root(error: &Arc<oauth_core::Error>) -> String {
 
 impl From<oauth_core::StoreError> for CliError {
     fn from(e: oauth_core::StoreError) -> Self {
-        Self::Other(format!("token store: {e}"))
+        if e.kind == oauth_core::StoreErrorKind::Encryption {
+            // The library's message names the profile and the key ids, never a key.
+            return Self::Key(format!(
+                "{e}. Set {} to the key the tokens were encrypted with (`NEW,OLD` while \
+                 rotating keys), or forget this token with `oauth logout PROFILE` and log in again",
+                crate::store::KEY_VAR
+            ));
+        }
+        Self::Other(e.to_string())
     }
 }
 

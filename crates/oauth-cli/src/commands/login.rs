@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use oauth_core::access::Assertion;
+use oauth_core::store::TokenStore;
 use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
 
 use crate::cli::LoginArgs;
@@ -29,6 +30,10 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     if args.jwt.is_some() && profile.provider != ProviderKind::Ringcentral {
         return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile));
     }
+    // Before the login, not after it: a malformed key, or a stored token this key cannot
+    // open (which the new one must not replace), would waste the browser round trip.
+    let store = super::store(paths)?;
+    store.load(&name).await?;
     let client = Client::new(&profile, secrets::client_secret(&name, &profile)?)?;
     let fail = |e| CliError::from_grant(&name, "login failed", e);
 
@@ -65,7 +70,6 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
         }
     };
 
-    let store = super::store(paths)?;
     super::save_token(&store, &name, &token).await?;
     let stored = config.profile_mut(&name)?;
     if stored.grant != grant || stored.jwt_file != jwt_file {

@@ -8,12 +8,13 @@ mod token;
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::store::{FileStore, TokenStore, Versioned};
+use oauth_core::store::{TokenStore, Versioned};
 use oauth_core::{StoreErrorKind, Token};
 
 use crate::cli::{Cli, Command, ProfileCommand};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
+use crate::store::Store;
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> CliResult<()> {
@@ -30,13 +31,14 @@ pub async fn run(cli: Cli) -> CliResult<()> {
     }
 }
 
-/// The token store shared with the library (`oauth_core::store::FileStore`).
-fn store(paths: &Paths) -> CliResult<FileStore> {
-    Ok(FileStore::new(paths.tokens_dir())?)
+/// The token store shared with the library (`oauth_core::store::FileStore`, encrypted when
+/// `OAUTH_CLI_KEY` is set); every command that touches tokens opens it here.
+fn store(paths: &Paths) -> CliResult<Store> {
+    Store::open(paths)
 }
 
 /// The stored token of `profile`, or the error that says to log in.
-async fn stored(store: &FileStore, profile: &str) -> CliResult<Versioned> {
+async fn stored(store: &Store, profile: &str) -> CliResult<Versioned> {
     store
         .load(profile)
         .await?
@@ -48,7 +50,7 @@ async fn stored(store: &FileStore, profile: &str) -> CliResult<Versioned> {
 
 /// Stores a new login's token over whatever is stored (compare-and-swap, retried when another
 /// process wrote in between: the newest login wins).
-async fn save_token(store: &FileStore, profile: &str, token: &Token) -> CliResult<()> {
+async fn save_token(store: &Store, profile: &str, token: &Token) -> CliResult<()> {
     for _ in 0..5 {
         let expected = store.load(profile).await?.map(|v| v.version);
         match store.compare_and_swap(profile, expected, token).await {
@@ -62,9 +64,9 @@ async fn save_token(store: &FileStore, profile: &str, token: &Token) -> CliResul
     )))
 }
 
-/// Forgets the stored token; whether there was one.
-fn forget(store: &FileStore, profile: &str) -> CliResult<bool> {
-    crate::files::remove_if_exists(&store.path(profile)?)
+/// Forgets the stored token; whether there was one. Needs no key: nothing is read.
+fn forget(store: &Store, profile: &str) -> CliResult<bool> {
+    crate::files::remove_if_exists(&store.files().path(profile)?)
 }
 
 /// `in 4m 10s` / `3h 2m ago`, for humans.

@@ -26,6 +26,7 @@ pub async fn run(paths: &Paths, only: &[String]) -> CliResult<()> {
         let token = match store.load(name).await {
             Ok(stored) => stored.map(|v| v.token),
             Err(e) => {
+                let e = crate::error::CliError::from(e);
                 crate::out!("{name}\t{}\tunreadable token: {e}", profile.provider.name());
                 continue;
             }

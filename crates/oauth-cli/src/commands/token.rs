@@ -1,11 +1,10 @@
 //! `oauth token`: a valid access token on stdout, renewed through a `TokenSource` over the
-//! shared file store when it is within `--min-lifetime` of its expiry.
+//! shared store when it is within `--min-lifetime` of its expiry.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use oauth_core::access::{ClientCredentials, JwtBearer};
-use oauth_core::store::FileStore;
 use oauth_core::{Renew, Token, TokenSource};
 
 use crate::cli::TokenArgs;
@@ -14,6 +13,7 @@ use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::Client;
 use crate::secrets;
+use crate::store::Store;
 
 pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
     let config = Config::load(paths.config_file())?;
@@ -75,7 +75,7 @@ pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
 /// The token from a source over the store: refreshed (once across processes) when due.
 async fn fresh<P: Renew>(
     provider: P,
-    store: FileStore,
+    store: Store,
     name: &str,
     margin: Duration,
 ) -> CliResult<Arc<Token>> {

@@ -300,6 +300,14 @@ impl<S: TokenStore> EncryptedStore<S> {
     }
 }
 
+/// Whether `token`, as read from a store directly rather than through an [`EncryptedStore`],
+/// is the stand-in of a sealed document. A program that reads such a store without a key can
+/// refuse the stand-in (an expired token with no refresh token) instead of acting on it, and
+/// must not replace it: it may hold the only copy of a refresh token.
+pub fn is_sealed(token: &Token) -> bool {
+    token.extra().contains_key(FIELD)
+}
+
 /// Binds a ciphertext to its format, algorithm, key id and store key.
 fn associated_data(kid: &str, key: &str) -> Vec<u8> {
     format!("oauth-core.sealed\0{ENVELOPE_VERSION}\0{ALG}\0{kid}\0{key}").into_bytes()

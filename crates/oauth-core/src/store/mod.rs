@@ -28,7 +28,7 @@ mod redis;
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;
-pub use encrypted::{EncryptedStore, RewrapReport};
+pub use encrypted::{EncryptedStore, RewrapReport, is_sealed};
 pub use file::FileStore;
 pub use keyring::Keyring;
 pub use keys::ListKeys;

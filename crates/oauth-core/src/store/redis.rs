@@ -10,7 +10,7 @@ use rand::RngCore;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
-use super::{RefreshLock, TokenStore, Versioned, validate_key};
+use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
@@ -20,6 +20,10 @@ const NOT_OURS: i64 = -2;
 
 /// The longest refresh lock taken, in milliseconds (a year).
 const MAX_LOCK_TTL_MS: u128 = 365 * 24 * 3600 * 1000;
+
+/// How many keys one `SCAN` round looks at (a hint to the server): each round is a short,
+/// bounded piece of work, so listing never blocks Redis the way `KEYS` would.
+const SCAN_COUNT: usize = 500;
 
 /// Compare-and-swap in one step on the server, so no other client can write in between.
 ///
@@ -63,7 +67,8 @@ return 0
 /// `SET NX PX` and an owner value unique to the holder, released only by that owner, and
 /// expires by itself if the holder dies, so each expiry causes exactly one refresh across all
 /// processes. A value under a token key that this version cannot read is reported (naming the
-/// key) and never overwritten.
+/// key) and never overwritten. [`ListKeys`] lists the keys with `SCAN`, for
+/// [`super::EncryptedStore::rewrap_all`].
 ///
 /// Every call is bounded by the command timeout ([`RedisStore::connect_with_timeouts`]),
 /// reconnection included, and fails with an I/O error when Redis does not answer in time. A
@@ -166,6 +171,20 @@ impl RedisStore {
     pub fn token_key(&self, key: &str) -> Result<String, StoreError> {
         validate_key(key)?;
         Ok(format!("{}:token:{key}", self.prefix))
+    }
+
+    /// The `SCAN` pattern of every token key: the prefix with its glob characters escaped, so
+    /// a prefix such as `app*` matches only itself.
+    fn token_pattern(&self) -> String {
+        let mut pattern = String::with_capacity(self.prefix.len() + 8);
+        for c in self.prefix.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str(":token:*");
+        pattern
     }
 
     /// The Redis key holding `key`'s refresh lock.
@@ -313,5 +332,46 @@ impl TokenStore for RedisStore {
 
     fn is_shared(&self) -> bool {
         true
+    }
+}
+
+/// The keys under `<prefix>:token:`, found with `SCAN` (cursor-based rounds of about 500
+/// keys, each within the command timeout; never `KEYS`) and `TYPE string`, so
+/// refresh locks, other prefixes' keys, values of other types and names that are no valid
+/// store key are left out. A string that is not a readable document is listed: its load (and
+/// [`super::EncryptedStore::rewrap`]) reports it. Needs Redis 6.0 or later.
+impl ListKeys for RedisStore {
+    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        let pattern = self.token_pattern();
+        let strip = format!("{}:token:", self.prefix);
+        // SCAN may return a key more than once (while the server rehashes).
+        let mut keys = std::collections::BTreeSet::new();
+        let mut cursor = 0u64;
+        loop {
+            // Names as bytes: a failed UTF-8 conversion would quote the name in its error.
+            let (next, names): (u64, Vec<Vec<u8>>) = self
+                .run("list keys", |mut conn| {
+                    let mut command = redis::cmd("SCAN");
+                    command
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT)
+                        .arg("TYPE")
+                        .arg("string");
+                    async move { command.query_async(&mut conn).await }
+                })
+                .await?
+                .map_err(|e| redis_error("list keys", &e))?;
+            keys.extend(names.iter().filter_map(|name| {
+                let key = std::str::from_utf8(name).ok()?.strip_prefix(&strip)?;
+                validate_key(key).is_ok().then(|| key.to_owned())
+            }));
+            if next == 0 {
+                return Ok(keys.into_iter().collect());
+            }
+            cursor = next;
+        }
     }
 }

@@ -707,7 +707,7 @@ async fn a_success_answer_that_repeats_a_secret_is_left_whole() {
     assert!(
         token
             .scopes()
-            .contains(&RESERVED_SECRET.split(' ').next().unwrap().to_owned())
+            .contains(RESERVED_SECRET.split(' ').next().unwrap())
     );
 }
 

@@ -13,6 +13,8 @@ use crate::response::ErrorBody;
 use crate::scrub::{Secrets, Sent};
 
 /// An answer [`send`] vetted.
+// One per request, returned once: boxing the large variant would cost an allocation each time.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Vetted<'a> {
     /// Its body was read (and, in an error answer, scrubbed): `body` stands for the one
     /// `response` had.

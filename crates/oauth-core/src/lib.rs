@@ -35,6 +35,7 @@ pub mod pkce;
 pub mod prelude;
 pub mod renew;
 pub mod response;
+pub mod scopes;
 pub mod scrub;
 pub mod secret;
 pub mod source;
@@ -63,6 +64,7 @@ pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use limit::BodyLimit;
 pub use pkce::Pkce;
 pub use renew::Renew;
+pub use scopes::Scopes;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, JwtAssertion, PkceVerifier,
     RefreshToken, RevocableToken, SessionCookie,

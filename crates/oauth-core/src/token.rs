@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time;
 
@@ -57,7 +58,7 @@ pub struct Token {
     expires_at: Option<SystemTime>,
     refresh_token: Option<RefreshToken>,
     refresh_token_expires_at: Option<SystemTime>,
-    scopes: Vec<String>,
+    scopes: Scopes,
     received_at: SystemTime,
     extra: Map<String, Value>,
 }
@@ -73,7 +74,7 @@ impl Token {
             expires_at: None,
             refresh_token: None,
             refresh_token_expires_at: None,
-            scopes: Vec::new(),
+            scopes: Scopes::new(),
             received_at: time::clamp(received_at),
             extra: Map::new(),
         }
@@ -127,21 +128,20 @@ impl Token {
         self
     }
 
-    /// Sets the granted scopes.
+    /// Sets the granted scopes (a `Vec<String>`, an array of `&str`, or [`Scopes`]).
     #[inline]
-    pub fn with_scopes(mut self, scopes: Vec<String>) -> Self {
-        self.scopes = scopes;
+    pub fn with_scopes(mut self, scopes: impl Into<Scopes>) -> Self {
+        self.scopes = scopes.into();
         self
     }
 
     /// Sets the scopes from a space-separated `scope` string (RFC 6749 §3.3; any run of ASCII
-    /// whitespace separates, as some servers use several).
+    /// whitespace separates, as some servers use several). An owned string is kept without a
+    /// copy.
     #[inline]
-    pub fn with_scope_string(self, scope: Option<&str>) -> Self {
-        let scopes = scope
-            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        self.with_scopes(scopes)
+    pub fn with_scope_string(mut self, scope: Option<impl Into<String>>) -> Self {
+        self.scopes = scope.map(Scopes::parse).unwrap_or_default();
+        self
     }
 
     /// Sets the provider's other fields, kept as sent.
@@ -184,7 +184,7 @@ impl Token {
 
     /// Granted scopes (empty when the server did not say).
     #[inline]
-    pub fn scopes(&self) -> &[String] {
+    pub fn scopes(&self) -> &Scopes {
         &self.scopes
     }
 
@@ -284,9 +284,9 @@ pub struct StoredToken {
     /// Refresh token expiry, unix milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_expires_at_ms: Option<u64>,
-    /// Granted scopes.
+    /// Granted scopes (a JSON array).
     #[serde(default)]
-    pub scopes: Vec<String>,
+    pub scopes: Scopes,
     /// Receipt time, unix milliseconds.
     pub received_at_ms: u64,
     /// The provider's other fields.

@@ -32,7 +32,7 @@ pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
         .with_token_type(TokenType::parse(response.token_type.as_deref()))
         .with_expires_at(expires_at)
         .with_refresh_token(response.refresh_token)
-        .with_scope_string(response.scope.as_deref())
+        .with_scope_string(response.scope)
         .with_extra(extra)
 }
 

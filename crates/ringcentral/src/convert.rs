@@ -44,7 +44,7 @@ pub(crate) fn token(info: types::TokenInfo, now: SystemTime) -> Token {
         .with_expires_in(info.expires_in.map(|s| s.duration()))
         .with_refresh_token(info.refresh_token)
         .with_refresh_token_expires_in(info.refresh_token_expires_in.map(|s| s.duration()))
-        .with_scope_string(info.scope.as_deref())
+        .with_scope_string(info.scope)
         .with_extra(extra)
 }
 

@@ -81,7 +81,7 @@ pub(crate) fn token(response: types::OAuth2TokenResponse, now: SystemTime) -> Re
         .with_token_type(TokenType::parse(fields.token_type.as_deref()))
         .with_expires_in(Some(lifetime))
         .with_refresh_token(fields.refresh_token)
-        .with_scope_string(fields.scope.as_deref())
+        .with_scope_string(fields.scope)
         .with_extra(fields.extra))
 }
 

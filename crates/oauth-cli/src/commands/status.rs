@@ -49,7 +49,10 @@ fn line(name: &str, profile: &Profile, token: Option<&Token>, now: SystemTime) -
     let scopes = if token.scopes().is_empty() {
         "scopes=-".to_owned()
     } else {
-        format!("scopes={}", token.scopes().join(","))
+        format!(
+            "scopes={}",
+            token.scopes().iter().collect::<Vec<_>>().join(",")
+        )
     };
     let access_expired = token.expires_at().is_some_and(|at| at <= now);
     let access = match token.expires_at() {

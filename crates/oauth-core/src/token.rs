@@ -52,6 +52,7 @@ impl TokenType {
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
 /// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
 #[derive(Clone)]
+#[repr(align(64))]
 pub struct Token {
     access_token: AccessToken,
     token_type: TokenType,

@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
 use super::{Check, Inner, Listener, RefreshEvent, RetryPolicy, Snapshot, TokenSource};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -130,7 +128,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
             poll_interval: self.poll_interval,
             listener: self.listener,
             // Replaced at once by `install`, which needs the settings above.
-            current: ArcSwap::from_pointee(Snapshot {
+            current: super::Current::new(Snapshot {
                 token: Arc::clone(&token),
                 version,
                 due_at: None,

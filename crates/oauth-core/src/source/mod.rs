@@ -2,8 +2,10 @@
 //!
 //! # Behaviour
 //!
-//! - **Fresh path.** [`TokenSource::access_token`] reads the current token through an atomic
-//!   pointer and checks one flag: no lock, no clock read, no allocation beyond an `Arc` count.
+//! - **Fresh path.** [`TokenSource::access_token`] compares one atomic pointer with the
+//!   snapshots the calling thread last served and checks one flag: no lock, no fenced write, no
+//!   clock read, nothing but the token's `Arc` count (a thread's first call after a change
+//!   reads the new snapshot through an `ArcSwap`; see `current.rs` for what each thread keeps).
 //!   The flag is an alarm the source arms with its [`Clock`] for the moment the token becomes
 //!   due; [`crate::SystemClock`]'s alarms re-read the wall clock at least every
 //!   [`crate::clock::SYSTEM_ALARM_RECHECK`], so a suspended machine or a stepped clock delays
@@ -42,20 +44,25 @@
 //! The source needs a tokio runtime with timers (refreshes run as tokio tasks).
 
 mod builder;
+mod current;
 mod flight;
 mod guards;
 mod policy;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 pub use builder::TokenSourceBuilder;
 pub use policy::{RefreshEvent, RetryPolicy};
+
+use current::Current;
 
 use crate::clock::{Alarm, Clock};
 use crate::error::{Error, Result};
@@ -82,6 +89,7 @@ enum Check {
 
 /// The token as the source currently sees it. Replaced whole, never changed in place (but for
 /// the alarm flag).
+#[repr(align(64))]
 struct Snapshot {
     token: Arc<Token>,
     /// Store version `token` was read or written at; `None` before anything was stored.
@@ -120,7 +128,7 @@ struct Inner<P, S> {
     lock_wait: Duration,
     poll_interval: Duration,
     listener: Option<Listener>,
-    current: ArcSwap<Snapshot>,
+    current: Current,
     dead: Mutex<Option<Arc<Error>>>,
     /// The refresh in flight, if any. Set and cleared under this lock, so there is at most one.
     flight: Mutex<Option<Answer>>,
@@ -165,24 +173,19 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
     /// its expiry) or was invalidated.
     ///
     /// Cancelling the returned future (dropping it) never cancels a refresh it started or
-    /// joined.
-    pub async fn access_token(&self) -> Result<Arc<Token>> {
-        {
-            let snap = self.inner.current.load();
-            if snap.is_fresh(&*self.inner.clock) {
-                return Ok(Arc::clone(&snap.token));
-            }
+    /// joined. The token is judged when the future is first polled, not when it is made.
+    pub fn access_token(&self) -> impl Future<Output = Result<Arc<Token>>> + Send + '_ {
+        AccessToken {
+            inner: &self.inner,
+            slow: None,
         }
-        // Boxed, so that the slow path's state does not make every call's future (and the
-        // frame that polls it) as large as the whole refresh machinery.
-        Box::pin(flight::obtain(&self.inner)).await
     }
 
     /// Marks `token` as rejected (e.g. an API answered 401): the next
     /// [`TokenSource::access_token`] refreshes, once, however many callers report the same
     /// token. A token that was already replaced is ignored.
     pub fn invalidate(&self, token: &Arc<Token>) {
-        self.inner.current.rcu(|snap| {
+        self.inner.current.update(|snap| {
             if Arc::ptr_eq(&snap.token, token) && !matches!(snap.check, Check::SlowPath) {
                 Arc::new(Snapshot {
                     token: Arc::clone(&snap.token),
@@ -210,6 +213,52 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
         tokio::spawn(async move { inner.replace(token).await })
             .await
             .unwrap_or_else(|e| Err(flight::aborted(e.is_panic())))
+    }
+}
+
+/// The slow path of [`TokenSource::access_token`], boxed.
+type Obtaining<'a> = Pin<Box<dyn Future<Output = Result<Arc<Token>>> + Send + 'a>>;
+
+/// The future of [`TokenSource::access_token`]: the fresh path is a small poll function (so it
+/// inlines into the caller's state machine), the rest is boxed on first need, so that the
+/// refresh machinery's state does not make every call's future, and the frame polling it, as
+/// large as itself.
+struct AccessToken<'a, P, S> {
+    inner: &'a Arc<Inner<P, S>>,
+    slow: Option<Obtaining<'a>>,
+}
+
+impl<P: Renew, S: TokenStore> Future for AccessToken<'_, P, S> {
+    type Output = Result<Arc<Token>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.slow.is_none()
+            && let Some(token) = this.inner.current.served_fresh()
+        {
+            return Poll::Ready(Ok(token));
+        }
+        this.poll_slow(cx)
+    }
+}
+
+impl<P: Renew, S: TokenStore> AccessToken<'_, P, S> {
+    /// Everything but the fresh path, kept out of line so that the fresh path inlines.
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>>> {
+        let inner = self.inner;
+        if self.slow.is_none() {
+            let snap = inner.current.load();
+            if snap.is_fresh(&*inner.clock) {
+                Current::remember(&snap);
+                return Poll::Ready(Ok(Arc::clone(&snap.token)));
+            }
+        }
+        self.slow
+            .get_or_insert_with(|| Box::pin(flight::obtain(inner)))
+            .as_mut()
+            .poll(cx)
     }
 }
 

@@ -1,0 +1,144 @@
+//! The source's current [`Snapshot`], and each thread's copy of it for the fresh path.
+//!
+//! Reading an `ArcSwap` costs two fenced writes (its hazard slot taken and given back) besides
+//! the `Arc` count of the token handed out, which makes the fresh path several times an `Arc`
+//! clone. So each thread keeps the snapshots it last served (a few `Arc`s) and a source
+//! publishes the address of its current snapshot in an atomic pointer: a thread holding the
+//! snapshot at that address serves from it with one plain load and the token's `Arc` count.
+//! The address is never dereferenced, and cannot be reused while the thread holds the snapshot
+//! it compares against, so a match is exact.
+//!
+//! The copies are bounded ([`SLOTS`] per thread, replaced in turn) and hold nothing a caller's
+//! `Arc<Token>` would not: a snapshot a thread served stays in memory until that thread serves
+//! [`SLOTS`] other snapshots or exits (its token is zeroized when the last copy goes).
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::{ArcSwap, Guard};
+
+use super::{Check, Snapshot, lock};
+use crate::token::Token;
+
+/// Snapshots each thread keeps (of any sources): enough for the few sources a thread serves.
+pub(super) const SLOTS: usize = 4;
+
+struct Served {
+    slots: [Option<Arc<Snapshot>>; SLOTS],
+    next: usize,
+}
+
+thread_local! {
+    static SERVED: RefCell<Served> = const {
+        RefCell::new(Served {
+            slots: [const { None }; SLOTS],
+            next: 0,
+        })
+    };
+}
+
+/// The current snapshot of one source.
+pub(super) struct Current {
+    snapshot: ArcSwap<Snapshot>,
+    /// The address of `snapshot`'s value, published after it is stored: compared, never
+    /// dereferenced.
+    address: AtomicPtr<Snapshot>,
+    /// Held by every writer, so that `address` follows `snapshot` in the same order.
+    writers: Mutex<()>,
+}
+
+impl Current {
+    pub(super) fn new(snapshot: Snapshot) -> Self {
+        let snapshot = Arc::new(snapshot);
+        Self {
+            address: AtomicPtr::new(Arc::as_ptr(&snapshot).cast_mut()),
+            snapshot: ArcSwap::new(snapshot),
+            writers: Mutex::new(()),
+        }
+    }
+
+    /// The current token if this thread holds the current snapshot and it needs no clock read
+    /// to be known fresh; `None` sends the caller to [`Current::load`].
+    #[inline]
+    pub(super) fn served_fresh(&self) -> Option<Arc<Token>> {
+        let address = self.address.load(Ordering::Acquire);
+        SERVED
+            .try_with(|served| {
+                let served = served.borrow();
+                let snap = served
+                    .slots
+                    .iter()
+                    .flatten()
+                    .find(|s| std::ptr::eq(Arc::as_ptr(s), address))?;
+                match &snap.check {
+                    Check::Alarm(rung) if !rung.load(Ordering::Acquire) => {
+                        Some(Arc::clone(&snap.token))
+                    }
+                    Check::Never => Some(Arc::clone(&snap.token)),
+                    _ => None,
+                }
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Keeps `snap` as one this thread served, if the fresh path can judge it without a clock.
+    pub(super) fn remember(snap: &Arc<Snapshot>) {
+        if !matches!(snap.check, Check::Alarm(_) | Check::Never) {
+            return;
+        }
+        let _ = SERVED.try_with(|served| {
+            let replaced = {
+                let mut served = served.borrow_mut();
+                let next = served.next;
+                served.next = (next + 1) % SLOTS;
+                served.slots[next].replace(Arc::clone(snap))
+            };
+            // Dropped outside the borrow: a snapshot's drop may run code that reads this
+            // thread's slots (a token's drop, an alarm's).
+            drop(replaced);
+        });
+    }
+
+    pub(super) fn load(&self) -> Guard<Arc<Snapshot>> {
+        self.snapshot.load()
+    }
+
+    pub(super) fn load_full(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    pub(super) fn store(&self, snap: Arc<Snapshot>) {
+        let _writing = lock(&self.writers);
+        self.publish(snap);
+    }
+
+    /// Replaces the snapshot with `f` of it.
+    pub(super) fn update(&self, f: impl FnOnce(&Arc<Snapshot>) -> Arc<Snapshot>) {
+        let _writing = lock(&self.writers);
+        let next = f(&self.snapshot.load_full());
+        self.publish(next);
+    }
+
+    /// Stores `new` if the snapshot is still `expected`; returns the snapshot found.
+    pub(super) fn compare_and_swap(
+        &self,
+        expected: &Arc<Snapshot>,
+        new: Arc<Snapshot>,
+    ) -> Arc<Snapshot> {
+        let _writing = lock(&self.writers);
+        let found = self.snapshot.load_full();
+        if Arc::ptr_eq(&found, expected) {
+            self.publish(new);
+        }
+        found
+    }
+
+    /// Under the writers' lock.
+    fn publish(&self, snap: Arc<Snapshot>) {
+        let address = Arc::as_ptr(&snap).cast_mut();
+        self.snapshot.store(snap);
+        self.address.store(address, Ordering::Release);
+    }
+}

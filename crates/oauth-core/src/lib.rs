@@ -46,6 +46,7 @@ pub mod token;
 pub mod wire;
 
 mod answer;
+mod random;
 
 pub use access::{AccessTokenSource, Authorizer, SharedTokenSource};
 pub use authorize::{

@@ -4,7 +4,6 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
@@ -57,11 +56,7 @@ impl CsrfState {
 /// When the operating system cannot supply randomness (no `getrandom` and no `/dev/urandom`):
 /// there is then no safe state or verifier to hand out, and nothing a caller could do instead.
 pub(crate) fn random_bytes() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .expect("the operating system's CSPRNG is available");
-    bytes
+    crate::random::bytes()
 }
 
 impl fmt::Debug for CsrfState {

@@ -304,18 +304,36 @@ impl fmt::Debug for StoredToken {
 /// Serializes a [`Token`] with its secrets (see [`Token::exposing_secrets`]).
 pub struct ExposeSecrets<'a>(&'a Token);
 
+/// [`StoredToken`]'s fields borrowed from a [`Token`], serialized the same way: a store write
+/// copies nothing but the text it produces.
+#[derive(Serialize)]
+struct StoredTokenRef<'a> {
+    access_token: &'a AccessToken,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a RefreshToken>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token_expires_at_ms: Option<u64>,
+    scopes: &'a Scopes,
+    received_at_ms: u64,
+    extra: &'a Map<String, Value>,
+}
+
 impl Serialize for ExposeSecrets<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let t = self.0;
-        StoredToken {
-            access_token: t.access_token.clone(),
-            token_type: Some(t.token_type.as_str().to_owned()),
+        StoredTokenRef {
+            access_token: &t.access_token,
+            token_type: Some(t.token_type.as_str()),
             expires_at_ms: t.expires_at.map(to_ms),
-            refresh_token: t.refresh_token.clone(),
+            refresh_token: t.refresh_token.as_ref(),
             refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
-            scopes: t.scopes.clone(),
+            scopes: &t.scopes,
             received_at_ms: to_ms(t.received_at),
-            extra: t.extra.clone(),
+            extra: &t.extra,
         }
         .serialize(serializer)
     }
@@ -462,5 +480,47 @@ mod tests {
         let again = serde_json::to_value(t.exposing_secrets()).unwrap();
         assert_eq!(again["expires_at_ms"], year_3000);
         assert_eq!(again["refresh_token_expires_at_ms"], max);
+    }
+
+    #[test]
+    fn the_borrowed_stored_form_is_the_stored_form() {
+        let mut extra = Map::new();
+        extra.insert("owner_id".into(), Value::String("42".into()));
+        let t = Token::new(AccessToken::new("at"), UNIX_EPOCH + Duration::from_secs(10))
+            .with_token_type(TokenType::Other("mac".into()))
+            .with_expires_in(Some(Duration::from_secs(3600)))
+            .with_refresh_token(Some(RefreshToken::new("rt")))
+            .with_refresh_token_expires_in(Some(Duration::from_secs(7200)))
+            .with_scope_string(Some("read write"))
+            .with_extra(extra);
+        let owned = StoredToken {
+            access_token: t.access_token.clone(),
+            token_type: Some(t.token_type.as_str().to_owned()),
+            expires_at_ms: t.expires_at.map(to_ms),
+            refresh_token: t.refresh_token.clone(),
+            refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
+            scopes: t.scopes.clone(),
+            received_at_ms: to_ms(t.received_at),
+            extra: t.extra.clone(),
+        };
+        assert_eq!(
+            serde_json::to_string(&t.exposing_secrets()).unwrap(),
+            serde_json::to_string(&owned).unwrap()
+        );
+        let bare = Token::new(AccessToken::new("at"), UNIX_EPOCH);
+        let owned = StoredToken {
+            access_token: AccessToken::new("at"),
+            token_type: Some("Bearer".into()),
+            expires_at_ms: None,
+            refresh_token: None,
+            refresh_token_expires_at_ms: None,
+            scopes: Scopes::new(),
+            received_at_ms: 0,
+            extra: Map::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&bare.exposing_secrets()).unwrap(),
+            serde_json::to_string(&owned).unwrap()
+        );
     }
 }

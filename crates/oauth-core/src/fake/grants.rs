@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use rand::RngCore;
 use ring::digest::{SHA256, digest};
 
 use super::counts::{Counter, Counters};
@@ -416,8 +415,7 @@ fn invalid_grant(why: &str) -> GrantError {
 
 /// An opaque token: a prefix and 128 random bits, base64url.
 fn random(prefix: &str) -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
+    let bytes: [u8; 16] = crate::random::bytes();
     format!(
         "fake-{prefix}-{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -2,8 +2,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use rand::Rng;
-
 use crate::error::Error;
 
 /// Retry limits for transient refresh failures.
@@ -42,7 +40,7 @@ impl RetryPolicy {
             .saturating_mul(1u32 << attempt.min(16))
             .min(self.max_delay);
         let millis = u64::try_from(ceiling.as_millis().max(1)).unwrap_or(u64::MAX);
-        Some(Duration::from_millis(rand::rng().random_range(0..=millis)))
+        Some(Duration::from_millis(crate::random::up_to(millis)))
     }
 }
 

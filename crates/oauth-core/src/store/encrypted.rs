@@ -1,5 +1,6 @@
 //! Any store, with every document encrypted at rest.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -7,12 +8,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use rand::RngCore;
 use secrecy::zeroize::Zeroizing;
-use serde::{Deserialize, Serialize};
-use serde_json::Map;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::keyring::Keyring;
 use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
@@ -29,14 +29,19 @@ const ALG: &str = "XChaCha20-Poly1305";
 const ENVELOPE_VERSION: u64 = 1;
 const NONCE_LEN: usize = 24;
 
-/// The sealed document, as stored.
-#[derive(Serialize, Deserialize)]
-struct Envelope {
+/// The sealed document, as stored (`{"v", "alg", "kid", "nonce", "ciphertext"}`), read in place
+/// from the stand-in's field.
+#[derive(Deserialize)]
+struct Envelope<'a> {
     v: u64,
-    alg: String,
-    kid: String,
-    nonce: String,
-    ciphertext: String,
+    #[serde(borrow)]
+    alg: Cow<'a, str>,
+    #[serde(borrow)]
+    kid: Cow<'a, str>,
+    #[serde(borrow)]
+    nonce: Cow<'a, str>,
+    #[serde(borrow)]
+    ciphertext: Cow<'a, str>,
 }
 
 /// A store whose documents are encrypted: each token is sealed with XChaCha20-Poly1305 under
@@ -179,10 +184,13 @@ impl<S: TokenStore> EncryptedStore<S> {
     }
 
     fn remember(&self, key: &str, version: u64) {
-        self.opened
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.to_owned(), version);
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        match opened.get_mut(key) {
+            Some(known) => *known = version,
+            None => {
+                opened.insert(key.to_owned(), version);
+            }
+        }
     }
 
     fn seal(&self, key: &str, token: &Token) -> Result<Token, StoreError> {
@@ -190,37 +198,38 @@ impl<S: TokenStore> EncryptedStore<S> {
             .keyring
             .current()
             .ok_or_else(|| encryption(format!("no key to seal `{key}` with")))?;
-        let plaintext =
+        // Sealed in place: the buffer holds the plaintext until it is encrypted, and is wiped
+        // when dropped either way.
+        let mut buffer =
             Zeroizing::new(serde_json::to_vec(&token.exposing_secrets()).map_err(|e| {
                 encryption(format!(
                     "could not encode the token of `{key}` ({:?} error)",
                     e.classify()
                 ))
             })?);
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::rng().fill_bytes(&mut nonce);
-        let ciphertext = XChaCha20Poly1305::new(Key::from_slice(secret))
-            .encrypt(
+        let nonce: [u8; NONCE_LEN] = crate::random::bytes();
+        XChaCha20Poly1305::new(Key::from_slice(secret))
+            .encrypt_in_place(
                 XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &plaintext,
-                    aad: &associated_data(kid, key),
-                },
+                &associated_data(kid, key),
+                &mut *buffer,
             )
             .map_err(|_| encryption(format!("could not seal the token of `{key}`")))?;
-        let envelope = Envelope {
-            v: ENVELOPE_VERSION,
-            alg: ALG.to_owned(),
-            kid: kid.to_owned(),
-            nonce: URL_SAFE_NO_PAD.encode(nonce),
-            ciphertext: URL_SAFE_NO_PAD.encode(ciphertext),
-        };
+        let envelope = Map::from_iter([
+            ("v".to_owned(), Value::from(ENVELOPE_VERSION)),
+            ("alg".to_owned(), Value::from(ALG)),
+            ("kid".to_owned(), Value::from(kid)),
+            (
+                "nonce".to_owned(),
+                Value::from(URL_SAFE_NO_PAD.encode(nonce)),
+            ),
+            (
+                "ciphertext".to_owned(),
+                Value::from(URL_SAFE_NO_PAD.encode(&*buffer)),
+            ),
+        ]);
         let mut extra = Map::new();
-        extra.insert(
-            FIELD.to_owned(),
-            serde_json::to_value(envelope)
-                .map_err(|_| encryption(format!("could not encode the sealed token of `{key}`")))?,
-        );
+        extra.insert(FIELD.to_owned(), Value::Object(envelope));
         Ok(Token::new(AccessToken::new(STAND_IN), UNIX_EPOCH)
             .with_expires_at(Some(UNIX_EPOCH))
             .with_extra(extra))
@@ -265,29 +274,29 @@ impl<S: TokenStore> EncryptedStore<S> {
             ))
         })?;
         let nonce = URL_SAFE_NO_PAD
-            .decode(&envelope.nonce)
+            .decode(envelope.nonce.as_bytes())
             .ok()
             .filter(|n| n.len() == NONCE_LEN)
             .ok_or_else(|| unreadable("has a malformed nonce"))?;
-        let ciphertext = URL_SAFE_NO_PAD
-            .decode(&envelope.ciphertext)
-            .map_err(|_| unreadable("has malformed ciphertext"))?;
-        let plaintext = Zeroizing::new(
-            XChaCha20Poly1305::new(Key::from_slice(secret))
-                .decrypt(
-                    XNonce::from_slice(&nonce),
-                    Payload {
-                        msg: &ciphertext,
-                        aad: &associated_data(&kid, key),
-                    },
-                )
-                .map_err(|_| {
-                    encryption(format!(
-                        "`{key}` does not decrypt with key `{kid}`: the key is wrong, or the \
-                         document was altered or copied from another key; it was left untouched"
-                    ))
-                })?,
+        // Opened in place: the buffer holds the plaintext once decrypted, and is wiped when
+        // dropped.
+        let mut plaintext = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(envelope.ciphertext.as_bytes())
+                .map_err(|_| unreadable("has malformed ciphertext"))?,
         );
+        XChaCha20Poly1305::new(Key::from_slice(secret))
+            .decrypt_in_place(
+                XNonce::from_slice(&nonce),
+                &associated_data(&kid, key),
+                &mut *plaintext,
+            )
+            .map_err(|_| {
+                encryption(format!(
+                    "`{key}` does not decrypt with key `{kid}`: the key is wrong, or the \
+                     document was altered or copied from another key; it was left untouched"
+                ))
+            })?;
         let token: StoredToken = serde_json::from_slice(&plaintext)
             .map_err(|_| unreadable("decrypts to something that is not a token"))?;
         Ok((
@@ -295,7 +304,7 @@ impl<S: TokenStore> EncryptedStore<S> {
                 token: Token::from_stored(token),
                 version: stored.version,
             },
-            Some(kid),
+            Some(kid.into_owned()),
         ))
     }
 }

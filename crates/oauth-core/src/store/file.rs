@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 mod private;
@@ -223,8 +222,7 @@ impl FileStore {
     /// Writes `bytes` to a fresh temporary file, syncs it, renames it over the document and
     /// syncs the directory so that the rename itself survives a power loss.
     fn replace(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        let mut suffix = [0u8; 12];
-        rand::rng().fill_bytes(&mut suffix);
+        let suffix: [u8; 12] = crate::random::bytes();
         // The leading dot keeps it apart from every document: keys cannot start with one.
         let tmp = self
             .dir
@@ -336,8 +334,7 @@ impl FileStore {
             Err(TryLockError::WouldBlock) => return Ok(None),
             Err(TryLockError::Error(e)) => return Err(io_error(&path, "lock", &e)),
         }
-        let mut owner = [0u8; 16];
-        rand::rng().fill_bytes(&mut owner);
+        let owner: [u8; 16] = crate::random::bytes();
         let owner = URL_SAFE_NO_PAD.encode(owner);
         self.refresh_locks
             .lock()

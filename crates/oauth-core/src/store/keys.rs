@@ -6,7 +6,8 @@ use std::io::ErrorKind;
 use super::{FileStore, TokenStore, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 
-/// A store that can list the keys holding a token, e.g. for [`super::EncryptedStore::rewrap_all`].
+/// A store that can list the keys holding a token, e.g. for `EncryptedStore::rewrap_all`
+/// (feature `encryption`).
 pub trait ListKeys: TokenStore {
     /// Every key that holds a token, in no particular order.
     fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;

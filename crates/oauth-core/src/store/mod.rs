@@ -6,7 +6,8 @@
 //! - `RedisStore` (feature `redis`): shared by processes, with a refresh lock so that each
 //!   expiry causes exactly one refresh across all of them.
 //! - `PostgresStore` (feature `postgres`): the same, in a PostgreSQL table.
-//! - [`EncryptedStore`]: wraps any of them and encrypts each document at rest.
+//! - `EncryptedStore` (feature `encryption`): wraps any of them and encrypts each document
+//!   at rest.
 
 use std::fmt;
 use std::future::Future;
@@ -15,8 +16,10 @@ use std::time::Duration;
 use crate::error::StoreError;
 use crate::token::Token;
 
+#[cfg(feature = "encryption")]
 mod encrypted;
 mod file;
+#[cfg(feature = "encryption")]
 mod keyring;
 mod keys;
 mod memory;
@@ -28,8 +31,10 @@ mod redis;
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;
+#[cfg(feature = "encryption")]
 pub use encrypted::{EncryptedStore, RewrapReport, is_sealed};
 pub use file::FileStore;
+#[cfg(feature = "encryption")]
 pub use keyring::Keyring;
 pub use keys::ListKeys;
 pub use memory::MemoryStore;

@@ -10,7 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType,
 };
-use rand::RngCore;
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
@@ -442,8 +441,7 @@ impl TokenStore for PostgresStore {
 
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<RefreshLock>, StoreError> {
         validate_key(key)?;
-        let mut owner = [0u8; 16];
-        rand::rng().fill_bytes(&mut owner);
+        let owner: [u8; 16] = crate::random::bytes();
         let owner = URL_SAFE_NO_PAD.encode(owner);
         // Clamped to a year, which fits an i64 of milliseconds.
         let ttl_ms = i64::try_from(ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS)).unwrap_or(i64::MAX);

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
@@ -68,7 +67,7 @@ return 0
 /// expires by itself if the holder dies, so each expiry causes exactly one refresh across all
 /// processes. A value under a token key that this version cannot read is reported (naming the
 /// key) and never overwritten. [`ListKeys`] lists the keys with `SCAN`, for
-/// [`super::EncryptedStore::rewrap_all`].
+/// `EncryptedStore::rewrap_all` (feature `encryption`).
 ///
 /// Every call is bounded by the command timeout ([`RedisStore::connect_with_timeouts`]),
 /// reconnection included, and fails with an I/O error when Redis does not answer in time. A
@@ -296,8 +295,7 @@ impl TokenStore for RedisStore {
 
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<RefreshLock>, StoreError> {
         let lock_key = self.lock_key(key)?;
-        let mut owner = [0u8; 16];
-        rand::rng().fill_bytes(&mut owner);
+        let owner: [u8; 16] = crate::random::bytes();
         let owner = URL_SAFE_NO_PAD.encode(owner);
         // Redis refuses expiries past its clock's range; no refresh needs a lock for a year.
         let ttl_ms = u64::try_from(ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS)).unwrap_or(1);
@@ -339,7 +337,7 @@ impl TokenStore for RedisStore {
 /// keys, each within the command timeout; never `KEYS`) and `TYPE string`, so
 /// refresh locks, other prefixes' keys, values of other types and names that are no valid
 /// store key are left out. A string that is not a readable document is listed: its load (and
-/// [`super::EncryptedStore::rewrap`]) reports it. Needs Redis 6.0 or later.
+/// `EncryptedStore::rewrap`) reports it. Needs Redis 6.0 or later.
 impl ListKeys for RedisStore {
     async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
         let pattern = self.token_pattern();

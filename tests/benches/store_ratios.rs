@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use oauth_core::store::{EncryptedStore, TokenStore};
 use oauth_core::{ManualClock, TokenSource};
-use stores_common::{Visit, each_store, runtime, source};
+use stores_common::{PLAIN, SEALED, Visit, each_store, runtime, source};
 
 /// How long one batch of one contender takes, about.
 const BATCH: Duration = Duration::from_millis(40);
@@ -28,15 +28,17 @@ const TARGET: f64 = 1.10;
 
 struct Side<S: TokenStore + Clone> {
     store: S,
+    key: &'static str,
     source: TokenSource<stores_common::Instant, S>,
     clock: Arc<ManualClock>,
 }
 
 impl<S: TokenStore + Clone> Side<S> {
-    fn new(rt: &tokio::runtime::Runtime, store: S) -> Self {
-        let (source, clock) = source(rt, store.clone());
+    fn new(rt: &tokio::runtime::Runtime, store: S, key: &'static str) -> Self {
+        let (source, clock) = source(rt, store.clone(), key);
         Self {
             store,
+            key,
             source,
             clock,
         }
@@ -49,7 +51,7 @@ impl<S: TokenStore + Clone> Side<S> {
             for _ in 0..n {
                 match kind {
                     Op::Read => {
-                        black_box(self.store.load("bench").await.unwrap());
+                        black_box(self.store.load(self.key).await.unwrap());
                     }
                     Op::Refresh => {
                         self.clock.advance(Duration::from_secs(7200));
@@ -112,8 +114,8 @@ impl Visit for Ratios {
         plain: S,
         encrypted: Arc<EncryptedStore<S>>,
     ) {
-        let plain = Side::new(rt, plain);
-        let encrypted = Side::new(rt, encrypted);
+        let plain = Side::new(rt, plain, PLAIN);
+        let encrypted = Side::new(rt, encrypted, SEALED);
         let (rp, re, rr) = self.compare(rt, &plain, &encrypted, Op::Read);
         let (fp, fe, fr) = self.compare(rt, &plain, &encrypted, Op::Refresh);
         // The memory store does no I/O for sealing to hide behind: its row is shown, not held

@@ -17,16 +17,22 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use oauth_core::store::{EncryptedStore, TokenStore};
-use stores_common::{Visit, each_store, runtime, source};
+use stores_common::{PLAIN, SEALED, Visit, each_store, runtime, source};
 
 struct Bench<'a>(&'a mut Criterion);
 
 impl Bench<'_> {
-    fn one<S: TokenStore + Clone>(&mut self, rt: &tokio::runtime::Runtime, name: &str, store: S) {
-        let (source, clock) = source(rt, store.clone());
+    fn one<S: TokenStore + Clone>(
+        &mut self,
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+        store: S,
+        key: &str,
+    ) {
+        let (source, clock) = source(rt, store.clone(), key);
         self.0.benchmark_group("read").bench_function(name, |b| {
             b.to_async(rt)
-                .iter(|| async { black_box(store.load("bench").await.unwrap()) })
+                .iter(|| async { black_box(store.load(key).await.unwrap()) })
         });
         self.0
             .benchmark_group("refresh_and_persist")
@@ -47,8 +53,8 @@ impl Visit for Bench<'_> {
         plain: S,
         encrypted: Arc<EncryptedStore<S>>,
     ) {
-        self.one(rt, &format!("{name}/plain"), plain);
-        self.one(rt, &format!("{name}/encrypted"), encrypted);
+        self.one(rt, &format!("{name}/plain"), plain, PLAIN);
+        self.one(rt, &format!("{name}/encrypted"), encrypted, SEALED);
     }
 }
 

@@ -44,14 +44,16 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A source over `store` whose first token is stored, and the clock that makes it due.
+/// A source over `store` under `key` whose first token is stored, and the clock that makes it
+/// due.
 pub fn source<S: TokenStore + Clone>(
     rt: &tokio::runtime::Runtime,
     store: S,
+    key: &str,
 ) -> (TokenSource<Instant, S>, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(std::time::SystemTime::now()));
     let source = rt.block_on(async {
-        TokenSource::builder(Instant(clock.clone()), store, "bench")
+        TokenSource::builder(Instant(clock.clone()), store, key)
             .clock(clock.clone())
             .initial_token(token(&clock))
             .build()
@@ -63,7 +65,9 @@ pub fn source<S: TokenStore + Clone>(
     (source, clock)
 }
 
-/// Called with each store, plain and encrypted (over a store of its own of the same kind).
+/// Called with each store, plain and encrypted. The encrypted one wraps the very same store
+/// (connection pool, table, directory), so that the two differ in encryption alone; they use
+/// the keys [`PLAIN`] and [`SEALED`].
 pub trait Visit {
     fn visit<S: TokenStore + Clone>(
         &mut self,
@@ -73,6 +77,11 @@ pub trait Visit {
         encrypted: Arc<EncryptedStore<S>>,
     );
 }
+
+/// The key the plain store's token is under.
+pub const PLAIN: &str = "bench-plain";
+/// The key the encrypted store's token is under.
+pub const SEALED: &str = "bench-sealed";
 
 fn encrypted<S: TokenStore>(inner: S) -> Arc<EncryptedStore<S>> {
     Arc::new(EncryptedStore::new(
@@ -84,55 +93,36 @@ fn encrypted<S: TokenStore>(inner: S) -> Arc<EncryptedStore<S>> {
 /// Visits memory, file and (with the features) Redis and PostgreSQL stores, starting and
 /// stopping the servers.
 pub fn each_store(rt: &tokio::runtime::Runtime, visitor: &mut impl Visit) {
-    visitor.visit(
-        rt,
-        "memory",
-        Arc::new(MemoryStore::new()),
-        encrypted(Arc::new(MemoryStore::new())),
-    );
+    let memory = Arc::new(MemoryStore::new());
+    visitor.visit(rt, "memory", memory.clone(), encrypted(memory));
 
     let dir = std::env::temp_dir().join(format!("oauth-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    visitor.visit(
-        rt,
-        "file",
-        FileStore::new(dir.join("plain")).unwrap(),
-        encrypted(FileStore::new(dir.join("encrypted")).unwrap()),
-    );
+    let files = FileStore::new(&dir).unwrap();
+    visitor.visit(rt, "file", files.clone(), encrypted(files));
     let _ = std::fs::remove_dir_all(&dir);
 
     #[cfg(feature = "redis")]
     {
         use oauth_core::store::RedisStore;
         let server = oauth_sdk_tests::RedisServer::start().expect("redis-server");
-        let connect = |prefix: &str| {
-            rt.block_on(RedisStore::connect(&server.url(), prefix))
-                .unwrap()
-        };
-        visitor.visit(
-            rt,
-            "redis",
-            connect("plain"),
-            encrypted(connect("encrypted")),
-        );
+        let redis = rt
+            .block_on(RedisStore::connect(&server.url(), "bench"))
+            .unwrap();
+        visitor.visit(rt, "redis", redis.clone(), encrypted(redis));
     }
 
     #[cfg(feature = "postgres")]
     {
         use oauth_core::store::PostgresStore;
         let server = oauth_sdk_tests::PostgresServer::start().expect("postgres");
-        let connect = |table: &str| {
-            rt.block_on(async {
-                let store = PostgresStore::connect(&server.url(), table).await.unwrap();
-                store.migrate().await.unwrap();
-                store
-            })
-        };
-        visitor.visit(
-            rt,
-            "postgres",
-            connect("plain"),
-            encrypted(connect("encrypted")),
-        );
+        let postgres = rt.block_on(async {
+            let store = PostgresStore::connect(&server.url(), "bench")
+                .await
+                .unwrap();
+            store.migrate().await.unwrap();
+            store
+        });
+        visitor.visit(rt, "postgres", postgres.clone(), encrypted(postgres));
     }
 }

@@ -1,9 +1,8 @@
 //! Any store, with every document encrypted at rest.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine;
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::keyring::Keyring;
+use super::opened::Opened;
 use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::secret::AccessToken;
@@ -63,9 +63,10 @@ pub struct EncryptedStore<S> {
     inner: S,
     keyring: Arc<Keyring>,
     accept_plaintext: bool,
-    /// The last version of each key this store opened or wrote: writes over any other
-    /// version are checked first, so an unopenable document is never replaced.
-    opened: Arc<Mutex<HashMap<String, u64>>>,
+    /// The last version of each key this store opened or wrote (writes over any other
+    /// version are checked first, so an unopenable document is never replaced), and for recent
+    /// keys the token it opened to.
+    opened: Arc<Opened>,
 }
 
 impl<S: Clone> Clone for EncryptedStore<S> {
@@ -170,7 +171,7 @@ impl<S: TokenStore> EncryptedStore<S> {
                 .await
             {
                 Ok(version) => {
-                    self.remember(key, version);
+                    self.remember_written(key, version, &sealed, &opened.token);
                     return Ok(true);
                 }
                 Err(e) if e.kind == StoreErrorKind::Conflict => continue,
@@ -183,14 +184,14 @@ impl<S: TokenStore> EncryptedStore<S> {
         ))
     }
 
-    fn remember(&self, key: &str, version: u64) {
-        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
-        match opened.get_mut(key) {
-            Some(known) => *known = version,
-            None => {
-                opened.insert(key.to_owned(), version);
-            }
-        }
+    /// Records what was written: `sealed` (the stand-in) around `token` at `version`.
+    fn remember_written(&self, key: &str, version: u64, sealed: &Token, token: &Token) {
+        let envelope = sealed.extra().get(FIELD);
+        self.opened.record(
+            key,
+            version,
+            envelope.map(|e| (e, self.keyring.current_id(), token)),
+        );
     }
 
     fn seal(&self, key: &str, token: &Token) -> Result<Token, StoreError> {
@@ -243,6 +244,7 @@ impl<S: TokenStore> EncryptedStore<S> {
     ) -> Result<(Versioned, Option<String>), StoreError> {
         let Some(sealed) = stored.token.extra().get(FIELD) else {
             if self.accept_plaintext {
+                self.opened.record(key, stored.version, None);
                 return Ok((stored, None));
             }
             return Err(encryption(format!(
@@ -255,6 +257,15 @@ impl<S: TokenStore> EncryptedStore<S> {
                 "`{key}` holds a sealed document that {why}; it was left untouched"
             ))
         };
+        if let Some((token, kid)) = self.opened.cached(key, stored.version, sealed) {
+            return Ok((
+                Versioned {
+                    token,
+                    version: stored.version,
+                },
+                Some(kid),
+            ));
+        }
         let envelope = Envelope::deserialize(sealed).map_err(|_| unreadable("is malformed"))?;
         if envelope.v != ENVELOPE_VERSION || envelope.alg != ALG {
             return Err(unreadable(&format!(
@@ -299,9 +310,12 @@ impl<S: TokenStore> EncryptedStore<S> {
             })?;
         let token: StoredToken = serde_json::from_slice(&plaintext)
             .map_err(|_| unreadable("decrypts to something that is not a token"))?;
+        let token = Token::from_stored(token);
+        self.opened
+            .record(key, stored.version, Some((sealed, &kid, &token)));
         Ok((
             Versioned {
-                token: Token::from_stored(token),
+                token,
                 version: stored.version,
             },
             Some(kid.into_owned()),
@@ -319,7 +333,18 @@ pub fn is_sealed(token: &Token) -> bool {
 
 /// Binds a ciphertext to its format, algorithm, key id and store key.
 fn associated_data(kid: &str, key: &str) -> Vec<u8> {
-    format!("oauth-core.sealed\0{ENVELOPE_VERSION}\0{ALG}\0{kid}\0{key}").into_bytes()
+    // `oauth-core.sealed\0{ENVELOPE_VERSION}\0{ALG}\0{kid}\0{key}`, put together without the
+    // formatting machinery.
+    let version = ENVELOPE_VERSION.to_string();
+    let parts = ["oauth-core.sealed", &version, ALG, kid, key];
+    let mut data = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            data.push(0);
+        }
+        data.extend_from_slice(part.as_bytes());
+    }
+    data
 }
 
 fn encryption(message: String) -> StoreError {
@@ -334,7 +359,6 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
             return Ok(None);
         };
         let (opened, _) = self.open(key, stored)?;
-        self.remember(key, opened.version);
         Ok(Some(opened))
     }
 
@@ -345,12 +369,7 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
         token: &Token,
     ) -> Result<u64, StoreError> {
         validate_key(key)?;
-        let known = self
-            .opened
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .copied();
+        let known = self.opened.version(key);
         if let Some(expected) = expected
             && known != Some(expected)
             && let Some(stored) = self.inner.load(key).await?
@@ -362,7 +381,7 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
         }
         let sealed = self.seal(key, token)?;
         let version = self.inner.compare_and_swap(key, expected, &sealed).await?;
-        self.remember(key, version);
+        self.remember_written(key, version, &sealed, token);
         Ok(version)
     }
 
@@ -390,5 +409,19 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
 impl<S: ListKeys> ListKeys for EncryptedStore<S> {
     fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send {
         self.inner.list_keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_associated_data_binds_format_algorithm_key_id_and_key() {
+        // Documents already written depend on these exact bytes.
+        assert_eq!(
+            associated_data("k1", "acct"),
+            b"oauth-core.sealed\x001\x00XChaCha20-Poly1305\x00k1\x00acct".to_vec()
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! This module also owns the stored document format, which the Redis store shares, so that a
 //! document can move between the two stores unchanged.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -38,18 +39,23 @@ struct DocumentOut<'a> {
     token: ExposeSecrets<'a>,
 }
 
-/// Read first, on its own, so that a foreign document is reported as foreign instead of as
-/// "missing field `token`".
+/// A document, read in one pass.
 #[derive(Deserialize)]
-struct Header {
-    format: String,
+struct Document<'a> {
+    #[serde(borrow)]
+    format: Cow<'a, str>,
     format_version: u64,
-}
-
-#[derive(Deserialize)]
-struct Body {
     version: u64,
     token: StoredToken,
+}
+
+/// What says whose document it is; read on its own only when a document does not read whole,
+/// so that a foreign one is reported as foreign instead of as "missing field `token`".
+#[derive(Deserialize)]
+struct Header<'a> {
+    #[serde(borrow)]
+    format: Cow<'a, str>,
+    format_version: u64,
 }
 
 /// The stored document for `token` at `version`. The bytes hold secrets.
@@ -72,27 +78,43 @@ pub(super) fn encode_document(version: u64, token: &Token) -> Result<Vec<u8>, St
     })
 }
 
-/// Reads a stored document; `name` (a path or a Redis key) names it in errors.
-pub(super) fn decode_document(bytes: &[u8], name: &str) -> Result<Versioned, StoreError> {
-    let header: Header = serde_json::from_slice(bytes).map_err(|e| not_a_document(name, &e))?;
-    if header.format != FORMAT || header.format_version != FORMAT_VERSION {
-        // The foreign format name is shown to help tell what wrote it, but shortened: it is
-        // someone else's data.
-        let format: String = header.format.chars().take(64).collect();
-        return Err(StoreError::new(
-            StoreErrorKind::Corrupt,
-            format!(
-                "{name} has format {format:?} version {}, but this version reads {FORMAT:?} \
-                 version {FORMAT_VERSION}; it was left untouched",
-                header.format_version
-            ),
-        ));
+/// Reads a stored document; `name` gives what names it in errors (a path or a Redis key), and
+/// is only called for one.
+pub(super) fn decode_document(
+    bytes: &[u8],
+    name: impl Fn() -> String,
+) -> Result<Versioned, StoreError> {
+    let document = serde_json::from_slice::<Document<'_>>(bytes);
+    let foreign = |format: &str, format_version: u64| {
+        (format != FORMAT || format_version != FORMAT_VERSION).then(|| {
+            // The foreign format name is shown to help tell what wrote it, but shortened: it
+            // is someone else's data.
+            let format: String = format.chars().take(64).collect();
+            StoreError::new(
+                StoreErrorKind::Corrupt,
+                format!(
+                    "{} has format {format:?} version {}, but this version reads {FORMAT:?} \
+                     version {FORMAT_VERSION}; it was left untouched",
+                    name(),
+                    format_version
+                ),
+            )
+        })
+    };
+    match document {
+        Ok(document) => match foreign(&document.format, document.format_version) {
+            Some(e) => Err(e),
+            None => Ok(Versioned {
+                token: Token::from_stored(document.token),
+                version: document.version,
+            }),
+        },
+        Err(e) => match serde_json::from_slice::<Header<'_>>(bytes) {
+            Ok(header) => Err(foreign(&header.format, header.format_version)
+                .unwrap_or_else(|| not_a_document(&name(), &e))),
+            Err(_) => Err(not_a_document(&name(), &e)),
+        },
     }
-    let body: Body = serde_json::from_slice(bytes).map_err(|e| not_a_document(name, &e))?;
-    Ok(Versioned {
-        token: Token::from_stored(body.token),
-        version: body.version,
-    })
 }
 
 /// `DecodeError` describes the failure without quoting the document, which holds secrets.
@@ -191,7 +213,7 @@ impl FileStore {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io_error(&path, "read", &e))?;
-        decode_document(&bytes, &path.display().to_string()).map(Some)
+        decode_document(&bytes, || path.display().to_string()).map(Some)
     }
 
     fn cas(&self, key: &str, expected: Option<u64>, token: &Token) -> Result<u64, StoreError> {

@@ -23,6 +23,8 @@ mod file;
 mod keyring;
 mod keys;
 mod memory;
+#[cfg(feature = "encryption")]
+mod opened;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]

@@ -245,7 +245,7 @@ impl PostgresStore {
         let name = self.name(key);
         let (version, document) = row_parts(row).map_err(|e| pg_error("read", &self.table, &e))?;
         let document = document.ok_or_else(|| corrupt(&name, "has a version but no document"))?;
-        let stored = decode_document(document.as_bytes(), &name)?;
+        let stored = decode_document(document.as_bytes(), || name.clone())?;
         if Some(stored.version) != u64::try_from(version).ok() {
             return Err(corrupt(
                 &name,

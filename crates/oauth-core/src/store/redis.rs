@@ -249,7 +249,8 @@ impl TokenStore for RedisStore {
             }
             Err(e) => return Err(redis_error("read", &e)),
         };
-        raw.map(|raw| decode_document(&raw, &redis_key)).transpose()
+        raw.map(|raw| decode_document(&raw, || redis_key.clone()))
+            .transpose()
     }
 
     async fn compare_and_swap(

@@ -1,9 +1,8 @@
 //! [`Authorizer`]: the policy of one API, shared by the middleware and the plain client.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use arc_swap::ArcSwapOption;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, StatusCode};
 use url::Url;
@@ -31,7 +30,7 @@ struct Inner {
     headers: HeaderMap,
     /// The `Authorization` value of the token last used: formatting it for every request
     /// costs about as much as the rest of the authorizer's work together.
-    header: ArcSwapOption<(Arc<Token>, HeaderValue)>,
+    header: RwLock<Option<(Arc<Token>, HeaderValue)>>,
 }
 
 /// Configures an [`Authorizer`].
@@ -172,10 +171,14 @@ impl Authorizer {
 
 impl Authorizer {
     fn set_authorization(&self, request: &mut Request, token: &Arc<Token>) -> Result<()> {
-        let cached = self.inner.header.load();
-        let value = match &*cached {
-            Some(entry) if Arc::ptr_eq(&entry.0, token) => entry.1.clone(),
-            _ => {
+        // Every write is one assignment, so a panicking holder leaves it consistent.
+        let cached = match &*self.inner.header.read().unwrap_or_else(|p| p.into_inner()) {
+            Some((for_token, value)) if Arc::ptr_eq(for_token, token) => Some(value.clone()),
+            _ => None,
+        };
+        let value = match cached {
+            Some(value) => value,
+            None => {
                 let mut value =
                     HeaderValue::try_from(token.authorization_header()).map_err(|_| {
                         Error::Config(
@@ -184,9 +187,8 @@ impl Authorizer {
                         )
                     })?;
                 value.set_sensitive(true);
-                self.inner
-                    .header
-                    .store(Some(Arc::new((Arc::clone(token), value.clone()))));
+                *self.inner.header.write().unwrap_or_else(|p| p.into_inner()) =
+                    Some((Arc::clone(token), value.clone()));
                 value
             }
         };
@@ -264,7 +266,7 @@ impl AuthorizerBuilder {
                 origins,
                 rejections,
                 headers,
-                header: ArcSwapOption::empty(),
+                header: RwLock::new(None),
             }),
         })
     }

@@ -1,9 +1,7 @@
 //! [`StaticToken`]: a token that is never renewed.
 
 use std::fmt;
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
+use std::sync::{Arc, RwLock};
 
 use super::{AccessTokenSource, BoxFuture};
 use crate::clock::{Clock, SystemClock};
@@ -18,7 +16,8 @@ use crate::token::Token;
 /// answers [`Error::NeedsReauthorization`], because only a new authorization can give a new
 /// one. [`StaticToken::replace`] puts that new one in place.
 pub struct StaticToken {
-    state: ArcSwap<State>,
+    /// Replaced whole, under the lock.
+    state: RwLock<Arc<State>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -37,10 +36,10 @@ impl StaticToken {
     /// Like [`StaticToken::new`], with the clock an expiry is checked against.
     pub fn with_clock(token: Token, clock: Arc<dyn Clock>) -> Self {
         Self {
-            state: ArcSwap::from_pointee(State {
+            state: RwLock::new(Arc::new(State {
                 token: Arc::new(token),
                 dead: None,
-            }),
+            })),
             clock,
         }
     }
@@ -48,20 +47,25 @@ impl StaticToken {
     /// Hands out `token` from now on (after a new authorization), leaving the rejected state.
     pub fn replace(&self, token: Token) -> Arc<Token> {
         let token = Arc::new(token);
-        self.state.store(Arc::new(State {
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(State {
             token: Arc::clone(&token),
             dead: None,
-        }));
+        });
         token
     }
 
     /// Why the token is no longer handed out, if it is not.
     pub fn needs_reauthorization(&self) -> Option<Arc<Error>> {
-        self.state.load().dead.clone()
+        self.load().dead.clone()
+    }
+
+    fn load(&self) -> Arc<State> {
+        // Every write is one assignment, so a panicking holder leaves it consistent.
+        Arc::clone(&self.state.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn current(&self) -> Result<Arc<Token>> {
-        let state = self.state.load();
+        let state = self.load();
         if let Some(cause) = &state.dead {
             return Err(Error::NeedsReauthorization(Arc::clone(cause)));
         }
@@ -81,16 +85,13 @@ impl StaticToken {
 
     /// Marks `token` dead unless it was replaced meanwhile.
     fn kill(&self, token: &Arc<Token>, why: &str) {
-        self.state.rcu(|state| {
-            if Arc::ptr_eq(&state.token, token) && state.dead.is_none() {
-                Arc::new(State {
-                    token: Arc::clone(&state.token),
-                    dead: Some(Arc::new(Error::Config(why.to_owned()))),
-                })
-            } else {
-                Arc::clone(state)
-            }
-        });
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if Arc::ptr_eq(&state.token, token) && state.dead.is_none() {
+            *state = Arc::new(State {
+                token: Arc::clone(&state.token),
+                dead: Some(Arc::new(Error::Config(why.to_owned()))),
+            });
+        }
     }
 }
 
@@ -112,7 +113,7 @@ impl AccessTokenSource for StaticToken {
 
 impl fmt::Debug for StaticToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.load();
+        let state = self.load();
         f.debug_struct("StaticToken")
             .field("token", &state.token)
             .field("rejected", &state.dead.is_some())

@@ -1,10 +1,11 @@
 //! The source's current [`Snapshot`], and each thread's copy of it for the fresh path.
 //!
-//! Reading an `ArcSwap` costs two fenced writes (its hazard slot taken and given back) besides
-//! the `Arc` count of the token handed out, which makes the fresh path several times an `Arc`
-//! clone. So each thread keeps the snapshots it last served (a few `Arc`s) and a source
-//! publishes the address of its current snapshot in an atomic pointer: a thread holding the
-//! snapshot at that address serves from it with one plain load and the token's `Arc` count.
+//! Reading a shared `Arc` safely takes a lock or a hazard slot (written and given back on every
+//! read), which would make the fresh path several times an `Arc` clone. So each thread keeps
+//! the snapshots it last served (a few `Arc`s) and a source publishes the address of its
+//! current snapshot in an atomic pointer: a thread holding the snapshot at that address serves
+//! from it with one plain load and the token's `Arc` count. Only a thread's first call after a
+//! change reads the snapshot itself, under a read lock.
 //! The address is never dereferenced, and cannot be reused while the thread holds the snapshot
 //! it compares against, so a match is exact.
 //!
@@ -14,9 +15,7 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex};
-
-use arc_swap::{ArcSwap, Guard};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::{Check, Snapshot, lock};
 use crate::token::Token;
@@ -40,7 +39,7 @@ thread_local! {
 
 /// The current snapshot of one source.
 pub(super) struct Current {
-    snapshot: ArcSwap<Snapshot>,
+    snapshot: RwLock<Arc<Snapshot>>,
     /// The address of `snapshot`'s value, published after it is stored: compared, never
     /// dereferenced.
     address: AtomicPtr<Snapshot>,
@@ -53,7 +52,7 @@ impl Current {
         let snapshot = Arc::new(snapshot);
         Self {
             address: AtomicPtr::new(Arc::as_ptr(&snapshot).cast_mut()),
-            snapshot: ArcSwap::new(snapshot),
+            snapshot: RwLock::new(snapshot),
             writers: Mutex::new(()),
         }
     }
@@ -101,12 +100,10 @@ impl Current {
         });
     }
 
-    pub(super) fn load(&self) -> Guard<Arc<Snapshot>> {
-        self.snapshot.load()
-    }
-
-    pub(super) fn load_full(&self) -> Arc<Snapshot> {
-        self.snapshot.load_full()
+    /// The current snapshot.
+    pub(super) fn load(&self) -> Arc<Snapshot> {
+        // Every write is one assignment, so a panicking holder leaves it consistent.
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(super) fn store(&self, snap: Arc<Snapshot>) {
@@ -117,7 +114,7 @@ impl Current {
     /// Replaces the snapshot with `f` of it.
     pub(super) fn update(&self, f: impl FnOnce(&Arc<Snapshot>) -> Arc<Snapshot>) {
         let _writing = lock(&self.writers);
-        let next = f(&self.snapshot.load_full());
+        let next = f(&self.load());
         self.publish(next);
     }
 
@@ -128,7 +125,7 @@ impl Current {
         new: Arc<Snapshot>,
     ) -> Arc<Snapshot> {
         let _writing = lock(&self.writers);
-        let found = self.snapshot.load_full();
+        let found = self.load();
         if Arc::ptr_eq(&found, expected) {
             self.publish(new);
         }
@@ -138,7 +135,12 @@ impl Current {
     /// Under the writers' lock.
     fn publish(&self, snap: Arc<Snapshot>) {
         let address = Arc::as_ptr(&snap).cast_mut();
-        self.snapshot.store(snap);
+        let previous = std::mem::replace(
+            &mut *self.snapshot.write().unwrap_or_else(|p| p.into_inner()),
+            snap,
+        );
         self.address.store(address, Ordering::Release);
+        // Dropped outside the lock (a snapshot's drop wipes a token).
+        drop(previous);
     }
 }

@@ -111,7 +111,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         if let Some(cause) = self.dead() {
             return Err(Error::NeedsReauthorization(cause));
         }
-        let snap = self.current.load_full();
+        let snap = self.current.load();
         if snap.is_fresh(&*self.clock) {
             return Ok(Some(Arc::clone(&snap.token)));
         }
@@ -143,7 +143,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             // `replace` ran while this task waited for the writer lock.
             return Ok(token);
         }
-        let snap = this.current.load_full();
+        let snap = this.current.load();
         if snap.unpersisted {
             return this.persist(Arc::clone(&snap.token)).await;
         }
@@ -269,7 +269,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
                 version: 0,
             },
         };
-        let current = self.current.load_full();
+        let current = self.current.load();
         if Some(base.version) != current.version && !self.is_due_now(&base.token) {
             let token = Arc::new(base.token);
             self.install(Arc::clone(&token), Some(base.version));

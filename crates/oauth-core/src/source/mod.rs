@@ -5,7 +5,7 @@
 //! - **Fresh path.** [`TokenSource::access_token`] compares one atomic pointer with the
 //!   snapshots the calling thread last served and checks one flag: no lock, no fenced write, no
 //!   clock read, nothing but the token's `Arc` count (a thread's first call after a change
-//!   reads the new snapshot through an `ArcSwap`; see `current.rs` for what each thread keeps).
+//!   reads the new snapshot under a read lock; see `current.rs` for what each thread keeps).
 //!   The flag is an alarm the source arms with its [`Clock`] for the moment the token becomes
 //!   due; [`crate::SystemClock`]'s alarms re-read the wall clock at least every
 //!   [`crate::clock::SYSTEM_ALARM_RECHECK`], so a suspended machine or a stepped clock delays

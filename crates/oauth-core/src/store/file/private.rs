@@ -4,6 +4,11 @@
 use std::fs::{self, OpenOptions};
 use std::path::Path;
 
+#[cfg(unix)]
+use base64::Engine;
+#[cfg(unix)]
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use super::io_error;
 use crate::error::{StoreError, StoreErrorKind};
 
@@ -58,15 +63,39 @@ pub(super) fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
     if !meta.is_dir() {
         return insecure("it is not a directory".into());
     }
-    let me = rustix::process::geteuid().as_raw();
-    if meta.uid() != me && meta.uid() != 0 {
-        return insecure(format!(
-            "it is owned by uid {}, not by this process's user (uid {me}) or root: use a \
-             directory of your own",
-            meta.uid()
-        ));
-    }
     let mode = meta.mode() & 0o7777;
+    if meta.uid() != 0 {
+        // A file this process creates there is owned by this process's effective user, which
+        // tells whether the directory is that user's own. (std has no call for the effective
+        // uid, and one is not worth a dependency or unsafe code.) The probe is a fresh,
+        // private, randomly named file, removed at once.
+        let probe = dir.join(format!(
+            ".probe-{}",
+            URL_SAFE_NO_PAD.encode(crate::random::bytes::<12>())
+        ));
+        let created = private_file(OpenOptions::new().write(true).create_new(true)).open(&probe);
+        let me = match created {
+            Ok(file) => {
+                let me = file.metadata().map(|m| m.uid());
+                drop(file);
+                let _ = fs::remove_file(&probe);
+                Some(me.map_err(|e| io_error(&probe, "inspect a new file in", &e))?)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && mode & 0o200 == 0 => {
+                return Err(io_error(dir, "create a file in", &e));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => None,
+            Err(e) => return Err(io_error(dir, "create a file in", &e)),
+        };
+        if me != Some(meta.uid()) {
+            return insecure(format!(
+                "it is owned by uid {}, not by this process's user{} or root: use a \
+                 directory of your own",
+                meta.uid(),
+                me.map(|me| format!(" (uid {me})")).unwrap_or_default()
+            ));
+        }
+    }
     if mode & 0o022 != 0 {
         return insecure(format!(
             "it is writable by its group or by everyone (mode {mode:04o}): \

@@ -6,7 +6,7 @@
 # Takes minutes on 2 cores, and the figures move with whatever else the machine is doing:
 # compare the ratios of one run. Not part of CI.
 #
-#   bash bench/build-cost.sh            # all three, in one run
+#   bash bench/build-cost.sh            # all three, 3 rounds (ROUNDS=N for more)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -73,23 +73,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }'
 
-declare -A secs crates
-for name in floor oauth2rs sdk; do
-  dir="$work/$name"
-  (cd "$dir" && cargo generate-lockfile --quiet)
-  start=$(date +%s.%N)
-  (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --color never 2>"$dir/build.log") ||
-    { cat "$dir/build.log"; exit 1; }
-  end=$(date +%s.%N)
-  secs[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-  crates[$name]=$(grep -c '^ *Compiling ' "$dir/build.log")
-  printf '%-9s %6.1f s  %3d crates compiled\n' "$name" "${secs[$name]}" "${crates[$name]}"
+rounds=${ROUNDS:-3}
+names=(floor oauth2rs sdk)
+for name in "${names[@]}"; do (cd "$work/$name" && cargo generate-lockfile --quiet); done
+
+# Rounds take turns (the order rotating), each build from a clean target dir, so that load
+# from outside falls on all three alike; the ratios of each round are kept and their median
+# printed.
+declare -A crates
+ratios_o=() ratios_s=() floors=()
+for ((round = 0; round < rounds; round++)); do
+  declare -A secs=()
+  for ((i = 0; i < 3; i++)); do
+    name=${names[$(((i + round) % 3))]}
+    dir="$work/$name"
+    rm -rf "$dir/target"
+    start=$(date +%s.%N)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --color never 2>"$dir/build.log") ||
+      { cat "$dir/build.log"; exit 1; }
+    end=$(date +%s.%N)
+    secs[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    crates[$name]=$(grep -c '^ *Compiling ' "$dir/build.log")
+    printf 'round %d  %-9s %6.1f s  %3d crates compiled\n' "$round" "$name" "${secs[$name]}" "${crates[$name]}"
+  done
+  floors+=("${secs[floor]}")
+  ratios_o+=("$(awk -v a="${secs[oauth2rs]}" -v b="${secs[floor]}" 'BEGIN { printf "%.3f", a / b }')")
+  ratios_s+=("$(awk -v a="${secs[sdk]}" -v b="${secs[floor]}" 'BEGIN { printf "%.3f", a / b }')")
 done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
-echo "| clean release build of a one-provider app | raw reqwest + serde | oauth2-rs 5 | ringcentral-oauth |"
+echo "| clean release build of a one-provider app ($rounds rounds, median) | raw reqwest + serde | oauth2-rs 5 | ringcentral-oauth |"
 echo "| --- | --- | --- | --- |"
 printf '| crates compiled | %d | %d | %d |\n' "${crates[floor]}" "${crates[oauth2rs]}" "${crates[sdk]}"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf '| time | 1.00 (%.0f s) | %s | %s |\n' "${secs[floor]}" \
-  "$(ratio "${secs[oauth2rs]}" "${secs[floor]}")" "$(ratio "${secs[sdk]}" "${secs[floor]}")"
+printf '| time | 1.00 (%.0f s) | %.2f | %.2f |\n' "$(median "${floors[@]}")" \
+  "$(median "${ratios_o[@]}")" "$(median "${ratios_s[@]}")"

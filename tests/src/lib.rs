@@ -82,6 +82,16 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// A plain client connection, for looking at (or planting) what a store wrote.
+    #[cfg(feature = "redis")]
+    pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url())
+            .expect("a valid Redis URL")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("a connection to the test server")
+    }
+
     /// Kills the server (an outage: connections drop, new ones are refused); its data is gone.
     pub fn stop(&mut self) {
         let _ = self.child.kill();

@@ -398,11 +398,7 @@ async fn the_store_contract_holds_through_encryption_over_redis() {
         }
     };
     store_contract::round_trip_keeps_every_field(&store("e1").await, "redis").await;
-    let mut conn = redis::Client::open(server.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = server.connection().await;
     let raw: Vec<u8> = redis::cmd("GET")
         .arg("e1:token:acct")
         .query_async(&mut conn)

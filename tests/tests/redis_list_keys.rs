@@ -59,11 +59,7 @@ async fn lists_the_token_keys_of_its_prefix_only() {
         .compare_and_swap("theirs", None, &store_contract::token("other", 1))
         .await
         .unwrap();
-    let mut conn = redis::Client::open(server.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = server.connection().await;
     set(&mut conn, "t[1]*x:token:near", "{}").await;
     set(&mut conn, "t[1]*:token:a:b", "{}").await;
     set(&mut conn, "t[1]*:token:.hidden", "{}").await;
@@ -90,11 +86,7 @@ async fn lists_every_key_across_many_scan_rounds() {
         .compare_and_swap("k0000", None, &store_contract::token("many", 1))
         .await
         .unwrap();
-    let mut conn = redis::Client::open(server.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut conn = server.connection().await;
     let doc: Vec<u8> = redis::cmd("GET")
         .arg("many:token:k0000")
         .query_async(&mut conn)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# What the `postgres` feature adds to a clean release build of an application using
+# `oauth-core`, and what the alternative driver would have added: three throw-away crates, each
+# built from a clean target dir, the order rotating over rounds; the median of each round's
+# extra seconds is printed with the crates compiled.
+#
+#   bash bench/postgres-build-cost.sh        # 3 rounds (ROUNDS=N for more); minutes on 2 cores
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+consumer() { # name, dependencies
+  mkdir -p "$work/$1/src"
+  printf '[package]\nname = "%s"\nversion = "0.1.0"\nedition = "2024"\npublish = false\n\n[dependencies]\n%s\n\n[workspace]\n' \
+    "$1" "$2" >"$work/$1/Cargo.toml"
+  printf 'fn main() { println!("{}", std::any::type_name::<oauth_core::store::MemoryStore>()); }\n' \
+    >"$work/$1/src/main.rs"
+}
+core="oauth-core = { path = \"$root/crates/oauth-core\""
+consumer plain "$core }"
+consumer postgres "$core, features = [\"postgres\"] }"
+# sqlx with what the store would need: PostgreSQL over tokio, no TLS, no macros.
+consumer sqlx "$core }
+sqlx = { version = \"0.8\", default-features = false, features = [\"postgres\", \"runtime-tokio\"] }"
+
+rounds=${ROUNDS:-3}
+names=(plain postgres sqlx)
+for name in "${names[@]}"; do (cd "$work/$name" && cargo generate-lockfile --quiet); done
+declare -A crates
+extra_pg=() extra_sqlx=()
+for ((round = 0; round < rounds; round++)); do
+  declare -A secs=()
+  for ((i = 0; i < 3; i++)); do
+    name=${names[$(((i + round) % 3))]}
+    dir="$work/$name"
+    rm -rf "$dir/target"
+    start=$(date +%s.%N)
+    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --color never 2>"$dir/build.log") ||
+      { cat "$dir/build.log"; exit 1; }
+    end=$(date +%s.%N)
+    secs[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    crates[$name]=$(grep -c '^ *Compiling ' "$dir/build.log")
+    printf 'round %d  %-9s %6.1f s  %3d crates compiled\n' "$round" "$name" "${secs[$name]}" "${crates[$name]}"
+  done
+  extra_pg+=("$(awk -v a="${secs[postgres]}" -v b="${secs[plain]}" 'BEGIN { printf "%.1f", a - b }')")
+  extra_sqlx+=("$(awk -v a="${secs[sqlx]}" -v b="${secs[plain]}" 'BEGIN { printf "%.1f", a - b }')")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo
+echo "| added to a clean release build of oauth-core ($rounds rounds, median) | crates | seconds |"
+echo "| --- | --- | --- |"
+printf '| feature `postgres` (tokio-postgres + deadpool-postgres) | +%d | +%s |\n' \
+  "$((crates[postgres] - crates[plain]))" "$(median "${extra_pg[@]}")"
+printf '| sqlx 0.8 (postgres, runtime-tokio; not used) | +%d | +%s |\n' \
+  "$((crates[sqlx] - crates[plain]))" "$(median "${extra_sqlx[@]}")"

@@ -65,27 +65,9 @@ pub(super) fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
     }
     let mode = meta.mode() & 0o7777;
     if meta.uid() != 0 {
-        // A file this process creates there is owned by this process's effective user, which
-        // tells whether the directory is that user's own. (std has no call for the effective
-        // uid, and one is not worth a dependency or unsafe code.) The probe is a fresh,
-        // private, randomly named file, removed at once.
-        let probe = dir.join(format!(
-            ".probe-{}",
-            URL_SAFE_NO_PAD.encode(crate::random::bytes::<12>())
-        ));
-        let created = private_file(OpenOptions::new().write(true).create_new(true)).open(&probe);
-        let me = match created {
-            Ok(file) => {
-                let me = file.metadata().map(|m| m.uid());
-                drop(file);
-                let _ = fs::remove_file(&probe);
-                Some(me.map_err(|e| io_error(&probe, "inspect a new file in", &e))?)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && mode & 0o200 == 0 => {
-                return Err(io_error(dir, "create a file in", &e));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => None,
-            Err(e) => return Err(io_error(dir, "create a file in", &e)),
+        let me = match effective_uid() {
+            Some(me) => Some(me),
+            None => probe_uid(dir, mode)?,
         };
         if me != Some(meta.uid()) {
             return insecure(format!(
@@ -104,4 +86,83 @@ pub(super) fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
         ));
     }
     Ok(())
+}
+
+/// This process's effective uid as the kernel reports it in `/proc/self/status` (`Uid:` real,
+/// effective, saved, filesystem); `None` where there is no such file. (std has no call for it,
+/// and one is not worth a dependency or unsafe code.)
+#[cfg(unix)]
+fn effective_uid() -> Option<u32> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Without `/proc`: the owner of a file this process creates in `dir`, which is its effective
+/// user. The probe is a fresh, private, randomly named file, removed at once. `None`: the
+/// directory refuses new files though its owner may write (so it is not this user's).
+#[cfg(unix)]
+fn probe_uid(dir: &Path, mode: u32) -> Result<Option<u32>, StoreError> {
+    use std::os::unix::fs::MetadataExt;
+
+    let probe = dir.join(format!(
+        ".probe-{}",
+        URL_SAFE_NO_PAD.encode(crate::random::bytes::<12>())
+    ));
+    match private_file(OpenOptions::new().write(true).create_new(true)).open(&probe) {
+        Ok(file) => {
+            let me = file.metadata().map(|m| m.uid());
+            drop(file);
+            let _ = fs::remove_file(&probe);
+            me.map(Some)
+                .map_err(|e| io_error(&probe, "inspect a new file in", &e))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && mode & 0o200 != 0 => Ok(None),
+        Err(e) => Err(io_error(dir, "create a file in", &e)),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+
+    use super::*;
+
+    /// A fresh directory under the system's temporary one, removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "oauth-core-{name}-{}",
+            URL_SAFE_NO_PAD.encode(crate::random::bytes::<9>())
+        ));
+        fs::create_dir(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    #[test]
+    fn both_ways_of_learning_the_user_agree_and_the_probe_leaves_nothing() {
+        let dir = scratch("uid");
+        let mine = fs::metadata(&dir.0).unwrap().uid();
+        assert_eq!(probe_uid(&dir.0, 0o700).unwrap(), Some(mine));
+        assert_eq!(
+            fs::read_dir(&dir.0).unwrap().count(),
+            0,
+            "a probe was left behind"
+        );
+        if cfg!(target_os = "linux") {
+            assert_eq!(effective_uid(), Some(mine));
+        }
+    }
 }

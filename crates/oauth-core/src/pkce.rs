@@ -5,7 +5,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest::{SHA256, digest};
 
 use crate::secret::PkceVerifier;
-use crate::state::random_bytes;
 
 /// A PKCE verifier and its S256 challenge.
 #[derive(Debug, Clone)]
@@ -18,7 +17,9 @@ impl Pkce {
     /// A fresh verifier of 32 bytes from the operating system's CSPRNG (43 characters, the
     /// RFC's recommendation) and its S256 challenge.
     pub fn new_s256() -> Self {
-        Self::from_verifier(PkceVerifier::new(URL_SAFE_NO_PAD.encode(random_bytes())))
+        Self::from_verifier(PkceVerifier::new(
+            URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()),
+        ))
     }
 
     /// The S256 challenge of a given verifier: `BASE64URL(SHA256(verifier))`.

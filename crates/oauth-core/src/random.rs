@@ -5,6 +5,12 @@
 use ring::rand::{SecureRandom, SystemRandom};
 
 /// `N` random bytes.
+///
+/// # Panics
+///
+/// When the operating system cannot supply randomness (no `getrandom` and no `/dev/urandom`):
+/// there is then no safe state, verifier or nonce to hand out, and nothing a caller could do
+/// instead.
 pub(crate) fn bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     // The OS generator does not fail once the process runs (getrandom(2) blocks only until

@@ -18,7 +18,7 @@ pub struct CsrfState(String);
 impl CsrfState {
     /// A fresh random state.
     pub fn new_random() -> Self {
-        Self(URL_SAFE_NO_PAD.encode(random_bytes()))
+        Self(URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()))
     }
 
     /// A state chosen by the caller (e.g. one that also encodes where to return to). It must be
@@ -46,17 +46,6 @@ impl CsrfState {
     pub fn matches(&self, other: &str) -> bool {
         self.0.as_bytes().ct_eq(other.as_bytes()).into()
     }
-}
-
-/// 32 bytes from the operating system's CSPRNG (`getrandom`, through `ring`, which rustls
-/// already builds).
-///
-/// # Panics
-///
-/// When the operating system cannot supply randomness (no `getrandom` and no `/dev/urandom`):
-/// there is then no safe state or verifier to hand out, and nothing a caller could do instead.
-pub(crate) fn random_bytes() -> [u8; 32] {
-    crate::random::bytes()
 }
 
 impl fmt::Debug for CsrfState {

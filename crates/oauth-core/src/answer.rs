@@ -15,7 +15,7 @@ use crate::scrub::{Secrets, Sent};
 /// An answer [`send`] vetted.
 // One per request, returned once: boxing the large variant would cost an allocation each time.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum Vetted<'a> {
+pub(crate) enum Vetted {
     /// Its body was read (and, in an error answer, scrubbed): `body` stands for the one
     /// `response` had.
     Read {
@@ -23,19 +23,16 @@ pub(crate) enum Vetted<'a> {
         response: reqwest::Response,
         /// The body as the caller may read it.
         body: Bytes,
-        /// What the request carried, for scrubbing a success body the caller finds to be an
-        /// error ([`Success::Unchecked`]).
-        sent: Sent<'a>,
     },
     /// Handed on as it came: a redirect (never read), or the stand-in for a refused answer.
     Unread(reqwest::Response),
 }
 
-impl Vetted<'_> {
+impl Vetted {
     /// The answer as one response, the body put back in place.
     pub(crate) fn into_response(self) -> reqwest::Response {
         match self {
-            Vetted::Read { response, body, .. } => rebuild(response, body),
+            Vetted::Read { response, body } => rebuild(response, body),
             Vetted::Unread(response) => response,
         }
     }
@@ -52,17 +49,17 @@ pub(crate) enum Success {
     Unchecked,
 }
 
-/// Sends `request` and vets its answer, as [`crate::http::execute`] documents. The request's
-/// secrets are only extracted when an answer is to be scrubbed. `url`: the request's URL, when
-/// the caller holds it (else it is copied from the request).
-pub(crate) async fn send<'a, E: ErrorBody>(
+/// Sends `request` and vets its answer, as [`crate::http::execute`] documents. `sent` is what
+/// the request carries ([`Sent::capture`]); its secrets are only extracted when an answer is
+/// to be scrubbed.
+pub(crate) async fn send<E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
-    url: Option<&'a url::Url>,
+    sent: &Sent<'_>,
     operation: &'static str,
     limit: BodyLimit,
     success: Success,
-) -> reqwest::Result<Vetted<'a>> {
+) -> reqwest::Result<Vetted> {
     let span = tracing::debug_span!(
         "oauth_http",
         operation,
@@ -74,7 +71,6 @@ pub(crate) async fn send<'a, E: ErrorBody>(
     // Without a subscriber that wants the span, nothing is timed or recorded.
     let timed = !span.is_disabled();
     async move {
-        let sent = Sent::capture(&request, url);
         let start = timed.then(Instant::now);
         let result = client.execute(request).await;
         let span = start.map(|start| {
@@ -115,11 +111,7 @@ pub(crate) async fn send<'a, E: ErrorBody>(
         } else {
             body
         };
-        Ok(Vetted::Read {
-            response,
-            body,
-            sent,
-        })
+        Ok(Vetted::Read { response, body })
     }
     .instrument(span)
     .await

@@ -77,12 +77,33 @@ impl Clock for SystemClock {
 /// Dropping an alarm that has not rung rings it: an alarm that can no longer go off at its
 /// time (its timer was dropped with its runtime, say) must not leave a token looking fresh.
 pub struct Alarm {
-    flag: Weak<AtomicBool>,
+    flag: Weak<AlarmFlag>,
+}
+
+/// What an [`Alarm`] sets when it rings.
+///
+/// It has a cache line to itself: every fresh `access_token()`, on every thread, reads it, and a
+/// neighbour that some thread writes would make each of those reads a cache miss.
+#[repr(align(64))]
+#[derive(Debug, Default)]
+pub struct AlarmFlag(AtomicBool);
+
+impl AlarmFlag {
+    /// A flag that has not rung.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether its alarm rang (or was dropped without ringing).
+    #[inline]
+    pub fn has_rung(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 impl Alarm {
     /// An alarm that sets `flag` when it rings.
-    pub fn new(flag: &Arc<AtomicBool>) -> Self {
+    pub fn new(flag: &Arc<AlarmFlag>) -> Self {
         Self {
             flag: Arc::downgrade(flag),
         }
@@ -107,7 +128,7 @@ impl Alarm {
 impl Drop for Alarm {
     fn drop(&mut self) {
         if let Some(flag) = self.flag.upgrade() {
-            flag.store(true, Ordering::Release);
+            flag.0.store(true, Ordering::Release);
         }
     }
 }
@@ -193,39 +214,39 @@ mod tests {
 
     #[tokio::test]
     async fn a_system_alarm_already_due_rings_before_set_alarm_returns() {
-        let flag = Arc::new(AtomicBool::new(false));
+        let flag = Arc::new(AlarmFlag::new());
         SystemClock
             .set_alarm(
                 SystemTime::now() - Duration::from_secs(1),
                 Alarm::new(&flag),
             )
             .unwrap();
-        assert!(flag.load(Ordering::Acquire));
+        assert!(flag.has_rung());
     }
 
     #[test]
     fn manual_alarms_ring_when_passed_and_dropped_alarms_ring() {
         let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(100));
-        let flag = Arc::new(AtomicBool::new(false));
+        let flag = Arc::new(AlarmFlag::new());
         clock
             .set_alarm(UNIX_EPOCH + Duration::from_secs(110), Alarm::new(&flag))
             .unwrap();
         clock.advance(Duration::from_secs(9));
-        assert!(!flag.load(Ordering::Acquire));
+        assert!(!flag.has_rung());
         clock.advance(Duration::from_secs(1));
-        assert!(flag.load(Ordering::Acquire));
+        assert!(flag.has_rung());
 
-        let past = Arc::new(AtomicBool::new(false));
+        let past = Arc::new(AlarmFlag::new());
         clock.set_alarm(UNIX_EPOCH, Alarm::new(&past)).unwrap();
-        assert!(past.load(Ordering::Acquire));
+        assert!(past.has_rung());
 
-        let dropped = Arc::new(AtomicBool::new(false));
+        let dropped = Arc::new(AlarmFlag::new());
         drop(Alarm::new(&dropped));
-        assert!(dropped.load(Ordering::Acquire));
+        assert!(dropped.has_rung());
 
-        let disarmed = Arc::new(AtomicBool::new(false));
+        let disarmed = Arc::new(AlarmFlag::new());
         Alarm::new(&disarmed).disarm();
-        assert!(!disarmed.load(Ordering::Acquire));
+        assert!(!disarmed.has_rung());
     }
 
     #[test]
@@ -236,10 +257,10 @@ mod tests {
                 UNIX_EPOCH
             }
         }
-        let flag = Arc::new(AtomicBool::new(false));
+        let flag = Arc::new(AlarmFlag::new());
         let back = Plain.set_alarm(UNIX_EPOCH, Alarm::new(&flag)).unwrap_err();
         back.disarm();
-        assert!(!flag.load(Ordering::Acquire));
+        assert!(!flag.has_rung());
         // No runtime: the system clock cannot run a timer for a future time either (one that
         // is due already rings at once, runtime or not).
         let later = SystemTime::now() + Duration::from_secs(3600);

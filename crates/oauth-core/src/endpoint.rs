@@ -19,6 +19,7 @@ use url::Url;
 use crate::answer;
 use crate::error::{Error, Result};
 use crate::http::{BaseUrl, basic_authorization};
+use crate::scrub::Sent;
 use crate::secret::ClientSecret;
 
 /// A `POST` endpoint answering JSON, with its URL, body encoding and client authentication
@@ -85,43 +86,40 @@ impl Endpoint {
         body: &B,
     ) -> std::result::Result<T, GeneratedError<E>>
     where
-        B: Serialize + ?Sized,
+        B: Serialize + Sync + ?Sized,
         T: DeserializeOwned,
         E: crate::response::ErrorBody,
     {
         // Built in place rather than through `RequestBuilder`, whose by-value chain copies the
         // request at every step; the headers are those the builder would set.
-        let (content_type, encoded) = if self.json {
-            let encoded = serde_json::to_vec(body).map_err(|_| invalid_body())?;
-            ("application/json", encoded)
-        } else {
-            let encoded = serde_urlencoded::to_string(body).map_err(|_| invalid_body())?;
-            ("application/x-www-form-urlencoded", encoded.into_bytes())
-        };
+        let json = self.json;
+        // Run again only to find the secrets to scrub from an error answer, which is cheaper
+        // than keeping a copy of every body.
+        let encode = move || encode(json, body);
+        let encoded = encode().ok_or_else(invalid_body)?;
         let mut request = reqwest::Request::new(reqwest::Method::POST, self.url.clone());
         let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(ACCEPT, ACCEPT_JSON);
+        headers.insert(CONTENT_TYPE, if json { JSON } else { FORM });
         // Marked sensitive when it was made, so the request needs no `prepare_request`.
         if let Some(value) = &self.authorization {
             headers.insert(AUTHORIZATION, value.clone());
         }
         *request.body_mut() = Some(reqwest::Body::from(encoded));
+        let sent = Sent::prepared(&self.url, self.authorization.as_ref(), &encode);
         let vetted = answer::send::<E>(
             http,
             request,
-            Some(&self.url),
+            &sent,
             self.operation,
             limit,
             answer::Success::Unchecked,
         )
         .await?;
         let vetted = match vetted {
-            answer::Vetted::Read {
-                mut response,
-                body,
-                sent,
-            } if response.status() == reqwest::StatusCode::OK => {
+            answer::Vetted::Read { mut response, body }
+                if response.status() == reqwest::StatusCode::OK =>
+            {
                 // Parsed where it lies, no response rebuilt; only a body that is not a `T` is
                 // looked at as an error (and scrubbed), as the generated operation would.
                 return serde_json::from_slice(&body).map_err(|e| {
@@ -138,6 +136,22 @@ impl Endpoint {
             )),
             _ => Err(GeneratedError::UnexpectedResponse(response)),
         }
+    }
+}
+
+// Constants, so that they are checked at compile time rather than on every request.
+const ACCEPT_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// `body` as JSON or form-encoded; `None` if it does not serialize.
+fn encode<B: Serialize + ?Sized>(json: bool, body: &B) -> Option<Vec<u8>> {
+    if json {
+        serde_json::to_vec(body).ok()
+    } else {
+        serde_urlencoded::to_string(body)
+            .ok()
+            .map(String::into_bytes)
     }
 }
 

@@ -315,10 +315,11 @@ pub async fn execute<E: ErrorBody>(
     operation: &'static str,
     limit: BodyLimit,
 ) -> reqwest::Result<reqwest::Response> {
+    let sent = crate::scrub::Sent::capture(&request);
     answer::send::<E>(
         client,
         request,
-        None,
+        &sent,
         operation,
         limit,
         answer::Success::Checked,

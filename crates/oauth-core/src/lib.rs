@@ -56,7 +56,7 @@ pub use capability::{
     AuthorizationCodeGrant, ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant,
     TokenIntrospection, TokenRevocation,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Alarm, AlarmFlag, Clock, ManualClock, SystemClock};
 pub use error::{
     AuthorizationError, DecodeError, Error, ErrorCode, ErrorDetail, Result, ServerError,
     StoreError, StoreErrorKind, TransportError, TransportKind,

@@ -74,7 +74,7 @@ impl Secrets {
     /// value also as its base64 text and its decoded secret, a cookie also value by value),
     /// and the values of secret fields ([`SECRET_FIELDS`]) in its form or JSON body and query.
     pub fn from_request(request: &reqwest::Request) -> Self {
-        Sent::capture(request, None).secrets()
+        Sent::capture(request).secrets()
     }
 
     /// Whether there is nothing to scrub.
@@ -258,21 +258,29 @@ fn utf8_len(first: u8) -> usize {
 
 /// What a request carried that may hold secrets, kept until an answer needs scrubbing: the
 /// sensitive headers, the URL (its query) and the body. Capturing is a few reference-count
-/// increments and one copy of the body; the secrets are only extracted ([`Sent::secrets`]) for
-/// an answer that reports an error, which keeps the parsing off every successful request.
+/// increments and one copy of the body (none for [`Sent::prepared`], which encodes the body
+/// again if it is needed); the secrets are only extracted ([`Sent::secrets`]) for an answer
+/// that reports an error, which keeps the parsing off every successful request.
 pub(crate) struct Sent<'a> {
     /// Where the request went (the execution hook also compares the answer's URL with it).
     pub(crate) url: Cow<'a, url::Url>,
     /// The first sensitive header (a request usually has one: `Authorization`) and the rest.
-    header: Option<(reqwest::header::HeaderName, HeaderValue)>,
+    header: Option<(reqwest::header::HeaderName, Cow<'a, HeaderValue>)>,
     more_headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
-    body: Option<bytes::Bytes>,
+    body: SentBody<'a>,
+}
+
+/// The body of a request, as [`Sent`] keeps it.
+enum SentBody<'a> {
+    None,
+    Bytes(bytes::Bytes),
+    /// Encodes the body again: only an error answer needs it.
+    Encoder(&'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a)),
 }
 
 impl<'a> Sent<'a> {
-    /// What `request` carries, as [`Secrets::from_request`] reads it; `url` is the request's
-    /// own URL, if the caller holds it.
-    pub(crate) fn capture(request: &reqwest::Request, url: Option<&'a url::Url>) -> Self {
+    /// What `request` carries, as [`Secrets::from_request`] reads it.
+    pub(crate) fn capture(request: &reqwest::Request) -> Self {
         let mut sensitive = request
             .headers()
             .iter()
@@ -281,26 +289,58 @@ impl<'a> Sent<'a> {
             })
             .map(|(name, value)| (name.clone(), value.clone()));
         Self {
-            url: url.map_or_else(|| Cow::Owned(request.url().clone()), Cow::Borrowed),
-            header: sensitive.next(),
+            url: Cow::Owned(request.url().clone()),
+            header: sensitive
+                .next()
+                .map(|(name, value)| (name, Cow::Owned(value))),
             more_headers: sensitive.collect(),
             body: request
                 .body()
                 .and_then(reqwest::Body::as_bytes)
-                .map(bytes::Bytes::copy_from_slice),
+                .map_or(SentBody::None, |b| {
+                    SentBody::Bytes(bytes::Bytes::copy_from_slice(b))
+                }),
+        }
+    }
+
+    /// What a request to `url` carries whose only sensitive header is `authorization` and whose
+    /// body `encode` writes again: what [`Sent::capture`] would find in it, borrowed from its
+    /// maker.
+    pub(crate) fn prepared(
+        url: &'a url::Url,
+        authorization: Option<&'a HeaderValue>,
+        encode: &'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a),
+    ) -> Self {
+        Self {
+            url: Cow::Borrowed(url),
+            header: authorization.map(|value| (AUTHORIZATION, Cow::Borrowed(value))),
+            more_headers: Vec::new(),
+            body: SentBody::Encoder(encode),
         }
     }
 
     /// The secrets among what was captured.
     pub(crate) fn secrets(&self) -> Secrets {
         let mut found = Vec::new();
-        for (name, value) in self.header.iter().chain(&self.more_headers) {
+        if let Some((name, value)) = &self.header {
+            header_secrets(name, value, &mut found);
+        }
+        for (name, value) in &self.more_headers {
             header_secrets(name, value, &mut found);
         }
         if let Some(query) = self.url.query() {
             form_secrets(query.as_bytes(), &mut found);
         }
-        if let Some(body) = &self.body {
+        let encoded;
+        let body = match &self.body {
+            SentBody::None => None,
+            SentBody::Bytes(bytes) => Some(&bytes[..]),
+            SentBody::Encoder(encode) => {
+                encoded = encode();
+                encoded.as_deref()
+            }
+        };
+        if let Some(body) = body {
             match serde_json::from_slice::<Value>(body) {
                 Ok(json) => json_secrets(&json, false, &mut found),
                 Err(_) => form_secrets(body, &mut found),

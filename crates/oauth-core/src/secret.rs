@@ -9,16 +9,28 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The storage of a secret its clones share: cloning one is a reference-count increment, and
+/// the value is wiped when the last clone goes. For the secrets a client copies into every
+/// request it makes with them (codes, verifiers, assertions); the others are received in
+/// every answer, where the extra allocation would cost more than their rare clones.
+type Shared = std::sync::Arc<SecretString>;
+
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
+        secret_type!(@ $(#[$doc])* $name, SecretString, SecretString::from);
+    };
+    ($(#[$doc:meta])* shared $name:ident) => {
+        secret_type!(@ $(#[$doc])* $name, Shared, |s: String| Shared::new(SecretString::from(s)));
+    };
+    (@ $(#[$doc:meta])* $name:ident, $storage:ty, $wrap:expr) => {
         $(#[$doc])*
         #[derive(Clone)]
-        pub struct $name(SecretString);
+        pub struct $name($storage);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(SecretString::from(value.into()))
+                Self(($wrap)(value.into()))
             }
 
             /// The secret value. Every use is a place where it can leak: keep them few.
@@ -65,7 +77,8 @@ secret_type! {
 
 secret_type! {
     /// An authorization code from the authorization redirect (single use, short lived).
-    AuthorizationCode
+    /// Clones share one copy of the value.
+    shared AuthorizationCode
 }
 
 secret_type! {
@@ -86,13 +99,15 @@ secret_type! {
 
 secret_type! {
     /// A signed JWT used as an authorization grant or as client authentication (RFC 7523).
-    JwtAssertion
+    /// Clones share one copy of the value.
+    shared JwtAssertion
 }
 
 secret_type! {
     /// A PKCE code verifier (RFC 7636): kept by the client between the authorization request
-    /// and the code exchange. Create one with [`crate::pkce::Pkce::new_s256`].
-    PkceVerifier
+    /// and the code exchange. Create one with [`crate::pkce::Pkce::new_s256`]. Clones share one
+    /// copy of the value.
+    shared PkceVerifier
 }
 
 secret_type! {

@@ -59,7 +59,7 @@ impl Current {
 
     /// The current token if this thread holds the current snapshot and it needs no clock read
     /// to be known fresh; `None` sends the caller to [`Current::load`].
-    #[inline]
+    #[inline(always)]
     pub(super) fn served_fresh(&self) -> Option<Arc<Token>> {
         let address = self.address.load(Ordering::Acquire);
         SERVED
@@ -71,9 +71,7 @@ impl Current {
                     .flatten()
                     .find(|s| std::ptr::eq(Arc::as_ptr(s), address))?;
                 match &snap.check {
-                    Check::Alarm(rung) if !rung.load(Ordering::Acquire) => {
-                        Some(Arc::clone(&snap.token))
-                    }
+                    Check::Alarm(rung) if !rung.has_rung() => Some(Arc::clone(&snap.token)),
                     Check::Never => Some(Arc::clone(&snap.token)),
                     _ => None,
                 }

@@ -52,7 +52,6 @@ mod policy;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
@@ -64,7 +63,7 @@ pub use policy::{RefreshEvent, RetryPolicy};
 
 use current::Current;
 
-use crate::clock::{Alarm, Clock};
+use crate::clock::{Alarm, AlarmFlag, Clock};
 use crate::error::{Error, Result};
 use crate::renew::Renew;
 use crate::store::TokenStore;
@@ -80,7 +79,7 @@ enum Check {
     /// It has no expiry: always.
     Never,
     /// Until the clock rings this flag, at the token's due time.
-    Alarm(Arc<AtomicBool>),
+    Alarm(Arc<AlarmFlag>),
     /// The clock cannot ring alarms, or one rang early: compare its reading with `due_at`.
     Clock,
     /// Never: invalidated, or not yet stored.
@@ -105,7 +104,7 @@ impl Snapshot {
     #[inline]
     fn is_fresh(&self, clock: &dyn Clock) -> bool {
         match &self.check {
-            Check::Alarm(rung) => !rung.load(Ordering::Acquire),
+            Check::Alarm(rung) => !rung.has_rung(),
             Check::Never => true,
             Check::Clock => !self.is_due(clock.now()),
             Check::SlowPath => false,
@@ -231,7 +230,9 @@ struct AccessToken<'a, P, S> {
 impl<P: Renew, S: TokenStore> Future for AccessToken<'_, P, S> {
     type Output = Result<Arc<Token>>;
 
-    #[inline]
+    // Forced: with a plain `#[inline]` the compiler kept it out of line in callers' state
+    // machines, and the call plus the reloads of `inner` cost about a third of the fresh path.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if this.slow.is_none()
@@ -288,7 +289,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         let check = match due_at {
             None => Check::Never,
             Some(at) => {
-                let rung = Arc::new(AtomicBool::new(false));
+                let rung = Arc::new(AlarmFlag::new());
                 match self.clock.set_alarm(at, Alarm::new(&rung)) {
                     Ok(()) => Check::Alarm(rung),
                     Err(alarm) => {

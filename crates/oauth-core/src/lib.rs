@@ -75,6 +75,7 @@ pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
 
 /// The `reqwest-middleware` this crate's [`access::Authorizer`] plugs into.
+#[cfg(feature = "middleware")]
 pub use reqwest_middleware;
 
 #[doc = include_str!("../README.md")]

@@ -7,19 +7,21 @@
 //!
 //! ```no_run
 //! # async fn run(source: oauth_core::SharedTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+//! use oauth_core::access::AuthorizedClient;
 //! use procore_oauth::{Environment, api::{self, WithCompany}};
 //! let authorizer = api::authorizer(source, Environment::Production).company_id(8089).build()?;
-//! let http = oauth_core::reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-//!     .with(authorizer.clone())
-//!     .build();
+//! let http = AuthorizedClient::new(reqwest::Client::new(), authorizer);
 //! let projects = http
-//!     .get(authorizer.url("/rest/v1.0/projects?company_id=8089")?)
-//!     .send()
+//!     .send(http.get("/rest/v1.0/projects?company_id=8089")?)
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! With the `middleware` feature, the authorizer is `reqwest-middleware` middleware, and
+//! [`WithCompany`] also names the company on its request builder.
 
 use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
+#[cfg(feature = "middleware")]
 use oauth_core::reqwest_middleware;
 use reqwest::header::{HeaderName, HeaderValue};
 
@@ -53,6 +55,7 @@ impl WithCompany for reqwest::RequestBuilder {
     }
 }
 
+#[cfg(feature = "middleware")]
 impl WithCompany for reqwest_middleware::RequestBuilder {
     fn company_id(self, company_id: i64) -> Self {
         self.header(COMPANY_HEADER, HeaderValue::from(company_id))

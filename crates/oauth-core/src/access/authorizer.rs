@@ -15,8 +15,8 @@ use crate::token::Token;
 /// Attaches tokens to the requests of one API and renews a rejected one: see the
 /// [module documentation](super) for what a request goes through. Cheap to clone.
 ///
-/// Use it as `reqwest-middleware` middleware (`ClientBuilder::new(http).with(authorizer)`),
-/// or through [`super::AuthorizedClient`].
+/// Use it through [`super::AuthorizedClient`], or, with the `middleware` feature, as
+/// `reqwest-middleware` middleware (`ClientBuilder::new(http).with(authorizer)`).
 #[derive(Clone)]
 pub struct Authorizer {
     inner: Arc<Inner>,

@@ -10,9 +10,9 @@
 //!   [`SharedTokenSource`] (`Arc<dyn AccessTokenSource>`).
 //! - [`Authorizer`]: the policy of one API: its base URL and the origins a token may be sent
 //!   to, which statuses mean "token rejected" (401, and Cal.com's 498), and headers every API
-//!   request carries (Procore's company). It is a `reqwest-middleware` [`Middleware`](
-//!   reqwest_middleware::Middleware), so it composes with retry and tracing middleware, and
-//!   [`AuthorizedClient`] applies it over a plain `reqwest::Client`.
+//!   request carries (Procore's company). [`AuthorizedClient`] applies it over a plain
+//!   `reqwest::Client`; with the `middleware` feature it is also a `reqwest-middleware`
+//!   `Middleware`, so it composes with retry and tracing middleware.
 //!
 //! # What an authorized request does
 //!
@@ -51,12 +51,14 @@ mod authorizer;
 mod client;
 mod fixed;
 mod grants;
+#[cfg(feature = "middleware")]
 mod middleware;
 
 pub use authorizer::{Authorizer, AuthorizerBuilder};
 pub use client::AuthorizedClient;
 pub use fixed::StaticToken;
 pub use grants::{Assertion, ClientCredentials, JwtBearer};
+#[cfg(feature = "middleware")]
 pub use middleware::oauth_error;
 
 /// A boxed future, as [`AccessTokenSource`] returns (it must be usable as a trait object).

@@ -52,14 +52,17 @@ pub(crate) enum Success {
 /// Sends `request` and vets its answer, as [`crate::http::execute`] documents. `sent` is what
 /// the request carries ([`Sent::capture`]); its secrets are only extracted when an answer is
 /// to be scrubbed.
-pub(crate) async fn send<E: ErrorBody>(
+///
+/// Not an `async fn`: the request goes to the client before the future is made, so that the
+/// future (which every caller's future contains) holds no copy of it.
+pub(crate) fn send<'s, E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
-    sent: &Sent<'_>,
+    sent: &'s Sent<'_>,
     operation: &'static str,
     limit: BodyLimit,
     success: Success,
-) -> reqwest::Result<Vetted> {
+) -> impl Future<Output = reqwest::Result<Vetted>> + Send + 's {
     let span = tracing::debug_span!(
         "oauth_http",
         operation,
@@ -69,10 +72,10 @@ pub(crate) async fn send<E: ErrorBody>(
         elapsed_ms = tracing::field::Empty,
     );
     // Without a subscriber that wants the span, nothing is timed or recorded.
-    let timed = !span.is_disabled();
+    let start = (!span.is_disabled()).then(Instant::now);
+    let pending = client.execute(request);
     async move {
-        let start = timed.then(Instant::now);
-        let result = client.execute(request).await;
+        let result = pending.await;
         let span = start.map(|start| {
             let span = tracing::Span::current();
             let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -114,7 +117,6 @@ pub(crate) async fn send<E: ErrorBody>(
         Ok(Vetted::Read { response, body })
     }
     .instrument(span)
-    .await
 }
 
 /// Whether a success answer's body reads as the provider's error schema reporting an error

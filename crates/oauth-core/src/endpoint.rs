@@ -90,26 +90,15 @@ impl Endpoint {
         T: DeserializeOwned,
         E: crate::response::ErrorBody,
     {
-        // Built in place rather than through `RequestBuilder`, whose by-value chain copies the
-        // request at every step; the headers are those the builder would set.
         let json = self.json;
         // Run again only to find the secrets to scrub from an error answer, which is cheaper
         // than keeping a copy of every body.
         let encode = move || encode(json, body);
         let encoded = encode().ok_or_else(invalid_body)?;
-        let mut request = reqwest::Request::new(reqwest::Method::POST, self.url.clone());
-        let headers = request.headers_mut();
-        headers.insert(ACCEPT, ACCEPT_JSON);
-        headers.insert(CONTENT_TYPE, if json { JSON } else { FORM });
-        // Marked sensitive when it was made, so the request needs no `prepare_request`.
-        if let Some(value) = &self.authorization {
-            headers.insert(AUTHORIZATION, value.clone());
-        }
-        *request.body_mut() = Some(reqwest::Body::from(encoded));
         let sent = Sent::prepared(&self.url, self.authorization.as_ref(), &encode);
         let vetted = answer::send::<E>(
             http,
-            request,
+            self.request(encoded),
             &sent,
             self.operation,
             limit,
@@ -131,11 +120,29 @@ impl Endpoint {
         };
         let response = vetted.into_response();
         match response.status().as_u16() {
+            // Boxed: an error answer is rare, and its read would make every call's future twice
+            // the size.
             400..=599 => Err(GeneratedError::ErrorResponse(
-                ResponseValue::from_response(response).await?,
+                Box::pin(ResponseValue::from_response(response)).await?,
             )),
             _ => Err(GeneratedError::UnexpectedResponse(response)),
         }
+    }
+
+    /// The request with `body`, built in place rather than through `RequestBuilder` (whose
+    /// by-value chain copies the request at every step), with the headers the builder would
+    /// set.
+    fn request(&self, body: Vec<u8>) -> reqwest::Request {
+        let mut request = reqwest::Request::new(reqwest::Method::POST, self.url.clone());
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, ACCEPT_JSON);
+        headers.insert(CONTENT_TYPE, if self.json { JSON } else { FORM });
+        // Marked sensitive when it was made, so the request needs no `prepare_request`.
+        if let Some(value) = &self.authorization {
+            headers.insert(AUTHORIZATION, value.clone());
+        }
+        *request.body_mut() = Some(reqwest::Body::from(body));
+        request
     }
 }
 

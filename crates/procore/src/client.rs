@@ -145,13 +145,13 @@ impl ProcoreClient {
 
     /// `oauth_token_post` through the prepared endpoint (the request the generated operation
     /// sends, without formatting and parsing its URL every time).
-    async fn request_token(&self, body: types::TokenRequest) -> Result<Token> {
+    async fn request_token(&self, body: &types::TokenRequest) -> Result<Token> {
         let response = self
             .token
             .post::<_, types::TokenResponse, types::Error>(
                 &self.generated.client,
                 self.generated.inner,
-                &body,
+                body,
             )
             .await
             .map_err(map_error::<types::TokenResponse, _>)?;
@@ -218,7 +218,7 @@ impl AuthorizationCodeGrant for ProcoreClient {
         let mut body = self.token_request(types::GrantType::AuthorizationCode)?;
         body.code = Some(grant.code.clone());
         body.redirect_uri = grant.redirect_uri.clone();
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 
@@ -228,7 +228,7 @@ impl RefreshTokenGrant for ProcoreClient {
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
         let mut body = self.token_request(types::GrantType::RefreshToken)?;
         body.refresh_token = Some(refresh_token.clone());
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 
@@ -237,7 +237,7 @@ impl ClientCredentialsGrant for ProcoreClient {
     /// expires.
     async fn client_credentials(&self) -> Result<Token> {
         let body = self.token_request(types::GrantType::ClientCredentials)?;
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 

@@ -137,13 +137,13 @@ impl RingCentralClient {
 
     /// `get_token` through the prepared endpoint (the same request the generated operation
     /// sends, without re-deriving its URL and credentials every time).
-    async fn request_token(&self, body: types::GetTokenRequest) -> Result<Token> {
+    async fn request_token(&self, body: &types::GetTokenRequest) -> Result<Token> {
         let info = self
             .token
             .post::<_, types::TokenInfo, types::ErrorResponse>(
                 &self.generated.client,
                 self.generated.inner,
-                &body,
+                body,
             )
             .await
             .map_err(map_error::<types::TokenInfo, _>)?;
@@ -221,7 +221,7 @@ impl AuthorizationCodeGrant for RingCentralClient {
         body.code = Some(grant.code.clone());
         body.code_verifier = grant.pkce_verifier.clone();
         body.redirect_uri = grant.redirect_uri.clone();
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 
@@ -229,7 +229,7 @@ impl RefreshTokenGrant for RingCentralClient {
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
         let mut body = self.token_request(types::GrantType::RefreshToken);
         body.refresh_token = Some(refresh_token.clone());
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 
@@ -238,7 +238,7 @@ impl JwtBearerGrant for RingCentralClient {
     async fn jwt_bearer(&self, assertion: &JwtAssertion) -> Result<Token> {
         let mut body = self.token_request(types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
         body.assertion = Some(assertion.clone());
-        self.request_token(body).await
+        self.request_token(&body).await
     }
 }
 

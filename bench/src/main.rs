@@ -42,7 +42,7 @@ impl Options {
     fn from_args() -> Self {
         let mut options = Options {
             profile: None,
-            rounds: 9,
+            rounds: 15,
             exchanges: 3_000,
             fresh_calls: 3_000_000,
         };
@@ -54,7 +54,7 @@ impl Options {
                 ("--profile", _) if Kind::parse(&raw).is_some() => {
                     options.profile = Kind::parse(&raw)
                 }
-                ("--rounds", Some(v)) => options.rounds = usize::try_from(v).unwrap_or(9).max(1),
+                ("--rounds", Some(v)) => options.rounds = usize::try_from(v).unwrap_or(15).max(1),
                 ("--exchanges", Some(v)) => options.exchanges = v.max(IN_FLIGHT as u64),
                 ("--fresh-calls", Some(v)) => options.fresh_calls = v.max(1),
                 _ => {

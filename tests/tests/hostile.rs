@@ -483,6 +483,40 @@ async fn a_body_without_content_length_is_cut_off_at_the_limit() {
 }
 
 #[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
+    // The server declares 10 MB, sends 2 bytes and hangs up: reading would end in a broken
+    // body, so only the declared length can give `ResponseTooLarge`.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{}";
+        let _ = stream.write_all(head.as_bytes());
+    });
+    let client = RingCentralClient::builder("rc-id")
+        .base_url(base)
+        .build()
+        .unwrap();
+    let e = client.refresh(&RefreshToken::new("r")).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ResponseTooLarge {
+                status: 200,
+                limit: 1_048_576
+            }
+        ),
+        "{e:?}"
+    );
+    server.join().unwrap();
+}
+
+#[tokio::test]
 async fn a_body_in_many_chunks_is_read_whole_and_counted_whole() {
     let body = json!({"access_token": "a".repeat(300), "token_type": "bearer"}).to_string();
     let pieces =

@@ -9,7 +9,6 @@
 //! sees that status and can read the same extension with [`rejection`].
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::CONTENT_LENGTH;
 
 /// The most bytes of a response body that are read: 1 MiB by default. An answer with a longer
 /// body (by its `Content-Length`, or once that many bytes arrived) is refused with
@@ -86,11 +85,9 @@ pub(crate) async fn read_body(
     response: &mut reqwest::Response,
     limit: BodyLimit,
 ) -> reqwest::Result<Result<Bytes, u64>> {
-    let declared = response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    // The length hyper parsed from `Content-Length` (it refuses an answer whose header does
+    // not parse), so the header is not looked up and parsed again.
+    let declared = response.content_length();
     if declared.is_some_and(|n| n > limit.0) {
         return Ok(Err(limit.0));
     }

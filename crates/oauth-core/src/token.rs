@@ -23,7 +23,7 @@ impl TokenType {
     /// Parses a `token_type` case-insensitively; `None` or an empty string is [`Self::Bearer`].
     #[inline]
     pub fn parse(value: Option<&str>) -> Self {
-        match value.map(str::trim) {
+        match value.map(str::trim_ascii) {
             None | Some("") => Self::Bearer,
             Some(v) if v.eq_ignore_ascii_case("bearer") => Self::Bearer,
             Some(v) => Self::Other(v.to_owned()),

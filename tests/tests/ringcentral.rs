@@ -624,13 +624,13 @@ proptest::proptest! {
 }
 
 /// The exchange's future is part of every caller's future and, with many exchanges in flight,
-/// of the working set: it holds no copy of the request or of the error path's state (2.5 KB
-/// before they were taken out, 1 KB after).
+/// of the working set: it holds no copy of the request, of what scrubbing needs or of the error
+/// path's state (2.5 KB before they were taken out, 816 bytes after; raw reqwest's is 720).
 #[test]
 fn the_exchange_future_stays_small() {
     let server = MockServer::start();
     let client = confidential(&server);
     let grant = grant();
     let size = std::mem::size_of_val(&client.exchange_code(&grant));
-    assert!(size <= 1280, "the code exchange's future is {size} bytes");
+    assert!(size <= 1024, "the code exchange's future is {size} bytes");
 }

@@ -87,7 +87,7 @@ pub(crate) fn send<'s, E: ErrorBody>(
         if let Some(span) = &span {
             span.record("status", status.as_u16());
         }
-        if *response.url() != *sent.url {
+        if response.url() != sent.url() {
             tracing::warn!("the HTTP client followed a redirect; its answer was refused");
             return Ok(Vetted::Unread(limit::rejected(
                 Rejection::RedirectFollowed {

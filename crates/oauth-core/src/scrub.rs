@@ -257,89 +257,96 @@ fn utf8_len(first: u8) -> usize {
 }
 
 /// What a request carried that may hold secrets, kept until an answer needs scrubbing: the
-/// sensitive headers, the URL (its query) and the body. Capturing is a few reference-count
-/// increments and one copy of the body (none for [`Sent::prepared`], which encodes the body
-/// again if it is needed); the secrets are only extracted ([`Sent::secrets`]) for an answer
-/// that reports an error, which keeps the parsing off every successful request.
-pub(crate) struct Sent<'a> {
-    /// Where the request went (the execution hook also compares the answer's URL with it).
-    pub(crate) url: Cow<'a, url::Url>,
-    /// The first sensitive header (a request usually has one: `Authorization`) and the rest.
-    header: Option<(reqwest::header::HeaderName, Cow<'a, HeaderValue>)>,
-    more_headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
-    body: SentBody<'a>,
+/// sensitive headers, the URL (its query) and the body. The secrets are only extracted
+/// ([`Sent::secrets`]) for an answer that reports an error, which keeps the parsing off every
+/// successful request.
+pub(crate) enum Sent<'a> {
+    /// A prepared endpoint's request: borrowed from the endpoint, and its body encoded again
+    /// if it is needed, so that nothing is copied and every caller's future stays small.
+    Prepared {
+        url: &'a url::Url,
+        authorization: Option<&'a HeaderValue>,
+        encode: &'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a),
+    },
+    /// Any other request: copied out of it before it is sent.
+    Captured(Box<Captured>),
 }
 
-/// The body of a request, as [`Sent`] keeps it.
-enum SentBody<'a> {
-    None,
-    Bytes(bytes::Bytes),
-    /// Encodes the body again: only an error answer needs it.
-    Encoder(&'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a)),
+/// What [`Sent::capture`] copies out of a request.
+pub(crate) struct Captured {
+    url: url::Url,
+    headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
+    body: Option<bytes::Bytes>,
 }
 
 impl<'a> Sent<'a> {
     /// What `request` carries, as [`Secrets::from_request`] reads it.
     pub(crate) fn capture(request: &reqwest::Request) -> Self {
-        let mut sensitive = request
-            .headers()
-            .iter()
-            .filter(|(name, value)| {
-                value.is_sensitive() || **name == AUTHORIZATION || **name == COOKIE
-            })
-            .map(|(name, value)| (name.clone(), value.clone()));
-        Self {
-            url: Cow::Owned(request.url().clone()),
-            header: sensitive
-                .next()
-                .map(|(name, value)| (name, Cow::Owned(value))),
-            more_headers: sensitive.collect(),
+        Self::Captured(Box::new(Captured {
+            url: request.url().clone(),
+            headers: request
+                .headers()
+                .iter()
+                .filter(|(name, value)| {
+                    value.is_sensitive() || **name == AUTHORIZATION || **name == COOKIE
+                })
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
             body: request
                 .body()
                 .and_then(reqwest::Body::as_bytes)
-                .map_or(SentBody::None, |b| {
-                    SentBody::Bytes(bytes::Bytes::copy_from_slice(b))
-                }),
-        }
+                .map(bytes::Bytes::copy_from_slice),
+        }))
     }
 
     /// What a request to `url` carries whose only sensitive header is `authorization` and whose
-    /// body `encode` writes again: what [`Sent::capture`] would find in it, borrowed from its
-    /// maker.
+    /// body `encode` writes again: what [`Sent::capture`] would find in it.
     pub(crate) fn prepared(
         url: &'a url::Url,
         authorization: Option<&'a HeaderValue>,
         encode: &'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a),
     ) -> Self {
-        Self {
-            url: Cow::Borrowed(url),
-            header: authorization.map(|value| (AUTHORIZATION, Cow::Borrowed(value))),
-            more_headers: Vec::new(),
-            body: SentBody::Encoder(encode),
+        Self::Prepared {
+            url,
+            authorization,
+            encode,
+        }
+    }
+
+    /// Where the request went (the execution hook also compares the answer's URL with it).
+    pub(crate) fn url(&self) -> &url::Url {
+        match self {
+            Self::Prepared { url, .. } => url,
+            Self::Captured(captured) => &captured.url,
         }
     }
 
     /// The secrets among what was captured.
     pub(crate) fn secrets(&self) -> Secrets {
         let mut found = Vec::new();
-        if let Some((name, value)) = &self.header {
-            header_secrets(name, value, &mut found);
-        }
-        for (name, value) in &self.more_headers {
-            header_secrets(name, value, &mut found);
-        }
-        if let Some(query) = self.url.query() {
-            form_secrets(query.as_bytes(), &mut found);
-        }
         let encoded;
-        let body = match &self.body {
-            SentBody::None => None,
-            SentBody::Bytes(bytes) => Some(&bytes[..]),
-            SentBody::Encoder(encode) => {
+        let body = match self {
+            Self::Prepared {
+                authorization,
+                encode,
+                ..
+            } => {
+                if let Some(value) = authorization {
+                    header_secrets(&AUTHORIZATION, value, &mut found);
+                }
                 encoded = encode();
                 encoded.as_deref()
             }
+            Self::Captured(captured) => {
+                for (name, value) in &captured.headers {
+                    header_secrets(name, value, &mut found);
+                }
+                captured.body.as_deref()
+            }
         };
+        if let Some(query) = self.url().query() {
+            form_secrets(query.as_bytes(), &mut found);
+        }
         if let Some(body) = body {
             match serde_json::from_slice::<Value>(body) {
                 Ok(json) => json_secrets(&json, false, &mut found),

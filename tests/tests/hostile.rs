@@ -440,15 +440,7 @@ async fn the_body_limit_is_configurable() {
 /// A one-shot HTTP server on 127.0.0.1 that answers with a chunked body, one HTTP chunk per
 /// item of `chunks`, and no `Content-Length`; returns its base URL.
 fn chunked_server(chunks: impl Iterator<Item = Vec<u8>> + Send + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request);
+    one_shot_server(move |stream| {
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
         if stream.write_all(head.as_bytes()).is_err() {
             return;
@@ -464,8 +456,27 @@ fn chunked_server(chunks: impl Iterator<Item = Vec<u8>> + Send + 'static) -> Str
             }
         }
         let _ = stream.write_all(b"0\r\n\r\n");
+    })
+    .0
+}
+
+/// A server on 127.0.0.1 that takes one connection, reads its request and lets `answer` write
+/// the response; returns its base URL and its thread.
+fn one_shot_server(
+    answer: impl FnOnce(&mut std::net::TcpStream) + Send + 'static,
+) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        answer(&mut stream);
     });
-    base
+    (base, thread)
 }
 
 #[tokio::test]
@@ -486,15 +497,7 @@ async fn a_body_without_content_length_is_cut_off_at_the_limit() {
 async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     // The server declares 10 MB, sends 2 bytes and hangs up: reading would end in a broken
     // body, so only the declared length can give `ResponseTooLarge`.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request);
+    let (base, server) = one_shot_server(|stream| {
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{}";
         let _ = stream.write_all(head.as_bytes());
     });

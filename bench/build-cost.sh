@@ -9,6 +9,8 @@
 #   bash bench/build-cost.sh            # all three, 3 rounds (ROUNDS=N for more)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/rounds.sh
+. "$root/bench/rounds.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -80,31 +82,19 @@ for name in "${names[@]}"; do (cd "$work/$name" && cargo generate-lockfile --qui
 # Rounds take turns (the order rotating), each build from a clean target dir, so that load
 # from outside falls on all three alike; the ratios of each round are kept and their median
 # printed.
-declare -A crates
+declare -A crates secs
 ratios_o=() ratios_s=() floors=()
 for ((round = 0; round < rounds; round++)); do
-  declare -A secs=()
-  for ((i = 0; i < 3; i++)); do
-    name=${names[$(((i + round) % 3))]}
-    dir="$work/$name"
-    rm -rf "$dir/target"
-    start=$(date +%s.%N)
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --color never 2>"$dir/build.log") ||
-      { cat "$dir/build.log"; exit 1; }
-    end=$(date +%s.%N)
-    secs[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    crates[$name]=$(grep -c '^ *Compiling ' "$dir/build.log")
-    printf 'round %d  %-9s %6.1f s  %3d crates compiled\n' "$round" "$name" "${secs[$name]}" "${crates[$name]}"
-  done
+  secs=()
+  build_round "$round" "${names[@]}"
   floors+=("${secs[floor]}")
   ratios_o+=("$(awk -v a="${secs[oauth2rs]}" -v b="${secs[floor]}" 'BEGIN { printf "%.3f", a / b }')")
   ratios_s+=("$(awk -v a="${secs[sdk]}" -v b="${secs[floor]}" 'BEGIN { printf "%.3f", a / b }')")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
 echo "| clean release build of a one-provider app ($rounds rounds, median) | raw reqwest + serde | oauth2-rs 5 | ringcentral-oauth |"
 echo "| --- | --- | --- | --- |"
 printf '| crates compiled | %d | %d | %d |\n' "${crates[floor]}" "${crates[oauth2rs]}" "${crates[sdk]}"
-printf '| time | 1.00 (%.0f s) | %.2f | %.2f |\n' "$(median "${floors[@]}")" \
-  "$(median "${ratios_o[@]}")" "$(median "${ratios_s[@]}")"
+printf '| time | 1.00 (%.0f s) | %.2f | %.2f |\n' "$(median 3 "${floors[@]}")" \
+  "$(median 3 "${ratios_o[@]}")" "$(median 3 "${ratios_s[@]}")"

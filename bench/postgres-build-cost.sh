@@ -7,6 +7,8 @@
 #   bash bench/postgres-build-cost.sh        # 3 rounds (ROUNDS=N for more); minutes on 2 cores
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/rounds.sh
+. "$root/bench/rounds.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -27,31 +29,19 @@ sqlx = { version = \"0.8\", default-features = false, features = [\"postgres\", 
 rounds=${ROUNDS:-3}
 names=(plain postgres sqlx)
 for name in "${names[@]}"; do (cd "$work/$name" && cargo generate-lockfile --quiet); done
-declare -A crates
+declare -A crates secs
 extra_pg=() extra_sqlx=()
 for ((round = 0; round < rounds; round++)); do
-  declare -A secs=()
-  for ((i = 0; i < 3; i++)); do
-    name=${names[$(((i + round) % 3))]}
-    dir="$work/$name"
-    rm -rf "$dir/target"
-    start=$(date +%s.%N)
-    (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --release --color never 2>"$dir/build.log") ||
-      { cat "$dir/build.log"; exit 1; }
-    end=$(date +%s.%N)
-    secs[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    crates[$name]=$(grep -c '^ *Compiling ' "$dir/build.log")
-    printf 'round %d  %-9s %6.1f s  %3d crates compiled\n' "$round" "$name" "${secs[$name]}" "${crates[$name]}"
-  done
+  secs=()
+  build_round "$round" "${names[@]}"
   extra_pg+=("$(awk -v a="${secs[postgres]}" -v b="${secs[plain]}" 'BEGIN { printf "%.1f", a - b }')")
   extra_sqlx+=("$(awk -v a="${secs[sqlx]}" -v b="${secs[plain]}" 'BEGIN { printf "%.1f", a - b }')")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo
 echo "| added to a clean release build of oauth-core ($rounds rounds, median) | crates | seconds |"
 echo "| --- | --- | --- |"
 printf '| feature `postgres` (tokio-postgres + deadpool-postgres) | +%d | +%s |\n' \
-  "$((crates[postgres] - crates[plain]))" "$(median "${extra_pg[@]}")"
+  "$((crates[postgres] - crates[plain]))" "$(median 1 "${extra_pg[@]}")"
 printf '| sqlx 0.8 (postgres, runtime-tokio; not used) | +%d | +%s |\n' \
-  "$((crates[sqlx] - crates[plain]))" "$(median "${extra_sqlx[@]}")"
+  "$((crates[sqlx] - crates[plain]))" "$(median 1 "${extra_sqlx[@]}")"

@@ -460,6 +460,17 @@ fn chunked_server(chunks: impl Iterator<Item = Vec<u8>> + Send + 'static) -> Str
     .0
 }
 
+/// The error of a RingCentral refresh against the server at `base`, with the default limit.
+async fn refresh_error(base: String) -> Error {
+    RingCentralClient::builder("rc-id")
+        .base_url(base)
+        .build()
+        .unwrap()
+        .refresh(&RefreshToken::new("r"))
+        .await
+        .unwrap_err()
+}
+
 /// A server on 127.0.0.1 that takes one connection, reads its request and lets `answer` write
 /// the response; returns its base URL and its thread.
 fn one_shot_server(
@@ -482,11 +493,7 @@ fn one_shot_server(
 #[tokio::test]
 async fn a_body_without_content_length_is_cut_off_at_the_limit() {
     let base = chunked_server(std::iter::repeat_n(vec![b' '; 64 * 1024], 1024));
-    let client = RingCentralClient::builder("rc-id")
-        .base_url(base)
-        .build()
-        .unwrap();
-    let e = client.refresh(&RefreshToken::new("r")).await.unwrap_err();
+    let e = refresh_error(base).await;
     assert!(
         matches!(e, Error::ResponseTooLarge { status: 200, .. }),
         "{e:?}"
@@ -501,11 +508,7 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{}";
         let _ = stream.write_all(head.as_bytes());
     });
-    let client = RingCentralClient::builder("rc-id")
-        .base_url(base)
-        .build()
-        .unwrap();
-    let e = client.refresh(&RefreshToken::new("r")).await.unwrap_err();
+    let e = refresh_error(base).await;
     assert!(
         matches!(
             e,

@@ -176,3 +176,28 @@ fn a_thread_serving_more_sources_than_it_keeps_serves_each_its_own_token() {
         assert_eq!(served(&rt, s), expected);
     }
 }
+
+#[test]
+fn a_thread_serving_a_few_sources_in_turn_serves_each_its_own_token() {
+    let rt = runtime();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let names = ["a", "b", "c"];
+    let sources: Vec<_> = names.iter().map(|n| source(&rt, n, &clock).0).collect();
+    // In turn, backwards, and one twice in a row: the snapshot served last is never the one
+    // asked for but in the repeat, so every other call finds its copy in a later slot.
+    for order in [[0, 1, 2, 2], [2, 1, 0, 0], [1, 0, 2, 1]] {
+        for i in order {
+            assert_eq!(served(&rt, &sources[i]), format!("{}-1", names[i]));
+        }
+    }
+    rt.block_on(sources[1].replace(token("b-new", None, clock.now(), 3600)))
+        .unwrap();
+    for i in [0, 1, 2, 1, 0] {
+        let expected = if i == 1 {
+            "b-new".to_owned()
+        } else {
+            format!("{}-1", names[i])
+        };
+        assert_eq!(served(&rt, &sources[i]), expected);
+    }
+}

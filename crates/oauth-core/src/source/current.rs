@@ -9,9 +9,12 @@
 //! The address is never dereferenced, and cannot be reused while the thread holds the snapshot
 //! it compares against, so a match is exact.
 //!
-//! The copies are bounded ([`SLOTS`] per thread, replaced in turn) and hold nothing a caller's
-//! `Arc<Token>` would not: a snapshot a thread served stays in memory until that thread serves
-//! [`SLOTS`] other snapshots or exits (its token is zeroized when the last copy goes).
+//! The copies are bounded ([`SLOTS`] per thread, most recently served first, the last one
+//! dropped for a new one) and hold nothing a caller's `Arc<Token>` would not: a snapshot a
+//! thread served stays in memory until that thread serves [`SLOTS`] other snapshots or exits
+//! (its token is zeroized when the last copy goes). The fresh path looks at the first slot
+//! only; a thread serving sources in turn finds the others a few nanoseconds later, still
+//! without a lock.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -23,16 +26,15 @@ use crate::token::Token;
 /// Snapshots each thread keeps (of any sources): enough for the few sources a thread serves.
 pub(super) const SLOTS: usize = 4;
 
+/// Most recently served first.
 struct Served {
     slots: [Option<Arc<Snapshot>>; SLOTS],
-    next: usize,
 }
 
 thread_local! {
     static SERVED: RefCell<Served> = const {
         RefCell::new(Served {
             slots: [const { None }; SLOTS],
-            next: 0,
         })
     };
 }
@@ -47,6 +49,16 @@ pub(super) struct Current {
     writers: Mutex<()>,
 }
 
+/// `snap`'s token, if its check needs no clock to say it is fresh.
+#[inline(always)]
+fn fresh_token(snap: &Snapshot) -> Option<Arc<Token>> {
+    match &snap.check {
+        Check::Alarm(rung) if !rung.has_rung() => Some(Arc::clone(&snap.token)),
+        Check::Never => Some(Arc::clone(&snap.token)),
+        _ => None,
+    }
+}
+
 impl Current {
     pub(super) fn new(snapshot: Snapshot) -> Self {
         let snapshot = Arc::new(snapshot);
@@ -57,30 +69,46 @@ impl Current {
         }
     }
 
-    /// The current token if this thread holds the current snapshot and it needs no clock read
-    /// to be known fresh; `None` sends the caller to [`Current::load`].
+    /// The current token if the snapshot this thread served last is the current one and it
+    /// needs no clock read to be known fresh; `None` sends the caller to
+    /// [`Current::served_kept`], then [`Current::load`].
+    ///
+    /// Only the first slot is looked at, so that this stays small enough for `try_with` and
+    /// itself to inline into the caller: a thread serving several sources in turn finds the
+    /// others in [`Current::served_kept`].
     #[inline(always)]
     pub(super) fn served_fresh(&self) -> Option<Arc<Token>> {
         let address = self.address.load(Ordering::Acquire);
         SERVED
-            .try_with(|served| {
-                let served = served.borrow();
-                let snap = served
-                    .slots
-                    .iter()
-                    .flatten()
-                    .find(|s| std::ptr::eq(Arc::as_ptr(s), address))?;
-                match &snap.check {
-                    Check::Alarm(rung) if !rung.has_rung() => Some(Arc::clone(&snap.token)),
-                    Check::Never => Some(Arc::clone(&snap.token)),
-                    _ => None,
-                }
+            .try_with(|served| match &served.borrow().slots[0] {
+                Some(snap) if std::ptr::eq(Arc::as_ptr(snap), address) => fresh_token(snap),
+                _ => None,
             })
             .ok()
             .flatten()
     }
 
-    /// Keeps `snap` as one this thread served, if the fresh path can judge it without a clock.
+    /// As [`Current::served_fresh`], looking through every snapshot this thread kept; the one
+    /// found moves to the first slot, for the next call's fresh path.
+    #[inline(never)]
+    pub(super) fn served_kept(&self) -> Option<Arc<Token>> {
+        let address = self.address.load(Ordering::Acquire);
+        SERVED
+            .try_with(|served| {
+                let mut served = served.borrow_mut();
+                let at = served.slots.iter().position(|slot| {
+                    slot.as_ref()
+                        .is_some_and(|snap| std::ptr::eq(Arc::as_ptr(snap), address))
+                })?;
+                served.slots[..=at].rotate_right(1);
+                fresh_token(served.slots[0].as_ref()?)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Keeps `snap` in this thread's first slot, if the fresh path can judge it without a
+    /// clock; the snapshot kept longest without being served goes.
     pub(super) fn remember(snap: &Arc<Snapshot>) {
         if !matches!(snap.check, Check::Alarm(_) | Check::Never) {
             return;
@@ -88,9 +116,13 @@ impl Current {
         let _ = SERVED.try_with(|served| {
             let replaced = {
                 let mut served = served.borrow_mut();
-                let next = served.next;
-                served.next = (next + 1) % SLOTS;
-                served.slots[next].replace(Arc::clone(snap))
+                let slots = &mut served.slots;
+                let at = slots
+                    .iter()
+                    .position(|slot| slot.as_ref().is_some_and(|kept| Arc::ptr_eq(kept, snap)))
+                    .unwrap_or(SLOTS - 1);
+                slots[..=at].rotate_right(1);
+                slots[0].replace(Arc::clone(snap))
             };
             // Dropped outside the borrow: a snapshot's drop may run code that reads this
             // thread's slots (a token's drop, an alarm's).

@@ -3,9 +3,10 @@
 //! # Behaviour
 //!
 //! - **Fresh path.** [`TokenSource::access_token`] compares one atomic pointer with the
-//!   snapshots the calling thread last served and checks one flag: no lock, no fenced write, no
-//!   clock read, nothing but the token's `Arc` count (a thread's first call after a change
-//!   reads the new snapshot under a read lock; see `current.rs` for what each thread keeps).
+//!   snapshot the calling thread served last and checks one flag: no lock, no fenced write, no
+//!   clock read, nothing but the token's `Arc` count (a thread serving several sources in turn
+//!   finds the others among the few snapshots it keeps, also without a lock; its first call
+//!   after a change reads the new snapshot under a read lock; see `current.rs`).
 //!   The flag is an alarm the source arms with its [`Clock`] for the moment the token becomes
 //!   due; [`crate::SystemClock`]'s alarms re-read the wall clock at least every
 //!   [`crate::clock::SYSTEM_ALARM_RECHECK`], so a suspended machine or a stepped clock delays
@@ -250,6 +251,9 @@ impl<P: Renew, S: TokenStore> AccessToken<'_, P, S> {
     fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>>> {
         let inner = self.inner;
         if self.slow.is_none() {
+            if let Some(token) = inner.current.served_kept() {
+                return Poll::Ready(Ok(token));
+            }
             let snap = inner.current.load();
             if snap.is_fresh(&*inner.clock) {
                 Current::remember(&snap);

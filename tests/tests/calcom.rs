@@ -400,7 +400,7 @@ async fn expiry_fields_are_the_absolute_expiries_and_unknown_fields_are_kept() {
         token.extra().len(),
         2,
         "known fields are not repeated: {:?}",
-        token.extra().keys()
+        token.extra()
     );
     assert_eq!(token.authorization_header(), format!("Bearer {ACCESS}"));
 }

@@ -27,6 +27,7 @@ pub mod capability;
 pub mod clock;
 pub mod endpoint;
 pub mod error;
+pub mod extra;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod http;
@@ -61,6 +62,7 @@ pub use error::{
     AuthorizationError, DecodeError, Error, ErrorCode, ErrorDetail, Result, ServerError,
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
+pub use extra::Extra;
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use limit::BodyLimit;
 pub use pkce::Pkce;

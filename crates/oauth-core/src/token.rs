@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use crate::extra::Extra;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
@@ -61,7 +61,7 @@ pub struct Token {
     refresh_token_expires_at: Option<SystemTime>,
     scopes: Scopes,
     received_at: SystemTime,
-    extra: Map<String, Value>,
+    extra: Extra,
 }
 
 impl Token {
@@ -77,7 +77,7 @@ impl Token {
             refresh_token_expires_at: None,
             scopes: Scopes::new(),
             received_at: time::clamp(received_at),
-            extra: Map::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -145,10 +145,11 @@ impl Token {
         self
     }
 
-    /// Sets the provider's other fields, kept as sent.
+    /// Sets the provider's other fields, kept as sent (an [`Extra`], or the `serde_json::Map`
+    /// of a generated type's unknown fields).
     #[inline]
-    pub fn with_extra(mut self, extra: Map<String, Value>) -> Self {
-        self.extra = extra;
+    pub fn with_extra(mut self, extra: impl Into<Extra>) -> Self {
+        self.extra = extra.into();
         self
     }
 
@@ -197,7 +198,7 @@ impl Token {
 
     /// The provider's other response fields, kept as sent.
     #[inline]
-    pub fn extra(&self) -> &Map<String, Value> {
+    pub fn extra(&self) -> &Extra {
         &self.extra
     }
 
@@ -292,7 +293,7 @@ pub struct StoredToken {
     pub received_at_ms: u64,
     /// The provider's other fields.
     #[serde(default)]
-    pub extra: Map<String, Value>,
+    pub extra: Extra,
 }
 
 impl fmt::Debug for StoredToken {
@@ -319,7 +320,7 @@ struct StoredTokenRef<'a> {
     refresh_token_expires_at_ms: Option<u64>,
     scopes: &'a Scopes,
     received_at_ms: u64,
-    extra: &'a Map<String, Value>,
+    extra: &'a Extra,
 }
 
 impl Serialize for ExposeSecrets<'_> {
@@ -357,12 +358,14 @@ fn from_ms(ms: u64) -> SystemTime {
 mod tests {
     use std::time::UNIX_EPOCH;
 
+    use serde_json::Value;
+
     use super::*;
 
     fn sample() -> Token {
         let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut extra = Map::new();
-        extra.insert("id_token".into(), Value::String("eyJ-secret-id".into()));
+        let mut extra = Extra::new();
+        extra.insert("id_token", Value::String("eyJ-secret-id".into()));
         Token::new(AccessToken::new("at-secret-1"), at)
             .with_token_type(TokenType::parse(Some("bearer")))
             .with_expires_in(Some(Duration::from_secs(3600)))
@@ -484,8 +487,8 @@ mod tests {
 
     #[test]
     fn the_borrowed_stored_form_is_the_stored_form() {
-        let mut extra = Map::new();
-        extra.insert("owner_id".into(), Value::String("42".into()));
+        let mut extra = Extra::new();
+        extra.insert("owner_id", Value::String("42".into()));
         let t = Token::new(AccessToken::new("at"), UNIX_EPOCH + Duration::from_secs(10))
             .with_token_type(TokenType::Other("mac".into()))
             .with_expires_in(Some(Duration::from_secs(3600)))
@@ -516,7 +519,7 @@ mod tests {
             refresh_token_expires_at_ms: None,
             scopes: Scopes::new(),
             received_at_ms: 0,
-            extra: Map::new(),
+            extra: Extra::new(),
         };
         assert_eq!(
             serde_json::to_string(&bare.exposing_secrets()).unwrap(),

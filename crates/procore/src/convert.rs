@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use oauth_core::response::ErrorBody;
-use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
+use oauth_core::{ErrorDetail, Extra, ServerError, Token, TokenType};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,9 +13,9 @@ use crate::generated::types;
 /// from `created_at` (the crate documentation says why), or from `now` when the server's clock
 /// and ours disagree about it.
 pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
-    let mut extra = response.extra;
+    let mut extra = Extra::from(response.extra);
     if let Some(created) = response.created_at {
-        extra.insert("created_at".into(), Value::from(created.0));
+        extra.insert("created_at", Value::from(created.0));
     }
     let expires_at = response.expires_in.map(|lifetime| {
         // Saturating sums: `expires_in` and `created_at` may be absurd (`1e19`).

@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use oauth_core::response::ErrorBody;
-use oauth_core::{ErrorDetail, ServerError, Token, TokenType};
+use oauth_core::{ErrorDetail, Extra, ServerError, Token, TokenType};
 use serde_json::Value;
 
 use crate::generated::types;
@@ -13,10 +13,10 @@ use crate::generated::types;
 /// Fields without a place in [`Token`] (`owner_id`, `endpoint_id`, `id_token`, `session_*`,
 /// and anything unknown) are kept in [`Token::extra`].
 pub(crate) fn token(info: types::TokenInfo, now: SystemTime) -> Token {
-    let mut extra = info.extra;
-    let mut keep = |name: &str, value: Option<Value>| {
+    let mut extra = Extra::from(info.extra);
+    let mut keep = |name: &'static str, value: Option<Value>| {
         if let Some(v) = value {
-            extra.insert(name.to_owned(), v);
+            extra.insert(name, v);
         }
     };
     keep("owner_id", info.owner_id.map(Value::String));

@@ -26,7 +26,7 @@ pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token 
         // would look expired forever and every use would refresh, so the documented lifetime
         // is counted from receipt instead.
         Some(at) if at > now => at,
-        _ => now + ACCESS_TOKEN_LIFETIME,
+        _ => oauth_core::time::after(now, ACCESS_TOKEN_LIFETIME),
     };
     let mut extra = keys.extra;
     for (name, value) in response.extra {
@@ -38,4 +38,38 @@ pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token 
         .with_refresh_token(Some(keys.refresh_token))
         .with_refresh_token_expires_at(keys.refresh_token_expires_at.map(|ms| ms.time()))
         .with_extra(extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    /// A clock read at the last second `SystemTime` holds here, found without overflowing.
+    fn end_of_time() -> SystemTime {
+        let mut at = UNIX_EPOCH;
+        let mut step = Duration::from_secs(1 << 62);
+        while step > Duration::ZERO {
+            if let Some(later) = at.checked_add(step) {
+                at = later;
+            } else {
+                step /= 2;
+            }
+        }
+        at
+    }
+
+    #[test]
+    fn the_documented_lifetime_from_a_clock_at_the_end_of_time_clamps() {
+        let keys: types::KeysResponseDto = serde_json::from_value(serde_json::json!({
+            "status": "success",
+            "data": { "accessToken": "at", "refreshToken": "rt" }
+        }))
+        .unwrap();
+        let now = end_of_time();
+        assert!(now.checked_add(ACCESS_TOKEN_LIFETIME).is_none());
+        let token = token(keys, now);
+        assert_eq!(token.expires_at(), Some(oauth_core::time::latest()));
+    }
 }

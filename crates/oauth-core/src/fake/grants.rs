@@ -360,7 +360,7 @@ impl Grants {
             AccessRecord {
                 grant: grant_id,
                 issued_at: now,
-                expires_at: lifetimes.access.map(|d| now + d),
+                expires_at: lifetimes.access.map(|d| crate::time::after(now, d)),
             },
         );
         let refresh_token = (with_refresh && lifetimes.issue_refresh).then(|| {
@@ -369,7 +369,7 @@ impl Grants {
                 token.clone(),
                 RefreshRecord {
                     grant: grant_id,
-                    expires_at: lifetimes.refresh.map(|d| now + d),
+                    expires_at: lifetimes.refresh.map(|d| crate::time::after(now, d)),
                     used: false,
                 },
             );

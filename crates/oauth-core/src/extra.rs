@@ -76,6 +76,22 @@ impl Extra {
 
     /// The fields, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.into_iter()
+    }
+}
+
+/// What iterating over `&Extra` yields each field as.
+type Field<'a> = (&'a str, &'a Value);
+
+impl<'a> IntoIterator for &'a Extra {
+    type Item = Field<'a>;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Cow<'static, str>, Value)>,
+        fn(&'a (Cow<'static, str>, Value)) -> Field<'a>,
+    >;
+
+    /// The fields, in insertion order.
+    fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(n, v)| (n.as_ref(), v))
     }
 }
@@ -228,5 +244,7 @@ mod tests {
         assert_eq!(extra.remove("a"), Some(json!(1)));
         assert_eq!(extra.remove("a"), None);
         assert_eq!(extra.keys().collect::<Vec<_>>(), ["b"]);
+        let fields: Vec<_> = (&extra).into_iter().collect();
+        assert_eq!(fields, [("b", &json!(2))]);
     }
 }

@@ -190,7 +190,7 @@ fn a_thread_serving_a_few_sources_in_turn_serves_each_its_own_token() {
             assert_eq!(served(&rt, &sources[i]), format!("{}-1", names[i]));
         }
     }
-    rt.block_on(sources[1].replace(token("b-new", None, clock.now(), 3600)))
+    rt.block_on(sources[1].replace(token("b-new", Some("rt-new"), clock.now(), 3600)))
         .unwrap();
     for i in [0, 1, 2, 1, 0] {
         let expected = if i == 1 {
@@ -199,5 +199,10 @@ fn a_thread_serving_a_few_sources_in_turn_serves_each_its_own_token() {
             format!("{}-1", names[i])
         };
         assert_eq!(served(&rt, &sources[i]), expected);
+    }
+    // All due at once: each copy this thread kept now fails its check, wherever it is kept.
+    clock.advance(Duration::from_secs(3600 - 60));
+    for i in [2, 0, 1, 2, 0, 1] {
+        assert_eq!(served(&rt, &sources[i]), format!("{}-2", names[i]));
     }
 }

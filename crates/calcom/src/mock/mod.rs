@@ -83,18 +83,11 @@ impl FakeCalcom {
     pub fn session(&self) -> SessionCookie {
         SessionCookie::new("__Secure-next-auth.session-token=fake-session")
     }
-
-    /// A client builder for the registered client, pointed at the fake, on its clock.
-    pub fn client_builder(&self) -> CalcomClientBuilder {
-        let config = self.server.config();
-        let mut builder = CalcomClient::builder(config.client_id())
-            .base_url(self.server.base_url())
-            .clock(self.server.clock());
-        if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(secret);
-        }
-        builder
-    }
 }
 
-oauth_core::fake_provider!(FakeCalcom, routes::CalcomRoutes, CalcomClient);
+oauth_core::fake_provider!(
+    FakeCalcom,
+    routes::CalcomRoutes,
+    CalcomClient,
+    CalcomClientBuilder
+);

@@ -83,20 +83,6 @@ impl FakeProcore {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// A client builder for the registered client, pointed at the fake, on its clock, with
-    /// [`COMPANY_ID`].
-    pub fn client_builder(&self) -> ProcoreClientBuilder {
-        let config = self.server.config();
-        let mut builder = ProcoreClient::builder(config.client_id())
-            .base_url(self.server.base_url())
-            .company_id(COMPANY_ID)
-            .clock(self.server.clock());
-        if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(secret);
-        }
-        builder
-    }
-
     /// Answers an authorization URL as the user consenting would: the redirect
     /// (`redirect_uri?code=...&state=...`) to hand to `verify_redirect`.
     pub fn authorize(&self, authorization_url: &str) -> Result<Url, GrantError> {
@@ -104,4 +90,10 @@ impl FakeProcore {
     }
 }
 
-oauth_core::fake_provider!(FakeProcore, routes::ProcoreRoutes, ProcoreClient);
+oauth_core::fake_provider!(
+    FakeProcore,
+    routes::ProcoreRoutes,
+    ProcoreClient,
+    ProcoreClientBuilder,
+    |builder| builder.company_id(COMPANY_ID)
+);

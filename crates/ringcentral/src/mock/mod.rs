@@ -77,18 +77,6 @@ impl FakeRingCentral {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// A client builder for the registered client, pointed at the fake, on its clock.
-    pub fn client_builder(&self) -> RingCentralClientBuilder {
-        let config = self.server.config();
-        let mut builder = RingCentralClient::builder(config.client_id())
-            .base_url(self.server.base_url())
-            .clock(self.server.clock());
-        if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(secret);
-        }
-        builder
-    }
-
     /// Answers an authorization URL as the user consenting would: the redirect
     /// (`redirect_uri?code=...&state=...`) to hand to `verify_redirect`.
     pub fn authorize(&self, authorization_url: &str) -> Result<Url, GrantError> {
@@ -99,5 +87,6 @@ impl FakeRingCentral {
 oauth_core::fake_provider!(
     FakeRingCentral,
     routes::RingCentralRoutes,
-    RingCentralClient
+    RingCentralClient,
+    RingCentralClientBuilder
 );

@@ -74,18 +74,6 @@ impl FakeSunshine {
         Self::start_with(config).expect("bind a port on 127.0.0.1")
     }
 
-    /// A client builder for the registered client, pointed at the fake, on its clock.
-    pub fn client_builder(&self) -> SunshineClientBuilder {
-        let config = self.server.config();
-        let mut builder = SunshineClient::builder(config.client_id())
-            .base_url(self.server.base_url())
-            .clock(self.server.clock());
-        if let Some(secret) = config.client_secret() {
-            builder = builder.client_secret(secret);
-        }
-        builder
-    }
-
     /// Answers an authorization URL as the user consenting would: the redirect
     /// (`redirect_uri?code=...&state=...`, the registered redirect URI when the URL names
     /// none) to hand to `verify_redirect`.
@@ -95,4 +83,9 @@ impl FakeSunshine {
     }
 }
 
-oauth_core::fake_provider!(FakeSunshine, routes::SunshineRoutes, SunshineClient);
+oauth_core::fake_provider!(
+    FakeSunshine,
+    routes::SunshineRoutes,
+    SunshineClient,
+    SunshineClientBuilder
+);

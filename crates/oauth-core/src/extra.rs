@@ -137,13 +137,43 @@ impl From<Extra> for Map<String, Value> {
 }
 
 impl<N: Into<Cow<'static, str>>> FromIterator<(N, Value)> for Extra {
-    /// The fields in turn; a repeated name keeps its last value.
+    /// The fields in turn, as [`Extra::insert`] would add them: a repeated name keeps its
+    /// first place and its last value.
     fn from_iter<I: IntoIterator<Item = (N, Value)>>(fields: I) -> Self {
-        let mut extra = Extra::new();
-        for (name, value) in fields {
-            extra.insert(name, value);
+        Self::from_fields(fields.into_iter().map(|(n, v)| (n.into(), v)).collect())
+    }
+}
+
+impl Extra {
+    /// `fields` without repeated names, as inserting them in turn would leave them, in
+    /// O(n log n): inserting one by one compares each name with every earlier one, which a
+    /// document with many fields would turn into seconds of work.
+    fn from_fields(mut fields: Vec<(Cow<'static, str>, Value)>) -> Self {
+        if fields.len() < 2 {
+            return Self(fields);
         }
-        extra
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        order.sort_by(|&a, &b| fields[a].0.cmp(&fields[b].0).then(a.cmp(&b)));
+        let mut dropped = vec![false; fields.len()];
+        let mut moves = Vec::new();
+        for run in order.chunk_by(|&a, &b| fields[a].0 == fields[b].0) {
+            if let [first, .., last] = *run {
+                moves.push((first, last));
+                for &later in &run[1..] {
+                    dropped[later] = true;
+                }
+            }
+        }
+        for (first, last) in moves {
+            fields[first].1 = std::mem::take(&mut fields[last].1);
+        }
+        Self(
+            fields
+                .into_iter()
+                .zip(dropped)
+                .filter_map(|(field, dropped)| (!dropped).then_some(field))
+                .collect(),
+        )
     }
 }
 
@@ -170,11 +200,11 @@ impl<'de> Deserialize<'de> for Extra {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extra, A::Error> {
-                let mut extra = Extra::new();
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
                 while let Some((name, value)) = map.next_entry::<String, Value>()? {
-                    extra.insert(name, value);
+                    fields.push((Cow::Owned(name), value));
                 }
-                Ok(extra)
+                Ok(Extra::from_fields(fields))
             }
         }
 
@@ -202,6 +232,33 @@ mod tests {
         let read: Extra = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
         assert_eq!(read.len(), 1);
         assert_eq!(read["a"], 2);
+    }
+
+    #[test]
+    fn collecting_keeps_each_name_where_inserting_would() {
+        let fields = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("b", 5), ("a", 6)];
+        let collected: Extra = fields.iter().map(|&(n, v)| (n, json!(v))).collect();
+        let mut inserted = Extra::new();
+        for (n, v) in fields {
+            inserted.insert(n, json!(v));
+        }
+        let order = |e: &Extra| {
+            e.iter()
+                .map(|(n, v)| (n.to_owned(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(order(&collected), order(&inserted));
+        assert_eq!(
+            order(&collected),
+            [
+                ("a".into(), json!(6)),
+                ("b".into(), json!(5)),
+                ("c".into(), json!(4))
+            ]
+        );
+        let read: Extra = serde_json::from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
+        assert_eq!(read.keys().collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(read["b"], 3);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use crate::extra::Extra;
 use serde::{Deserialize, Serialize};
 
+use crate::extra::Extra;
 use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time;

@@ -31,7 +31,8 @@ impl Extra {
         Self(Vec::new())
     }
 
-    /// Sets the field `name` to `value`; returns the value it replaced.
+    /// Sets the field `name` to `value`; returns the value it replaced. Looks through the
+    /// fields already there: to add many at once, collect them instead.
     pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
         let name = name.into();
         match self.0.iter_mut().find(|(n, _)| *n == name) {

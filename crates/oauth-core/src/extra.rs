@@ -79,6 +79,37 @@ impl Extra {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.into_iter()
     }
+
+    /// `fields` without repeated names, as inserting them in turn would leave them, in
+    /// O(n log n): inserting one by one compares each name with every earlier one, which a
+    /// document with many fields would turn into seconds of work.
+    fn from_fields(mut fields: Vec<(Cow<'static, str>, Value)>) -> Self {
+        if fields.len() < 2 {
+            return Self(fields);
+        }
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        order.sort_by(|&a, &b| fields[a].0.cmp(&fields[b].0).then(a.cmp(&b)));
+        let mut dropped = vec![false; fields.len()];
+        let mut moves = Vec::new();
+        for run in order.chunk_by(|&a, &b| fields[a].0 == fields[b].0) {
+            if let [first, .., last] = *run {
+                moves.push((first, last));
+                for &later in &run[1..] {
+                    dropped[later] = true;
+                }
+            }
+        }
+        for (first, last) in moves {
+            fields[first].1 = std::mem::take(&mut fields[last].1);
+        }
+        Self(
+            fields
+                .into_iter()
+                .zip(dropped)
+                .filter_map(|(field, dropped)| (!dropped).then_some(field))
+                .collect(),
+        )
+    }
 }
 
 /// What iterating over `&Extra` yields each field as.
@@ -142,39 +173,6 @@ impl<N: Into<Cow<'static, str>>> FromIterator<(N, Value)> for Extra {
     /// first place and its last value.
     fn from_iter<I: IntoIterator<Item = (N, Value)>>(fields: I) -> Self {
         Self::from_fields(fields.into_iter().map(|(n, v)| (n.into(), v)).collect())
-    }
-}
-
-impl Extra {
-    /// `fields` without repeated names, as inserting them in turn would leave them, in
-    /// O(n log n): inserting one by one compares each name with every earlier one, which a
-    /// document with many fields would turn into seconds of work.
-    fn from_fields(mut fields: Vec<(Cow<'static, str>, Value)>) -> Self {
-        if fields.len() < 2 {
-            return Self(fields);
-        }
-        let mut order: Vec<usize> = (0..fields.len()).collect();
-        order.sort_by(|&a, &b| fields[a].0.cmp(&fields[b].0).then(a.cmp(&b)));
-        let mut dropped = vec![false; fields.len()];
-        let mut moves = Vec::new();
-        for run in order.chunk_by(|&a, &b| fields[a].0 == fields[b].0) {
-            if let [first, .., last] = *run {
-                moves.push((first, last));
-                for &later in &run[1..] {
-                    dropped[later] = true;
-                }
-            }
-        }
-        for (first, last) in moves {
-            fields[first].1 = std::mem::take(&mut fields[last].1);
-        }
-        Self(
-            fields
-                .into_iter()
-                .zip(dropped)
-                .filter_map(|(field, dropped)| (!dropped).then_some(field))
-                .collect(),
-        )
     }
 }
 

@@ -8,6 +8,7 @@ pub mod postgres;
 #[cfg(feature = "mock")]
 pub mod shape;
 pub mod store_contract;
+pub mod store_lifecycle;
 
 pub use postgres::PostgresServer;
 

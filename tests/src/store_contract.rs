@@ -244,7 +244,7 @@ pub async fn refresh_lock_expires_after_its_ttl<S: TokenStore>(store: &S) {
 /// no token: it is neither listed nor counted.
 pub async fn rewrap_all_moves_every_document_to_the_current_key<S>(inner: S, label: &str)
 where
-    S: oauth_core::store::ListKeys + Clone,
+    S: oauth_core::store::TokenStore + Clone,
 {
     use oauth_core::store::{EncryptedStore, Keyring};
     const OLD: [u8; 32] = [0x0A; 32];

@@ -577,7 +577,7 @@ async fn rfc_6749_errors_of_todays_server_carry_their_code_and_reason() {
         assert_eq!(s.code.as_ref(), Some(&code), "{error}");
         assert_eq!(s.description.as_deref(), Some(reason));
         assert!(s.details.is_empty());
-        assert!(e.is_permanent(), "{error}");
+        assert_eq!(e.is_permanent(), code.refuses_grant(), "{error}");
         assert_no_secrets(&format!("{e} {e:?}"), &[OLD_REFRESH]);
     }
 }
@@ -619,14 +619,20 @@ async fn envelope_errors_of_older_servers_carry_the_code_from_their_message() {
     // `details` can echo the request: dropped.
     assert_no_secrets(&format!("{e} {e:?}"), &[OLD_REFRESH]);
 
-    // A sentence in the envelope (what the platform endpoints send) is no RFC 6749 code.
+    // The platform endpoints' fixed refusal sentence stands for `invalid_grant`...
     let body = json!({"status": "error", "error": {"code": "UnauthorizedException",
                       "message": "Invalid Refresh Token"}});
     let e = refresh_json(401, body).await.unwrap_err();
     let s = server_error(&e);
-    assert_eq!(s.code, None);
+    assert_eq!(s.code, Some(ErrorCode::InvalidGrant));
     assert_eq!(s.description.as_deref(), Some("Invalid Refresh Token"));
     assert!(e.is_permanent());
+    // ...any other sentence is no RFC 6749 code, and no refusal.
+    let body = json!({"status": "error", "error": {"code": "UnauthorizedException",
+                      "message": "Unauthorized"}});
+    let e = refresh_json(401, body).await.unwrap_err();
+    assert_eq!(server_error(&e).code, None);
+    assert!(!e.is_permanent());
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use oauth_core::store::{ListKeys, RedisStore, TokenStore};
+use oauth_core::store::{RedisStore, TokenStore};
 use oauth_sdk_tests::RedisServer;
 use oauth_sdk_tests::store_contract;
 

@@ -408,6 +408,39 @@ async fn ringcentral_error_shape_is_typed() {
 }
 
 #[tokio::test]
+async fn an_oau_refusal_code_without_an_error_field_refuses_the_grant() {
+    for (status, code, expected) in [
+        (400, "OAU-211", oauth_core::ErrorCode::InvalidGrant),
+        (401, "OAU-213", oauth_core::ErrorCode::InvalidGrant),
+        (401, "OAU-123", oauth_core::ErrorCode::InvalidClient),
+        (403, "OAU-112", oauth_core::ErrorCode::UnauthorizedClient),
+    ] {
+        let body = format!(r#"{{"errors":[{{"errorCode":"{code}","message":"refused"}}]}}"#);
+        let e = refresh_answer(status, &body, "application/json").await;
+        assert_eq!(e.oauth_code(), Some(&expected), "{code}");
+        assert!(e.is_permanent(), "{code}");
+    }
+    // An `error` field, when present, is what counts.
+    let e = refresh_answer(
+        400,
+        r#"{"error":"invalid_request","errors":[{"errorCode":"OAU-211"}]}"#,
+        "application/json",
+    )
+    .await;
+    assert_eq!(e.oauth_code(), Some(&oauth_core::ErrorCode::InvalidRequest));
+    assert!(!e.is_permanent());
+    // Another `OAU-` code (a rate or a request problem) is no refusal.
+    let e = refresh_answer(
+        400,
+        r#"{"errors":[{"errorCode":"OAU-101"}]}"#,
+        "application/json",
+    )
+    .await;
+    assert_eq!(e.oauth_code(), None);
+    assert!(!e.is_permanent());
+}
+
+#[tokio::test]
 async fn malformed_answers_are_clear_errors() {
     let html = refresh_answer(502, "<html><body>Bad gateway</body></html>", "text/html").await;
     assert_eq!(html.status(), Some(502));
@@ -419,7 +452,8 @@ async fn malformed_answers_are_clear_errors() {
         matches!(&odd, Error::Server(s) if s.status == 401),
         "{odd:?}"
     );
-    assert!(odd.is_permanent());
+    // No RFC 6749 code and no known `OAU-` code: not the grant's refusal.
+    assert!(!odd.is_permanent());
 
     let limited = refresh_answer(
         429,

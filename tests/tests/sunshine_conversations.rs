@@ -626,7 +626,8 @@ async fn sunshine_error_shape_is_typed_on_every_operation() {
             )],
             "{op:?}"
         );
-        assert!(e.is_permanent() && !e.is_transient(), "{op:?}");
+        // No RFC 6749 code: not the grant's refusal (see `Error::is_permanent`).
+        assert!(!e.is_permanent() && !e.is_transient(), "{op:?}");
         let text = e.to_string();
         assert!(
             text.contains("401") && text.contains("[unauthorized]"),

@@ -23,8 +23,9 @@ impl ErrorBody for types::ErrorResponse {
     /// description and code and message as one [`ErrorDetail`]. Its `code` is an exception
     /// name (`BadRequestException`), never an RFC 6749 code; older OAuth 2.0 servers put the
     /// RFC 6749 code in `message` (`HttpException(err.message)`), so a message that is one of
-    /// the codes [`ErrorCode`] knows becomes [`ServerError::code`]; any other message (the
-    /// platform endpoints' sentences) leaves it unset. `details` (validation output on
+    /// the codes [`ErrorCode`] knows becomes [`ServerError::code`]. The platform endpoints'
+    /// fixed refusal sentences (`Invalid refresh token`, `Invalid OAuthClient credentials.`)
+    /// become `invalid_grant` / `invalid_client`; any other sentence leaves it unset. `details` (validation output on
     /// non-production servers) is dropped: it can echo the request.
     ///
     /// An `error` string that is a sentence (NestJS's default `"Bad Request"`) is no code.
@@ -37,7 +38,10 @@ impl ErrorBody for types::ErrorResponse {
                 error
             }
             Some(ErrorField::ErrorDetail(e)) if e.code.is_some() || e.message.is_some() => {
-                let code = e.message.as_deref().and_then(known_code);
+                let code = e
+                    .message
+                    .as_deref()
+                    .and_then(|m| known_code(m).or_else(|| platform_refusal(m)));
                 let mut error = error
                     .with_description(e.message.clone().or(self.error_description))
                     .with_details(vec![ErrorDetail::new(e.code, e.message, None)]);
@@ -46,6 +50,28 @@ impl ErrorBody for types::ErrorResponse {
             }
             _ => error.with_description(self.error_description),
         }
+    }
+}
+
+/// The RFC 6749 code that a platform endpoint's refusal stands for. Cal.com's platform flow
+/// (`/v2/oauth/{clientId}/exchange` and `/refresh`) refuses with exception envelopes whose
+/// messages are fixed sentences (calcom/cal.com
+/// `apps/api/v2/src/modules/oauth-clients/services/oauth-flow.service.ts` @ 13c97c67 and
+/// `.../guards/oauth-client-credentials/oauth-client-credentials.guard.ts` @ 307c6094): a
+/// refused grant or client is told from a proxy's error page only by these, so only these
+/// count ([`oauth_core::Error::is_permanent`]); any other sentence leaves the code unset.
+fn platform_refusal(message: &str) -> Option<ErrorCode> {
+    let message = message.trim().trim_end_matches('.').to_ascii_lowercase();
+    match message.as_str() {
+        "invalid refresh token"
+        | "invalid managed user refresh token"
+        | "invalid authorization token" => Some(ErrorCode::InvalidGrant),
+        "invalid oauthclient credentials"
+        | "invalid oauth client"
+        | "invalid client credentials"
+        | "missing client secret"
+        | "missing client id" => Some(ErrorCode::InvalidClient),
+        _ => None,
     }
 }
 

@@ -2,11 +2,12 @@
 //! `EncryptedStore` under the key in `OAUTH_CLI_KEY` when that is set.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use oauth_core::StoreErrorKind;
 use oauth_core::store::{
-    EncryptedStore, FileStore, Keyring, RefreshLock, TokenStore, Versioned, is_sealed,
+    AnyStore, EncryptedStore, FileStore, Keyring, RefreshLock, TokenStore, Versioned, is_sealed,
 };
 use oauth_core::{StoreError, Token};
 
@@ -17,44 +18,40 @@ use crate::paths::Paths;
 /// format: base64 or hex of 32 bytes, `[id:]key`, `NEW,OLD` while rotating).
 pub const KEY_VAR: &str = "OAUTH_CLI_KEY";
 
-/// The CLI's token store.
+/// The CLI's token store: a [`FileStore`] (through [`Unkeyed`]) or an [`EncryptedStore`] over
+/// one, chosen by whether `OAUTH_CLI_KEY` is set.
+pub type Store = AnyStore;
+
+/// The store in the data dir, sealed if `OAUTH_CLI_KEY` is set (and not empty). A malformed
+/// key is an error that names what is wrong with it, never its text.
+///
+/// With a key every write is sealed with it; unencrypted documents from before are still read,
+/// and sealed on their next write.
+pub fn open(paths: &Paths) -> CliResult<Store> {
+    let keyring = Keyring::from_env_if_set(KEY_VAR).map_err(|e| {
+        CliError::Key(format!(
+            "{}; generate a key with `openssl rand -base64 32` (see `oauth --help`)",
+            e.message
+        ))
+    })?;
+    let files = FileStore::new(paths.tokens_dir())?;
+    Ok(match keyring {
+        None => AnyStore::new(Unkeyed(files)),
+        Some(keyring) => AnyStore::new(EncryptedStore::new(files, keyring).accept_plaintext(true)),
+    })
+}
+
+/// The file holding `profile`'s token, for `logout`, which removes it without reading it (so
+/// without a key).
+pub fn token_file(paths: &Paths, profile: &str) -> CliResult<PathBuf> {
+    Ok(FileStore::new(paths.tokens_dir())?.path(profile)?)
+}
+
+/// The store without a key: documents as the library writes them. A sealed one is refused,
+/// never used or replaced: without the key it cannot be read, and it may hold the only
+/// refresh token.
 #[derive(Debug, Clone)]
-pub enum Store {
-    /// No key: documents as the library writes them. A sealed one is refused, never used or
-    /// replaced: without the key it cannot be read, and it may hold the only refresh token.
-    Plain(FileStore),
-    /// A key: every write is sealed with it; unencrypted documents from before are still
-    /// read, and sealed on their next write.
-    Sealed(EncryptedStore<FileStore>),
-}
-
-impl Store {
-    /// The store in the data dir, sealed if `OAUTH_CLI_KEY` is set (and not empty). A
-    /// malformed key is an error that names what is wrong with it, never its text.
-    pub fn open(paths: &Paths) -> CliResult<Self> {
-        let keyring = Keyring::from_env_if_set(KEY_VAR).map_err(|e| {
-            CliError::Key(format!(
-                "{}; generate a key with `openssl rand -base64 32` (see `oauth --help`)",
-                e.message
-            ))
-        })?;
-        let files = FileStore::new(paths.tokens_dir())?;
-        Ok(match keyring {
-            None => Self::Plain(files),
-            Some(keyring) => {
-                Self::Sealed(EncryptedStore::new(files, keyring).accept_plaintext(true))
-            }
-        })
-    }
-
-    /// The files underneath (for `logout`, which removes one without reading it).
-    pub fn files(&self) -> &FileStore {
-        match self {
-            Self::Plain(files) => files,
-            Self::Sealed(sealed) => sealed.inner(),
-        }
-    }
-}
+struct Unkeyed(FileStore);
 
 /// The error for a sealed document met without a key.
 fn no_key(key: &str) -> StoreError {
@@ -66,14 +63,11 @@ fn no_key(key: &str) -> StoreError {
     )
 }
 
-impl TokenStore for Store {
+impl TokenStore for Unkeyed {
     async fn load(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
-        match self {
-            Self::Plain(files) => match files.load(key).await? {
-                Some(stored) if is_sealed(&stored.token) => Err(no_key(key)),
-                stored => Ok(stored),
-            },
-            Self::Sealed(sealed) => sealed.load(key).await,
+        match self.0.load(key).await? {
+            Some(stored) if is_sealed(&stored.token) => Err(no_key(key)),
+            stored => Ok(stored),
         }
     }
 
@@ -83,21 +77,16 @@ impl TokenStore for Store {
         expected: Option<u64>,
         token: &Token,
     ) -> Result<u64, StoreError> {
-        match self {
-            Self::Plain(files) => {
-                // A write over the version checked here replaces exactly what was checked (any
-                // other write since makes it a conflict), so a sealed document is never lost.
-                if let Some(expected) = expected
-                    && let Some(stored) = files.load(key).await?
-                    && stored.version == expected
-                    && is_sealed(&stored.token)
-                {
-                    return Err(no_key(key));
-                }
-                files.compare_and_swap(key, expected, token).await
-            }
-            Self::Sealed(sealed) => sealed.compare_and_swap(key, expected, token).await,
+        // A write over the version checked here replaces exactly what was checked (any other
+        // write since makes it a conflict), so a sealed document is never lost.
+        if let Some(expected) = expected
+            && let Some(stored) = self.0.load(key).await?
+            && stored.version == expected
+            && is_sealed(&stored.token)
+        {
+            return Err(no_key(key));
         }
+        self.0.compare_and_swap(key, expected, token).await
     }
 
     fn try_lock(
@@ -105,7 +94,7 @@ impl TokenStore for Store {
         key: &str,
         ttl: Duration,
     ) -> impl Future<Output = Result<Option<RefreshLock>, StoreError>> + Send {
-        self.files().try_lock(key, ttl)
+        self.0.try_lock(key, ttl)
     }
 
     fn unlock(
@@ -113,10 +102,18 @@ impl TokenStore for Store {
         key: &str,
         lock: &RefreshLock,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.files().unlock(key, lock)
+        self.0.unlock(key, lock)
     }
 
     fn is_shared(&self) -> bool {
-        self.files().is_shared()
+        self.0.is_shared()
+    }
+
+    fn delete(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        self.0.delete(key)
+    }
+
+    fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send {
+        self.0.list_keys()
     }
 }

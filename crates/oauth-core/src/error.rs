@@ -141,11 +141,25 @@ impl Error {
         }
     }
 
-    /// Whether the grant itself was refused (`invalid_grant`, `invalid_client`, any other 4xx
-    /// answer but 408 and 429): retrying with the same credentials cannot succeed.
+    /// Whether the grant itself was refused, so that retrying with the same credentials cannot
+    /// succeed. Decided by the OAuth error code alone, never by the HTTP status, which a proxy
+    /// or a firewall in front of the provider can send as well:
+    ///
+    /// | answer | permanent | why |
+    /// | --- | --- | --- |
+    /// | `invalid_grant` | yes | the code or refresh token is invalid, expired, revoked or reused |
+    /// | `invalid_client` | yes | the client's credentials are wrong (a configuration error) |
+    /// | `unauthorized_client` | yes | the client may not use this grant |
+    /// | `unsupported_grant_type` | yes | the server does not offer this grant |
+    /// | `invalid_scope` | yes | the scope asked for is not granted |
+    /// | any other code (`invalid_request`, ...), or none | no | a 4xx without one of these codes (a WAF's 403 page, a proxy's 404) is an error the caller sees and a token source retries with backoff |
+    /// | [`Error::NeedsReauthorization`] | yes | a token source already decided |
+    ///
+    /// Each provider crate maps its own refusals (RingCentral's `OAU-` codes, Cal.com's
+    /// envelopes) onto these codes where its error body is unambiguous.
     pub fn is_permanent(&self) -> bool {
         match self {
-            Self::Server(e) => !self.is_transient() && (400..500).contains(&e.status),
+            Self::Server(e) => e.code.as_ref().is_some_and(ErrorCode::refuses_grant),
             Self::NeedsReauthorization(_) => true,
             _ => false,
         }
@@ -187,6 +201,18 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Whether this code refuses the grant itself (see [`Error::is_permanent`]).
+    pub fn refuses_grant(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidGrant
+                | Self::InvalidClient
+                | Self::UnauthorizedClient
+                | Self::UnsupportedGrantType
+                | Self::InvalidScope
+        )
+    }
+
     /// The code as written on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -551,6 +577,11 @@ pub enum StoreErrorKind {
     Conflict,
     /// Waiting for another process's refresh took too long.
     LockTimeout,
+    /// A refresh stopped because its leased refresh lock was lost (taken by another holder
+    /// after it lapsed) or about to lapse, before it could spend (or while it was spending)
+    /// the refresh token: another holder may now refresh, and two must never spend one
+    /// refresh token.
+    LeaseLost,
     /// The store's place is not private to this user (e.g. a directory another user owns or
     /// can write to): tokens there could be read, replaced or planted. Nothing was read.
     Insecure,
@@ -620,6 +651,34 @@ mod tests {
             .with_code(Some("temporarily_unavailable"))
             .into();
         assert!(unavailable.is_transient() && !unavailable.is_permanent());
+    }
+
+    #[test]
+    fn only_an_oauth_code_refuses_a_grant_never_a_status_alone() {
+        // A firewall's 403 page, a proxy's 404, a 401 without a body: not the grant's refusal.
+        for status in [400, 401, 403, 404, 410, 422] {
+            let bare: Error = ServerError::from_status(status).into();
+            assert!(!bare.is_permanent(), "{status}");
+            let other: Error = ServerError::from_status(status)
+                .with_code(Some("invalid_request"))
+                .into();
+            assert!(!other.is_permanent(), "{status}");
+        }
+        for code in [
+            "invalid_grant",
+            "invalid_client",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+        ] {
+            // Whatever status carries it: some servers send `invalid_client` with a 401.
+            for status in [200, 400, 401] {
+                let refused: Error = ServerError::from_status(status)
+                    .with_code(Some(code))
+                    .into();
+                assert!(refused.is_permanent(), "{code} {status}");
+            }
+        }
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod http;
 pub mod limit;
 pub mod pkce;
 pub mod prelude;
+pub mod refusal;
 pub mod renew;
 pub mod response;
 pub mod scopes;
@@ -57,7 +58,7 @@ pub use capability::{
     AuthorizationCodeGrant, ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant,
     TokenIntrospection, TokenRevocation,
 };
-pub use clock::{Alarm, AlarmFlag, Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{
     AuthorizationError, DecodeError, Error, ErrorCode, ErrorDetail, Result, ServerError,
     StoreError, StoreErrorKind, TransportError, TransportKind,
@@ -66,6 +67,7 @@ pub use extra::Extra;
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use limit::BodyLimit;
 pub use pkce::Pkce;
+pub use refusal::Refusal;
 pub use renew::Renew;
 pub use scopes::Scopes;
 pub use secret::{

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::extra::Extra;
+use crate::refusal::Refusal;
 use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time;
@@ -52,7 +53,6 @@ impl TokenType {
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
 /// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
 #[derive(Clone)]
-#[repr(align(64))]
 pub struct Token {
     access_token: AccessToken,
     token_type: TokenType,
@@ -62,6 +62,8 @@ pub struct Token {
     scopes: Scopes,
     received_at: SystemTime,
     extra: Extra,
+    /// Boxed: rare, and a `Token` is held once per connection.
+    refusal: Option<Box<Refusal>>,
 }
 
 impl Token {
@@ -78,6 +80,7 @@ impl Token {
             scopes: Scopes::new(),
             received_at: time::clamp(received_at),
             extra: Extra::new(),
+            refusal: None,
         }
     }
 
@@ -229,6 +232,18 @@ impl Token {
         self
     }
 
+    /// The provider's refusal of this token's grant, if one was recorded: the user must
+    /// authorize again (see [`Refusal`]).
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.as_deref()
+    }
+
+    /// Records (or, with `None`, clears) the refusal of this token's grant.
+    pub fn with_refusal(mut self, refusal: Option<Refusal>) -> Self {
+        self.refusal = refusal.map(Box::new);
+        self
+    }
+
     /// A view of this token that serializes with its secrets, for token stores.
     pub fn exposing_secrets(&self) -> ExposeSecrets<'_> {
         ExposeSecrets(self)
@@ -247,6 +262,7 @@ impl Token {
             scopes: stored.scopes,
             received_at: from_ms(stored.received_at_ms),
             extra: stored.extra,
+            refusal: stored.refused.map(Box::new),
         }
     }
 }
@@ -265,6 +281,7 @@ impl fmt::Debug for Token {
             .field("scopes", &self.scopes)
             .field("received_at", &to_ms(self.received_at))
             .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
+            .field("refusal", &self.refusal)
             .finish()
     }
 }
@@ -294,6 +311,9 @@ pub struct StoredToken {
     /// The provider's other fields.
     #[serde(default)]
     pub extra: Extra,
+    /// The provider's refusal of the grant, once recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refusal>,
 }
 
 impl fmt::Debug for StoredToken {
@@ -321,6 +341,8 @@ struct StoredTokenRef<'a> {
     scopes: &'a Scopes,
     received_at_ms: u64,
     extra: &'a Extra,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused: Option<&'a Refusal>,
 }
 
 impl Serialize for ExposeSecrets<'_> {
@@ -335,6 +357,7 @@ impl Serialize for ExposeSecrets<'_> {
             scopes: &t.scopes,
             received_at_ms: to_ms(t.received_at),
             extra: &t.extra,
+            refused: t.refusal.as_deref(),
         }
         .serialize(serializer)
     }
@@ -495,7 +518,13 @@ mod tests {
             .with_refresh_token(Some(RefreshToken::new("rt")))
             .with_refresh_token_expires_in(Some(Duration::from_secs(7200)))
             .with_scope_string(Some("read write"))
-            .with_extra(extra);
+            .with_extra(extra)
+            .with_refusal(Some(Refusal {
+                error: "invalid_grant".into(),
+                description: None,
+                status: Some(400),
+                at_ms: 20_000,
+            }));
         let owned = StoredToken {
             access_token: t.access_token.clone(),
             token_type: Some(t.token_type.as_str().to_owned()),
@@ -505,6 +534,7 @@ mod tests {
             scopes: t.scopes.clone(),
             received_at_ms: to_ms(t.received_at),
             extra: t.extra.clone(),
+            refused: t.refusal.as_deref().cloned(),
         };
         assert_eq!(
             serde_json::to_string(&t.exposing_secrets()).unwrap(),
@@ -520,6 +550,7 @@ mod tests {
             scopes: Scopes::new(),
             received_at_ms: 0,
             extra: Extra::new(),
+            refused: None,
         };
         assert_eq!(
             serde_json::to_string(&bare.exposing_secrets()).unwrap(),

@@ -268,6 +268,12 @@ impl TokenStore for Flaky {
         }
         self.inner.compare_and_swap(key, expected, token).await
     }
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.list_keys().await
+    }
 }
 
 /// A source over a [`Flaky`] store whose 60-second token has just expired.

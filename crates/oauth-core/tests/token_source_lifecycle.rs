@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use oauth_core::clock::Alarm;
 use oauth_core::store::{FileStore, MemoryStore, TokenStore};
 use oauth_core::{
     Clock, Error, ManualClock, Provider, RefreshToken, RefreshTokenGrant, Token, TokenSource,
@@ -271,53 +270,39 @@ async fn concurrent_callers_on_a_short_token_cause_one_refresh() {
     assert_eq!(provider.calls(), 1);
 }
 
-/// A manual clock that counts its readings, and optionally rings every alarm at once or
-/// refuses alarms.
+/// A manual clock that counts its readings of each kind.
 struct Observed {
     clock: ManualClock,
-    reads: AtomicUsize,
-    alarms: AlarmMode,
-}
-
-#[derive(Clone, Copy)]
-enum AlarmMode {
-    /// Like the manual clock.
-    OnTime,
-    /// Rings at once: a timer that died.
-    Early,
-    /// Gives alarms back: a clock that only tells the time.
-    None,
+    now_reads: AtomicUsize,
+    recent_reads: AtomicUsize,
 }
 
 impl Observed {
-    fn new(alarms: AlarmMode) -> Arc<Self> {
+    fn new() -> Arc<Self> {
         Arc::new(Self {
             clock: ManualClock::new(t0()),
-            reads: AtomicUsize::new(0),
-            alarms,
+            now_reads: AtomicUsize::new(0),
+            recent_reads: AtomicUsize::new(0),
         })
     }
 
-    fn reads(&self) -> usize {
-        self.reads.load(Ordering::SeqCst)
+    fn reads(&self) -> (usize, usize) {
+        (
+            self.now_reads.load(Ordering::SeqCst),
+            self.recent_reads.load(Ordering::SeqCst),
+        )
     }
 }
 
 impl Clock for Observed {
     fn now(&self) -> SystemTime {
-        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.now_reads.fetch_add(1, Ordering::SeqCst);
         self.clock.now()
     }
 
-    fn set_alarm(&self, at: SystemTime, alarm: Alarm) -> Result<(), Alarm> {
-        match self.alarms {
-            AlarmMode::OnTime => self.clock.set_alarm(at, alarm),
-            AlarmMode::Early => {
-                alarm.ring();
-                Ok(())
-            }
-            AlarmMode::None => Err(alarm),
-        }
+    fn recent(&self) -> SystemTime {
+        self.recent_reads.fetch_add(1, Ordering::SeqCst);
+        self.clock.now()
     }
 }
 
@@ -338,52 +323,32 @@ async fn observed_source(clock: &Arc<Observed>) -> (TokenSource<Gated, MemorySto
     (s, provider)
 }
 
-/// Serves `at-1` until a second before it is due (60 s before its expiry), and refreshes
-/// once, exactly when it is due.
-async fn refreshes_exactly_when_due(
-    clock: &Observed,
-    s: &TokenSource<Gated, MemoryStore>,
-    provider: &Gated,
-) {
-    clock.clock.advance(Duration::from_secs(3599 - 60));
-    assert_eq!(access(s).await, "at-1");
-    assert_eq!(provider.calls(), 0);
-    clock.clock.advance(Duration::from_secs(1));
-    assert_eq!(access(s).await, "at-2");
-    assert_eq!(access(s).await, "at-2");
-    assert_eq!(provider.calls(), 1);
-}
-
 #[tokio::test]
-async fn the_fresh_path_reads_no_clock_and_the_alarm_triggers_the_refresh() {
-    let clock = Observed::new(AlarmMode::OnTime);
+async fn the_fresh_path_reads_only_the_recent_clock_and_refreshes_exactly_when_due() {
+    let clock = Observed::new();
     let (s, provider) = observed_source(&clock).await;
-    let reads = clock.reads();
+    let (now_before, recent_before) = clock.reads();
     for _ in 0..100 {
         assert_eq!(access(&s).await, "at-1");
     }
-    assert_eq!(clock.reads(), reads, "the fresh path read the clock");
-    refreshes_exactly_when_due(&clock, &s, &provider).await;
-}
+    let (now_after, recent_after) = clock.reads();
+    assert_eq!(
+        now_after, now_before,
+        "the fresh path read the precise clock"
+    );
+    assert_eq!(
+        recent_after,
+        recent_before + 100,
+        "one cheap reading per call"
+    );
 
-#[tokio::test]
-async fn an_alarm_that_rings_early_causes_no_refresh_and_the_clock_is_read_instead() {
-    let clock = Observed::new(AlarmMode::Early);
-    let (s, provider) = observed_source(&clock).await;
-    for _ in 0..10 {
-        assert_eq!(access(&s).await, "at-1");
-    }
-    refreshes_exactly_when_due(&clock, &s, &provider).await;
-}
-
-#[tokio::test]
-async fn a_clock_without_alarms_is_read_on_every_call() {
-    let clock = Observed::new(AlarmMode::None);
-    let (s, provider) = observed_source(&clock).await;
-    let reads = clock.reads();
-    for _ in 0..10 {
-        assert_eq!(access(&s).await, "at-1");
-    }
-    assert!(clock.reads() >= reads + 10);
-    refreshes_exactly_when_due(&clock, &s, &provider).await;
+    // Serves `at-1` until a second before it is due (60 s before its expiry), and refreshes
+    // once, exactly when it is due.
+    clock.clock.advance(Duration::from_secs(3599 - 60));
+    assert_eq!(access(&s).await, "at-1");
+    assert_eq!(provider.calls(), 0);
+    clock.clock.advance(Duration::from_secs(1));
+    assert_eq!(access(&s).await, "at-2");
+    assert_eq!(access(&s).await, "at-2");
+    assert_eq!(provider.calls(), 1);
 }

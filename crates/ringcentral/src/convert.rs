@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use oauth_core::response::ErrorBody;
-use oauth_core::{ErrorDetail, Extra, ServerError, Token, TokenType};
+use oauth_core::{ErrorCode, ErrorDetail, Extra, ServerError, Token, TokenType};
 use serde_json::Value;
 
 use crate::generated::types;
@@ -59,7 +59,14 @@ impl ErrorBody for types::ErrorResponse {
     /// entry names, at the top (`parameterName`) or, as RingCentral's answers put it, in
     /// `parameters[].parameterName` (several are joined with `, `). `parameterValue` is never
     /// kept: it echoes what was sent, e.g. a token.
+    ///
+    /// Without an `error` field, an `OAU-` code that refuses the grant or the client stands for
+    /// its RFC 6749 code ([`refusal_code`]).
     fn into_server_error(self, status: u16) -> ServerError {
+        let implied = self
+            .errors
+            .iter()
+            .find_map(|e| e.error_code.as_deref().and_then(refusal_code));
         let details = self
             .errors
             .into_iter()
@@ -68,10 +75,31 @@ impl ErrorBody for types::ErrorResponse {
                 ErrorDetail::new(e.error_code, e.message, target)
             })
             .collect();
-        ServerError::from_status(status)
+        let mut error = ServerError::from_status(status)
             .with_code(self.error.as_deref())
             .with_description(self.error_description)
-            .with_details(details)
+            .with_details(details);
+        if error.code.is_none() {
+            error.code = implied;
+        }
+        error
+    }
+}
+
+/// The RFC 6749 code an `OAU-` error code of the token endpoint stands for, where RingCentral
+/// documents it as the grant's or the client's refusal (ringcentral/ringcentral-api-docs
+/// `docs/basics/errors.md` @ 03cea436; OAU-211 "Token revoked" with `invalid_grant` in
+/// ringcentral/ringcentral-js-widgets `packages/ringcentral-mock/src/RcMock.ts` @ 242f7329).
+fn refusal_code(code: &str) -> Option<ErrorCode> {
+    match code {
+        // Authorization code invalid or expired, redirect URIs differ, refresh token revoked
+        // or not found.
+        "OAU-106" | "OAU-108" | "OAU-109" | "OAU-211" | "OAU-213" => Some(ErrorCode::InvalidGrant),
+        // Wrong application, invalid Authorization header or client credentials.
+        "OAU-120" | "OAU-123" | "OAU-146" | "OAU-167" => Some(ErrorCode::InvalidClient),
+        // The application may not use this grant type.
+        "OAU-112" => Some(ErrorCode::UnauthorizedClient),
+        _ => None,
     }
 }
 

@@ -34,7 +34,7 @@ pub async fn run(cli: Cli) -> CliResult<()> {
 /// The token store shared with the library (`oauth_core::store::FileStore`, encrypted when
 /// `OAUTH_CLI_KEY` is set); every command that touches tokens opens it here.
 fn store(paths: &Paths) -> CliResult<Store> {
-    Store::open(paths)
+    crate::store::open(paths)
 }
 
 /// The stored token of `profile`, or the error that says to log in.
@@ -64,9 +64,11 @@ async fn save_token(store: &Store, profile: &str, token: &Token) -> CliResult<()
     )))
 }
 
-/// Forgets the stored token; whether there was one. Needs no key: nothing is read.
-fn forget(store: &Store, profile: &str) -> CliResult<bool> {
-    crate::files::remove_if_exists(&store.files().path(profile)?)
+/// Forgets the stored token; whether there was one. Needs no key (nothing is read), but a
+/// malformed one is refused like everywhere else.
+fn forget(paths: &Paths, profile: &str) -> CliResult<bool> {
+    store(paths)?;
+    crate::files::remove_if_exists(&crate::store::token_file(paths, profile)?)
 }
 
 /// `in 4m 10s` / `3h 2m ago`, for humans.

@@ -127,8 +127,7 @@ pub fn list(paths: &Paths) -> CliResult<()> {
 pub fn remove(paths: &Paths, name: &str) -> CliResult<()> {
     let mut config = Config::load(paths.config_file())?;
     config.profile(name)?;
-    let store = super::store(paths)?;
-    super::forget(&store, name)?;
+    super::forget(paths, name)?;
     files::remove_if_exists(&secrets::saved_path(paths, name))?;
     config.profiles.remove(name);
     config.save(paths.config_file())?;
@@ -150,7 +149,7 @@ fn forget_what_no_longer_applies(
         && old.client_id == new.client_id
         && old.environment == new.environment
         && old.base_url == new.base_url;
-    if !same_server && super::forget(&super::store(paths)?, name)? {
+    if !same_server && super::forget(paths, name)? {
         crate::say!("Forgot the token of the old `{name}` (another provider, app or server).");
     }
     let saved = secrets::saved_path(paths, name);

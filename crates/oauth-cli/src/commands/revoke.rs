@@ -24,7 +24,7 @@ pub async fn revoke(paths: &Paths, name: &str) -> CliResult<()> {
             source: e,
         });
     }
-    super::forget(&store, name)?;
+    super::forget(paths, name)?;
     crate::say!("Revoked and forgot the token of profile `{name}`.");
     Ok(())
 }
@@ -32,8 +32,7 @@ pub async fn revoke(paths: &Paths, name: &str) -> CliResult<()> {
 pub fn logout(paths: &Paths, name: &str) -> CliResult<()> {
     let config = Config::load(paths.config_file())?;
     config.profile(name)?;
-    let store = super::store(paths)?;
-    if super::forget(&store, name)? {
+    if super::forget(paths, name)? {
         crate::say!(
             "Forgot the token of profile `{name}` (not revoked: `oauth revoke` does that)."
         );

@@ -1,14 +1,14 @@
 //! [`TokenSourceBuilder`]: a token source's settings, and its first token.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use super::{Check, Inner, Listener, RefreshEvent, RetryPolicy, Snapshot, TokenSource};
+use super::{Current, Inner, Listener, RefreshEvent, RetryPolicy, Settings, State, TokenSource};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::renew::Renew;
-use crate::store::{TokenStore, validate_key};
+use crate::store::{TokenStore, Versioned, validate_key};
 use crate::token::Token;
 
 /// Configures a [`TokenSource`].
@@ -23,6 +23,7 @@ pub struct TokenSourceBuilder<P, S> {
     lock_ttl: Duration,
     lock_wait: Option<Duration>,
     poll_interval: Duration,
+    recheck: Duration,
     listener: Option<Listener>,
 }
 
@@ -39,6 +40,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
             lock_ttl: Duration::from_secs(30),
             lock_wait: None,
             poll_interval: Duration::from_millis(25),
+            recheck: Duration::from_secs(5),
             listener: None,
         }
     }
@@ -50,8 +52,8 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
         self
     }
 
-    /// The clock (default: the system clock). Its [`Clock::set_alarm`] decides whether the
-    /// fresh path reads it on every call (no alarms) or not at all.
+    /// The clock (default: the system clock). The fresh path compares due times with its
+    /// [`Clock::recent`].
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -84,7 +86,14 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
         self
     }
 
-    /// Called after every refresh, successful or not.
+    /// How often, at most, a source that needs re-authorization looks at the store for a token
+    /// from a new authorization (default 5 s).
+    pub fn recheck_interval(mut self, interval: Duration) -> Self {
+        self.recheck = interval;
+        self
+    }
+
+    /// Called after every refresh, successful or not, and when a source recovers.
     pub fn on_event(
         mut self,
         listener: impl Fn(&RefreshEvent<'_>) + Send + Sync + 'static,
@@ -103,9 +112,9 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
                     .store
                     .compare_and_swap(&self.key, stored.map(|v| v.version), &token)
                     .await?;
-                (token, Some(version))
+                (token, version)
             }
-            (None, Some(stored)) => (stored.token, Some(stored.version)),
+            (None, Some(stored)) => (stored.token, stored.version),
             (None, None) => {
                 return Err(Error::Config(format!(
                     "no token is stored under `{}` and no initial token was given",
@@ -113,33 +122,35 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
                 )));
             }
         };
-        let token = Arc::new(token);
         let inner = Inner {
+            // Replaced at once by `install_stored`, which needs the settings below.
+            current: RwLock::new(Current {
+                token: Arc::new(token.clone()),
+                version: Some(version),
+                due_at: None,
+                state: State::Invalidated,
+            }),
             provider: self.provider,
             store: self.store,
-            key: self.key,
-            clock: self.clock,
-            margin: self.margin,
-            retry: self.retry,
-            lock_ttl: self.lock_ttl,
-            lock_wait: self
-                .lock_wait
-                .unwrap_or(self.lock_ttl.saturating_add(Duration::from_secs(5))),
-            poll_interval: self.poll_interval,
-            listener: self.listener,
-            // Replaced at once by `install`, which needs the settings above.
-            current: super::Current::new(Snapshot {
-                token: Arc::clone(&token),
-                version,
-                due_at: None,
-                check: Check::SlowPath,
-                unpersisted: false,
-            }),
-            dead: Mutex::new(None),
+            key: self.key.into_boxed_str(),
+            settings: Settings {
+                clock: self.clock,
+                margin: self.margin,
+                retry: self.retry,
+                lock_ttl: self.lock_ttl,
+                lock_wait: self
+                    .lock_wait
+                    .unwrap_or(self.lock_ttl.saturating_add(Duration::from_secs(5))),
+                poll_interval: self.poll_interval,
+                recheck: self.recheck,
+                listener: self.listener,
+            },
             flight: Mutex::new(None),
             writer: tokio::sync::Mutex::new(()),
         };
-        inner.install(token, version);
+        // A token stored with a refusal starts the source in the needs-re-authorization state;
+        // a due one is refreshed by the first call.
+        let _ = inner.install_stored(Versioned { token, version });
         Ok(TokenSource {
             inner: Arc::new(inner),
         })

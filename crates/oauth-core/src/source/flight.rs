@@ -8,8 +8,11 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::guards::{CatchUnwind, HeldLock};
-use super::{Check, Inner, RefreshEvent, Snapshot, lock};
+use super::lease::Lease;
+use super::policy::retryable;
+use super::{Inner, RefreshEvent, State, lock, read};
 use crate::error::{Error, Result, StoreError, StoreErrorKind, TransportError, TransportKind};
+use crate::refusal::Refusal;
 use crate::renew::Renew;
 use crate::store::{TokenStore, Versioned};
 use crate::token::Token;
@@ -24,8 +27,8 @@ pub(super) async fn obtain<P: Renew, S: TokenStore>(
         match &*flight {
             Some(answer) => (answer.clone(), None),
             None => {
-                if let Some(token) = inner.settle()? {
-                    return Ok(token);
+                if let Some(settled) = inner.settle() {
+                    return settled;
                 }
                 let (tx, rx) = watch::channel(None);
                 *flight = Some(rx.clone());
@@ -75,10 +78,11 @@ impl<P: Renew, S: TokenStore> Flight<P, S> {
     async fn run(mut self) {
         let result = {
             let _writer = self.inner.writer.lock().await;
-            CatchUnwind::new(Inner::refresh(&self.inner))
+            CatchUnwind::new(Inner::renew_current(&self.inner))
                 .await
                 .unwrap_or_else(|_| Err(aborted(true)))
         };
+        let result = result.or_else(|e| self.inner.serve_while_valid(e));
         self.land(result);
     }
 
@@ -99,58 +103,115 @@ impl<P: Renew, S: TokenStore> Drop for Flight<P, S> {
     }
 }
 
+/// What the store's refresh lock gave: the lock, or another holder's result.
 enum Acquired<P: Renew, S: TokenStore> {
-    Lock(HeldLock<P, S>),
-    Adopted(Arc<Token>),
+    Lock(HeldLock<P, S>, Lease),
+    Adopted(Result<Arc<Token>>),
 }
 
 impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// With no refresh running: the current token if it can be handed out after all (another
-    /// caller has just obtained it), `None` if it takes a refresh.
-    fn settle(&self) -> Result<Option<Arc<Token>>> {
-        if let Some(cause) = self.dead() {
-            return Err(Error::NeedsReauthorization(cause));
-        }
-        let snap = self.current.load();
-        if snap.is_fresh(&*self.clock) {
-            return Ok(Some(Arc::clone(&snap.token)));
-        }
-        if matches!(snap.check, Check::Alarm(_)) && !snap.is_due(self.clock.now()) {
-            // The alarm rang before its time: its timer is gone (dropped with a runtime, or a
-            // clock that rings early). Read the clock for this token rather than re-arm, which
-            // could fail the same way on every call.
-            let watched = Arc::new(Snapshot {
-                token: Arc::clone(&snap.token),
-                version: snap.version,
-                due_at: snap.due_at,
-                check: Check::Clock,
-                unpersisted: false,
-            });
-            let previous = self.current.compare_and_swap(&snap, watched);
-            if Arc::ptr_eq(&previous, &snap) {
-                return Ok(Some(Arc::clone(&snap.token)));
+    /// caller has just obtained it), the refusal if it is too early to look for a new
+    /// authorization, `None` if it takes a flight.
+    fn settle(&self) -> Option<Result<Arc<Token>>> {
+        let now = self.settings.clock.now();
+        let current = read(&self.current);
+        match &current.state {
+            State::Servable if current.due_at.is_none_or(|at| now < at) => {
+                Some(Ok(Arc::clone(&current.token)))
             }
-            // Replaced meanwhile: judge the new one.
-            let now = self.current.load();
-            return Ok(now.is_fresh(&*self.clock).then(|| Arc::clone(&now.token)));
+            State::Dead {
+                cause,
+                look_again_at,
+            } if now < *look_again_at => Some(Err(Error::NeedsReauthorization(Arc::clone(cause)))),
+            _ => None,
         }
-        Ok(None)
     }
 
-    /// The refresh task's work, under the writer lock.
-    async fn refresh(this: &Arc<Self>) -> Result<Arc<Token>> {
-        if let Some(token) = this.settle()? {
-            // `replace` ran while this task waited for the writer lock.
-            return Ok(token);
+    /// The flight's work, under the writer lock.
+    async fn renew_current(this: &Arc<Self>) -> Result<Arc<Token>> {
+        // Twice at most: a new authorization found in the store may itself be due.
+        for _ in 0..2 {
+            if let Some(settled) = this.settle() {
+                // `replace` ran while this task waited for the writer lock.
+                return settled;
+            }
+            let (token, version, state) = this.snapshot();
+            let dead = match state {
+                Holds::Unpersisted => return this.persist(token).await,
+                Holds::Dead(cause) => Some(cause),
+                Holds::Due => None,
+            };
+            if let Some(cause) = dead {
+                match this.look_for_new_authorization(cause, token, version).await {
+                    Some(settled) => return settled,
+                    None => continue,
+                }
+            }
+            if let Some(stored) = this.load_newer(version).await?
+                && let Some(settled) = this.install_stored(stored)
+            {
+                return settled;
+            }
+            return Self::refresh_traced(this).await;
         }
-        let snap = this.current.load();
-        if snap.unpersisted {
-            return this.persist(Arc::clone(&snap.token)).await;
-        }
-        if let Some(adopted) = this.adopt_newer(&snap).await? {
-            return Ok(adopted);
-        }
+        Self::refresh_traced(this).await
+    }
 
+    /// What the source holds, read at once (no lock is held across an await).
+    fn snapshot(&self) -> (Arc<Token>, Option<u64>, Holds) {
+        let current = read(&self.current);
+        let holds = match &current.state {
+            State::Dead { cause, .. } => Holds::Dead(Arc::clone(cause)),
+            State::Unpersisted => Holds::Unpersisted,
+            State::Servable | State::Invalidated => Holds::Due,
+        };
+        (Arc::clone(&current.token), current.version, holds)
+    }
+
+    /// A dead source's look at the store: a newer token without a refusal is a new
+    /// authorization, adopted (`None`: it is due, refresh it); anything else keeps the source
+    /// dead until the next look.
+    async fn look_for_new_authorization(
+        &self,
+        cause: Arc<Error>,
+        token: Arc<Token>,
+        version: Option<u64>,
+    ) -> Option<Result<Arc<Token>>> {
+        match self.store.load(&self.key).await {
+            Ok(Some(stored))
+                if Some(stored.version) != version && stored.token.refusal().is_none() =>
+            {
+                self.emit(&RefreshEvent::Recovered { provider: P::NAME });
+                self.install_stored(stored)
+            }
+            Ok(Some(stored)) if Some(stored.version) != version => {
+                // Another holder recorded a refusal too: keep its version, and the cause.
+                Some(Err(self.die(
+                    cause,
+                    Arc::new(stored.token),
+                    Some(stored.version),
+                )))
+            }
+            Ok(_) => Some(Err(self.die(cause, token, version))),
+            Err(e) => {
+                tracing::debug!(error = %e, "could not look for a new authorization");
+                Some(Err(self.die(cause, token, version)))
+            }
+        }
+    }
+
+    /// The stored token if another holder wrote one since `version`.
+    async fn load_newer(&self, version: Option<u64>) -> Result<Option<Versioned>> {
+        Ok(self
+            .store
+            .load(&self.key)
+            .await?
+            .filter(|stored| Some(stored.version) != version))
+    }
+
+    /// A refresh under the store's lock, traced and reported.
+    async fn refresh_traced(this: &Arc<Self>) -> Result<Arc<Token>> {
         let span = tracing::info_span!(
             "oauth_refresh",
             provider = P::NAME,
@@ -159,9 +220,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             outcome = tracing::field::Empty,
         );
         let start = Instant::now();
-        let result = Self::refresh_locked(this, &snap)
-            .instrument(span.clone())
-            .await;
+        let result = Self::refresh_locked(this).instrument(span.clone()).await;
         span.record(
             "elapsed_ms",
             u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -196,133 +255,164 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         result
     }
 
-    /// Uses a newer token from the store if another holder refreshed; `None` if there is none
-    /// or it is due too.
-    async fn adopt_newer(&self, snap: &Snapshot) -> Result<Option<Arc<Token>>> {
-        let Some(stored) = self.store.load(&self.key).await? else {
-            return Ok(None);
-        };
-        if Some(stored.version) == snap.version {
-            return Ok(None);
-        }
-        Ok(self.adopt(stored))
-    }
-
-    /// Makes a stored token current; returns it unless it is due.
-    fn adopt(&self, stored: Versioned) -> Option<Arc<Token>> {
-        let due = self.is_due_now(&stored.token);
-        let token = Arc::new(stored.token);
-        self.install(Arc::clone(&token), Some(stored.version));
-        (!due).then_some(token)
-    }
-
     /// Takes the store's refresh lock (or adopts another holder's result), refreshes, stores,
     /// releases the lock.
-    async fn refresh_locked(this: &Arc<Self>, snap: &Snapshot) -> Result<Arc<Token>> {
-        let held = match Self::acquire_lock(this, snap).await? {
-            Acquired::Lock(held) => held,
-            Acquired::Adopted(token) => return Ok(token),
+    async fn refresh_locked(this: &Arc<Self>) -> Result<Arc<Token>> {
+        let (held, mut lease) = match Self::acquire_lock(this).await? {
+            Acquired::Lock(held, lease) => (held, lease),
+            Acquired::Adopted(result) => return result,
         };
-        let result = CatchUnwind::new(this.refresh_and_store())
+        let result = CatchUnwind::new(this.refresh_and_store(&held, &mut lease))
             .await
             .unwrap_or_else(|_| Err(aborted(true)));
         held.release().await;
         result
     }
 
-    async fn acquire_lock(this: &Arc<Self>, snap: &Snapshot) -> Result<Acquired<P, S>> {
-        let deadline = Instant::now() + this.lock_wait;
-        let mut seen = snap.version;
+    async fn acquire_lock(this: &Arc<Self>) -> Result<Acquired<P, S>> {
+        let settings = &this.settings;
+        let deadline = Instant::now() + settings.lock_wait;
+        let mut seen = read(&this.current).version;
         loop {
-            if let Some(lock) = this.store.try_lock(&this.key, this.lock_ttl).await? {
-                return Ok(Acquired::Lock(HeldLock::new(Arc::clone(this), lock)));
+            let sent = tokio::time::Instant::now();
+            if let Some(lock) = this.store.try_lock(&this.key, settings.lock_ttl).await? {
+                let lease = Lease::new(&lock, settings.lock_ttl, sent);
+                return Ok(Acquired::Lock(HeldLock::new(Arc::clone(this), lock), lease));
             }
             if Instant::now() >= deadline {
                 return Err(StoreError::new(
                     StoreErrorKind::LockTimeout,
                     format!(
                         "another process held the refresh lock of `{}` for over {:?}",
-                        this.key, this.lock_wait
+                        this.key, settings.lock_wait
                     ),
                 )
                 .into());
             }
-            tokio::time::sleep(this.poll_interval).await;
-            if let Some(stored) = this.store.load(&this.key).await?
-                && Some(stored.version) != seen
-            {
+            tokio::time::sleep(settings.poll_interval).await;
+            if let Some(stored) = this.load_newer(seen).await? {
                 seen = Some(stored.version);
-                if let Some(token) = this.adopt(stored) {
-                    return Ok(Acquired::Adopted(token));
+                if let Some(settled) = this.install_stored(stored) {
+                    return Ok(Acquired::Adopted(settled));
                 }
             }
         }
     }
 
-    async fn refresh_and_store(&self) -> Result<Arc<Token>> {
+    async fn refresh_and_store(
+        &self,
+        held: &HeldLock<P, S>,
+        lease: &mut Lease,
+    ) -> Result<Arc<Token>> {
         // Re-read under the lock: the previous holder may have just stored a fresh token, and
         // its refresh token is the only one still valid.
-        let base = match self.store.load(&self.key).await? {
-            Some(stored) => stored,
-            None => Versioned {
-                token: (*self.current.load().token).clone(),
-                version: 0,
-            },
+        let Some(base) = self.store.load(&self.key).await? else {
+            let token = Arc::clone(&read(&self.current).token);
+            let gone = Error::Config(format!(
+                "the token under `{}` was deleted from the store; it is not written back",
+                self.key
+            ));
+            return Err(self.die(Arc::new(gone), token, None));
         };
-        let current = self.current.load();
-        if Some(base.version) != current.version && !self.is_due_now(&base.token) {
-            let token = Arc::new(base.token);
-            self.install(Arc::clone(&token), Some(base.version));
-            return Ok(token);
-        }
-        let expected = (base.version > 0).then_some(base.version);
-
-        let mut attempt = 0;
-        let token = loop {
-            match self.provider.renew(&base.token).await {
-                Ok(token) => break token,
-                Err(e) if e.is_permanent() => {
-                    // Another holder may have used this refresh token first (a store without a
-                    // refresh lock, or a lock that expired mid-refresh): its token is the live one.
-                    if let Some(stored) = self.store.load(&self.key).await?
-                        && stored.version != base.version
-                    {
-                        return Ok(self.adopt_live(stored));
-                    }
-                    return Err(self.kill(e));
-                }
-                Err(e) if e.is_transient() && attempt + 1 < self.retry.max_attempts => {
-                    let Some(delay) = self.retry.delay(attempt, e.retry_after()) else {
-                        return Err(e);
-                    };
-                    tracing::debug!(attempt, ?delay, error = %e, "retrying token refresh");
-                    tokio::time::sleep(delay).await;
-                    if let Error::Transport(t) = &e
-                        && t.may_have_reached_server()
-                        && let Some(stored) = self.store.load(&self.key).await?
-                        && stored.version != base.version
-                    {
-                        return Ok(self.adopt_live(stored));
-                    }
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
+        if Some(base.version) != read(&self.current).version {
+            let stored = Versioned {
+                token: base.token.clone(),
+                version: base.version,
+            };
+            if let Some(settled) = self.install_stored(stored) {
+                return settled;
             }
-        };
+        }
 
-        let token = Arc::new(token);
+        let token = match self.renew_with_retries(&base, held, lease).await? {
+            Renewed::Token(token) => Arc::new(token),
+            Renewed::Adopted(stored) => return self.adopt_live(stored),
+        };
         // From here the new token exists only in memory until the write succeeds.
-        self.install_unpersisted(Arc::clone(&token), current.version);
-        let version = self.write(expected, &token).await?;
+        self.install_unpersisted(Arc::clone(&token), Some(base.version));
+        let version = self.write(Some(base.version), &token).await?;
         self.install(Arc::clone(&token), Some(version));
         Ok(token)
     }
 
+    /// Renews `base`, retrying what may succeed later, each attempt within the lease.
+    async fn renew_with_retries(
+        &self,
+        base: &Versioned,
+        held: &HeldLock<P, S>,
+        lease: &mut Lease,
+    ) -> Result<Renewed> {
+        let retry = &self.settings.retry;
+        let mut attempt = 0;
+        loop {
+            lease.confirm(self, held.lock()).await?;
+            let renewed = lease
+                .keep_during(self, held.lock(), self.provider.renew(&base.token))
+                .await;
+            let e = match renewed {
+                Ok(token) => return Ok(Renewed::Token(token)),
+                Err(e) => e,
+            };
+            if e.is_permanent() {
+                // Another holder may have used this refresh token first (a store without a
+                // refresh lock): its token is the live one.
+                if let Some(stored) = self.load_newer(Some(base.version)).await? {
+                    return Ok(Renewed::Adopted(stored));
+                }
+                return Err(self.refuse(e, base).await);
+            }
+            if !retryable(&e) || attempt + 1 >= retry.max_attempts {
+                return Err(e);
+            }
+            let Some(delay) = retry.delay(attempt, e.retry_after()) else {
+                return Err(e);
+            };
+            tracing::debug!(attempt, ?delay, error = %e, "retrying token refresh");
+            tokio::time::sleep(delay).await;
+            if let Error::Transport(t) = &e
+                && t.may_have_reached_server()
+                && let Some(stored) = self.load_newer(Some(base.version)).await?
+            {
+                return Ok(Renewed::Adopted(stored));
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Records the provider's refusal with the stored token (so that every process sharing
+    /// the store knows), and puts this source in the needs-re-authorization state.
+    async fn refuse(&self, error: Error, base: &Versioned) -> Error {
+        let refusal = Refusal::from_error(&error, self.settings.clock.now());
+        let marked = base.token.clone().with_refusal(Some(refusal));
+        let version = match self
+            .store
+            .compare_and_swap(&self.key, Some(base.version), &marked)
+            .await
+        {
+            Ok(version) => version,
+            Err(e) => {
+                // The source is dead all the same; another process finds out by trying.
+                tracing::warn!(error = %e, "could not record the refusal in the store");
+                base.version
+            }
+        };
+        let cause = match error {
+            Error::NeedsReauthorization(cause) => cause,
+            other => Arc::new(other),
+        };
+        self.die(cause, Arc::new(marked), Some(version))
+    }
+
     /// Adopts another holder's token whatever its expiry: the one this source holds is spent.
-    fn adopt_live(&self, stored: Versioned) -> Arc<Token> {
+    fn adopt_live(&self, stored: Versioned) -> Result<Arc<Token>> {
+        if stored.token.refusal().is_some() {
+            return self
+                .install_stored(stored)
+                .unwrap_or_else(|| Err(aborted(false)));
+        }
         let token = Arc::new(stored.token);
         self.install(Arc::clone(&token), Some(stored.version));
-        token
+        Ok(token)
     }
 
     /// Writes a refreshed token that could not be stored before, then hands it out.
@@ -337,6 +427,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// Compare-and-swap, with I/O failures (a store outage) retried by the retry policy: the
     /// token being written exists nowhere else.
     async fn write(&self, expected: Option<u64>, token: &Token) -> Result<u64> {
+        let retry = &self.settings.retry;
         let mut attempt = 0;
         loop {
             match self
@@ -345,8 +436,8 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
                 .await
             {
                 Ok(version) => return Ok(version),
-                Err(e) if e.kind == StoreErrorKind::Io && attempt + 1 < self.retry.max_attempts => {
-                    let delay = self.retry.delay(attempt, None).unwrap_or_default();
+                Err(e) if e.kind == StoreErrorKind::Io && attempt + 1 < retry.max_attempts => {
+                    let delay = retry.delay(attempt, None).unwrap_or_default();
                     tracing::debug!(attempt, ?delay, error = %e, "retrying the token store write");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -356,18 +447,43 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         }
     }
 
-    fn kill(&self, cause: Error) -> Error {
-        let cause = match cause {
-            Error::NeedsReauthorization(cause) => cause,
-            other => Arc::new(other),
-        };
-        *lock(&self.dead) = Some(Arc::clone(&cause));
-        Error::NeedsReauthorization(cause)
-    }
-
-    fn emit(&self, event: &RefreshEvent<'_>) {
-        if let Some(listener) = &self.listener {
-            listener(event);
+    /// After a failed flight: callers get the current token while it has not expired (and
+    /// was not rejected by an API), with the next refresh tried after the longest backoff;
+    /// the error otherwise.
+    fn serve_while_valid(&self, error: Error) -> Result<Arc<Token>> {
+        if matches!(error, Error::NeedsReauthorization(_)) {
+            return Err(error);
         }
+        let now = self.settings.clock.now();
+        let mut current = super::write(&self.current);
+        let valid = current
+            .token
+            .expires_at()
+            .is_some_and(|expires_at| now < expires_at);
+        if !valid || !matches!(current.state, State::Servable) {
+            return Err(error);
+        }
+        let retry_at = crate::time::after(now, self.settings.retry.max_delay);
+        current.due_at = Some(current.due_at.map_or(retry_at, |due| due.max(retry_at)));
+        if let Some(expires_at) = current.token.expires_at() {
+            current.due_at = current.due_at.map(|due| due.min(expires_at));
+        }
+        Ok(Arc::clone(&current.token))
     }
+}
+
+/// What a flight finds the source holding.
+enum Holds {
+    /// A token to refresh (due or invalidated).
+    Due,
+    /// A refreshed token to write to the store.
+    Unpersisted,
+    /// A refused grant.
+    Dead(Arc<Error>),
+}
+
+/// What a renewal gave: a new token, or another holder's, already stored.
+enum Renewed {
+    Token(Token),
+    Adopted(Versioned),
 }

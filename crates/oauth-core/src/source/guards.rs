@@ -16,38 +16,45 @@ use crate::store::{RefreshLock, TokenStore};
 /// to run one, a Redis lock ends with its TTL and a file lock with the store).
 pub(super) struct HeldLock<P: Renew, S: TokenStore> {
     inner: Arc<Inner<P, S>>,
-    lock: Option<RefreshLock>,
+    lock: RefreshLock,
+    /// Cleared by [`HeldLock::release`]: nothing left for the drop to release.
+    held: bool,
 }
 
 impl<P: Renew, S: TokenStore> HeldLock<P, S> {
     pub(super) fn new(inner: Arc<Inner<P, S>>, lock: RefreshLock) -> Self {
         Self {
             inner,
-            lock: Some(lock),
+            lock,
+            held: true,
         }
     }
 
+    /// The lock held.
+    pub(super) fn lock(&self) -> &RefreshLock {
+        &self.lock
+    }
+
     pub(super) async fn release(mut self) {
-        if let Some(lock) = self.lock.take() {
-            self.inner.unlock(lock).await;
-        }
+        self.held = false;
+        self.inner.unlock(&self.lock).await;
     }
 }
 
 impl<P: Renew, S: TokenStore> Drop for HeldLock<P, S> {
     fn drop(&mut self) {
-        if let Some(lock) = self.lock.take()
+        if self.held
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            let inner = Arc::clone(&self.inner);
-            runtime.spawn(async move { inner.unlock(lock).await });
+            let (inner, lock) = (Arc::clone(&self.inner), self.lock.clone());
+            runtime.spawn(async move { inner.unlock(&lock).await });
         }
     }
 }
 
 impl<P: Renew, S: TokenStore> Inner<P, S> {
-    async fn unlock(&self, lock: RefreshLock) {
-        if let Err(e) = self.store.unlock(&self.key, &lock).await {
+    async fn unlock(&self, lock: &RefreshLock) {
+        if let Err(e) = self.store.unlock(&self.key, lock).await {
             // The lock expires by itself; the refresh result is still good.
             tracing::warn!(error = %e, "could not release the refresh lock");
         }

@@ -2,16 +2,11 @@
 //!
 //! # Behaviour
 //!
-//! - **Fresh path.** [`TokenSource::access_token`] compares one atomic pointer with the
-//!   snapshot the calling thread served last and checks one flag: no lock, no fenced write, no
-//!   clock read, nothing but the token's `Arc` count (a thread serving several sources in turn
-//!   finds the others among the few snapshots it keeps, also without a lock; its first call
-//!   after a change reads the new snapshot under a read lock; see `current.rs`).
-//!   The flag is an alarm the source arms with its [`Clock`] for the moment the token becomes
-//!   due; [`crate::SystemClock`]'s alarms re-read the wall clock at least every
-//!   [`crate::clock::SYSTEM_ALARM_RECHECK`], so a suspended machine or a stepped clock delays
-//!   a refresh by at most that. A clock that cannot ring alarms is read on every call instead.
-//!   A token without expiry is never refreshed unless invalidated.
+//! - **Fresh path.** [`TokenSource::access_token`] takes a read lock on the source's current
+//!   token, compares its due time with [`Clock::recent`] (for the system clock, one atomic
+//!   load of a reading a single background thread renews every
+//!   [`RECENT_TICK`](crate::clock::RECENT_TICK)), and clones the token's `Arc`. No timer,
+//!   task or thread per source: 100,000 idle sources cost no CPU.
 //! - **Margin.** A token is due `margin` (default 60 s) before it expires, but never before half
 //!   its lifetime has passed: a 3-second token is due after 1.5 s, not on arrival.
 //! - **Single flight.** The refresh runs in a task of its own that every waiting caller
@@ -22,39 +17,53 @@
 //!   and the source stays usable. Across processes sharing a store that
 //!   [`TokenStore::is_shared`], the store's refresh lock makes the refresh happen once: waiters
 //!   poll the store until the holder's new token appears, for at most the lock wait.
+//! - **Leases.** A refresh lock with a TTL (Redis, PostgreSQL) is extended every third of its
+//!   TTL while the refresh runs, and confirmed before every attempt: a holder whose lease was
+//!   lost (it lapsed, and another holder may have taken it) never sends the refresh token, and
+//!   an attempt still running when the lease is about to lapse (the store unreachable for the
+//!   extensions) is dropped ([`crate::StoreErrorKind::LeaseLost`]). Two holders never spend
+//!   one refresh token at once, however slow the provider.
 //! - **Rotation.** The new refresh token is adopted; a response without one keeps the old
 //!   one. The token is written to the store (compare-and-swap) *before* it is handed out, with
 //!   the store's I/O failures retried like a refresh while the refresh lock is held. If the
 //!   write still fails the callers get the error, the token stays in memory, and the next call
 //!   writes it again before using it: a rotated refresh token is never dropped while the
 //!   process lives. A process killed between the server's answer and the store write loses it.
-//! - **Failures.** A permanent error (`invalid_grant`, `invalid_client`, any 4xx but 408/429)
-//!   puts the source in the *needs re-authorization* state: it is reported to every caller
-//!   ([`Error::NeedsReauthorization`]) and never retried. Unless the store meanwhile holds a
-//!   newer token: then another holder used the refresh token first, and its token is adopted.
-//!   Network errors, 408, 429, 5xx are retried with bounded, jittered exponential backoff,
-//!   honouring `Retry-After`.
+//! - **Failures.** Only the provider's refusal of the grant ([`Error::is_permanent`]: an
+//!   OAuth error code such as `invalid_grant`, never an HTTP status alone) puts the source in
+//!   the *needs re-authorization* state, reported to every caller as
+//!   [`Error::NeedsReauthorization`]. The refusal is recorded in the store with the token
+//!   ([`crate::Refusal`]), so that other processes sharing the store report it without trying.
+//!   Unless the store meanwhile holds a newer token: then another holder used the refresh
+//!   token first, and its token is adopted. Everything else (network errors, 5xx, 429, a 4xx
+//!   without such a code, an unreadable answer) is retried with bounded, jittered exponential
+//!   backoff, honouring `Retry-After`; when the attempts are spent, callers get the current
+//!   token while it has not expired (the next refresh is tried after the longest backoff),
+//!   and the error once it has.
+//! - **Recovery.** A source in the needs-re-authorization state looks at the store again, at
+//!   most once per recheck interval (default 5 s): a token from a new authorization stored by
+//!   any process (through [`TokenSource::replace`] or another source's builder) is adopted and
+//!   [`RefreshEvent::Recovered`] reported.
 //! - **Lost responses.** A refresh whose request may have reached the server (a timeout, a
 //!   connection cut after sending) may have rotated the refresh token server-side. Before
 //!   trying again the source re-reads the store: if another holder stored a newer token, that
 //!   one is used. Otherwise it retries once more with the same refresh token; if the server had
 //!   in fact rotated it, that attempt fails with `invalid_grant` and the source reports that
 //!   re-authorization is needed instead of looping.
+//! - **Deletion.** A token deleted from the store ([`TokenStore::delete`]) is not written back:
+//!   the source's next refresh finds it gone and reports re-authorization.
 //! - [`TokenSource::invalidate`] forces one refresh of a token an API rejected (401).
 //!
 //! The source needs a tokio runtime with timers (refreshes run as tokio tasks).
 
 mod builder;
-mod current;
 mod flight;
 mod guards;
+mod lease;
 mod policy;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
@@ -62,12 +71,10 @@ use tokio::sync::watch;
 pub use builder::TokenSourceBuilder;
 pub use policy::{RefreshEvent, RetryPolicy};
 
-use current::Current;
-
-use crate::clock::{Alarm, AlarmFlag, Clock};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::renew::Renew;
-use crate::store::TokenStore;
+use crate::store::{TokenStore, Versioned};
 use crate::token::Token;
 
 type Listener = Arc<dyn Fn(&RefreshEvent<'_>) + Send + Sync>;
@@ -75,61 +82,49 @@ type Listener = Arc<dyn Fn(&RefreshEvent<'_>) + Send + Sync>;
 /// The answer of the refresh in flight, once it has one.
 type Answer = watch::Receiver<Option<Result<Arc<Token>>>>;
 
-/// How the fresh path tells whether a snapshot's token may be handed out as it is.
-enum Check {
-    /// It has no expiry: always.
-    Never,
-    /// Until the clock rings this flag, at the token's due time.
-    Alarm(Arc<AlarmFlag>),
-    /// The clock cannot ring alarms, or one rang early: compare its reading with `due_at`.
-    Clock,
-    /// Never: invalidated, or not yet stored.
-    SlowPath,
-}
-
-/// The token as the source currently sees it. Replaced whole, never changed in place (but for
-/// the alarm flag).
-#[repr(align(64))]
-struct Snapshot {
+/// The token as the source currently holds it.
+struct Current {
     token: Arc<Token>,
     /// Store version `token` was read or written at; `None` before anything was stored.
     version: Option<u64>,
-    /// When the token becomes due (expiry minus the clamped margin); `None`: never.
+    /// When `token` becomes due (expiry minus the clamped margin); `None`: never.
     due_at: Option<SystemTime>,
-    check: Check,
-    /// Refreshed but not yet written to the store: must be written before use.
-    unpersisted: bool,
+    state: State,
 }
 
-impl Snapshot {
-    #[inline]
-    fn is_fresh(&self, clock: &dyn Clock) -> bool {
-        match &self.check {
-            Check::Alarm(rung) => !rung.has_rung(),
-            Check::Never => true,
-            Check::Clock => !self.is_due(clock.now()),
-            Check::SlowPath => false,
-        }
-    }
-
-    fn is_due(&self, now: SystemTime) -> bool {
-        self.due_at.is_some_and(|at| now >= at)
-    }
+enum State {
+    /// Handed out until `due_at`.
+    Servable,
+    /// An API rejected it: refreshed before anyone gets it again.
+    Invalidated,
+    /// Refreshed but not yet written to the store: written before anyone gets it.
+    Unpersisted,
+    /// The grant was refused: the user must authorize again. From `look_again_at` on, the
+    /// next call looks at the store for a token from a new authorization.
+    Dead {
+        cause: Arc<Error>,
+        look_again_at: SystemTime,
+    },
 }
 
-struct Inner<P, S> {
-    provider: P,
-    store: S,
-    key: String,
+/// A source's settings, fixed at build time.
+struct Settings {
     clock: Arc<dyn Clock>,
     margin: Duration,
     retry: RetryPolicy,
     lock_ttl: Duration,
     lock_wait: Duration,
     poll_interval: Duration,
+    recheck: Duration,
     listener: Option<Listener>,
-    current: Current,
-    dead: Mutex<Option<Arc<Error>>>,
+}
+
+struct Inner<P, S> {
+    current: RwLock<Current>,
+    provider: P,
+    store: S,
+    key: Box<str>,
+    settings: Settings,
     /// The refresh in flight, if any. Set and cleared under this lock, so there is at most one.
     flight: Mutex<Option<Answer>>,
     /// Held by a refresh task and by [`TokenSource::replace`]: they change the token one at a
@@ -139,6 +134,8 @@ struct Inner<P, S> {
 
 /// Hands out valid access tokens for one grant, refreshing them through provider `P` and
 /// keeping them in store `S` under one key. Cheap to clone; clones share everything.
+///
+/// Many sources can share one provider client and one store: `P` and `S` may be `Arc`s.
 pub struct TokenSource<P, S> {
     inner: Arc<Inner<P, S>>,
 }
@@ -153,12 +150,12 @@ impl<P, S> Clone for TokenSource<P, S> {
 
 impl<P, S> fmt::Debug for TokenSource<P, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let snap = self.inner.current.load();
+        let current = read(&self.inner.current);
         f.debug_struct("TokenSource")
             .field("key", &self.inner.key)
-            .field("token", &snap.token)
-            .field("version", &snap.version)
-            .field("margin", &self.inner.margin)
+            .field("token", &current.token)
+            .field("version", &current.version)
+            .field("margin", &self.inner.settings.margin)
             .finish_non_exhaustive()
     }
 }
@@ -174,35 +171,36 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
     ///
     /// Cancelling the returned future (dropping it) never cancels a refresh it started or
     /// joined. The token is judged when the future is first polled, not when it is made.
-    pub fn access_token(&self) -> impl Future<Output = Result<Arc<Token>>> + Send + '_ {
-        AccessToken {
-            inner: &self.inner,
-            slow: None,
+    pub async fn access_token(&self) -> Result<Arc<Token>> {
+        if let Some(token) = self.inner.fresh() {
+            return Ok(token);
         }
+        // Boxed, so that the refresh machinery's state does not make every caller's future as
+        // large as itself.
+        Box::pin(flight::obtain(&self.inner)).await
     }
 
     /// Marks `token` as rejected (e.g. an API answered 401): the next
     /// [`TokenSource::access_token`] refreshes, once, however many callers report the same
     /// token. A token that was already replaced is ignored.
     pub fn invalidate(&self, token: &Arc<Token>) {
-        self.inner.current.update(|snap| {
-            if Arc::ptr_eq(&snap.token, token) && !matches!(snap.check, Check::SlowPath) {
-                Arc::new(Snapshot {
-                    token: Arc::clone(&snap.token),
-                    version: snap.version,
-                    due_at: snap.due_at,
-                    check: Check::SlowPath,
-                    unpersisted: snap.unpersisted,
-                })
-            } else {
-                Arc::clone(snap)
-            }
-        });
+        let mut current = write(&self.inner.current);
+        if Arc::ptr_eq(&current.token, token) && matches!(current.state, State::Servable) {
+            current.state = State::Invalidated;
+        }
     }
 
     /// The error that put this source in the needs-re-authorization state, if it is in it.
     pub fn needs_reauthorization(&self) -> Option<Arc<Error>> {
-        self.inner.dead()
+        match &read(&self.inner.current).state {
+            State::Dead { cause, .. } => Some(Arc::clone(cause)),
+            _ => None,
+        }
+    }
+
+    /// The store key this source keeps its token under.
+    pub fn key(&self) -> &str {
+        &self.inner.key
     }
 
     /// Puts a token from a new authorization in place (written to the store first) and leaves
@@ -216,60 +214,14 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
     }
 }
 
-/// The slow path of [`TokenSource::access_token`], boxed.
-type Obtaining<'a> = Pin<Box<dyn Future<Output = Result<Arc<Token>>> + Send + 'a>>;
-
-/// The future of [`TokenSource::access_token`]: the fresh path is a small poll function (so it
-/// inlines into the caller's state machine), the rest is boxed on first need, so that the
-/// refresh machinery's state does not make every call's future, and the frame polling it, as
-/// large as itself.
-struct AccessToken<'a, P, S> {
-    inner: &'a Arc<Inner<P, S>>,
-    slow: Option<Obtaining<'a>>,
-}
-
-impl<P: Renew, S: TokenStore> Future for AccessToken<'_, P, S> {
-    type Output = Result<Arc<Token>>;
-
-    // Forced: with a plain `#[inline]` the compiler kept it out of line in callers' state
-    // machines, and the call plus the reloads of `inner` cost about a third of the fresh path.
-    #[inline(always)]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if this.slow.is_none()
-            && let Some(token) = this.inner.current.served_fresh()
-        {
-            return Poll::Ready(Ok(token));
-        }
-        this.poll_slow(cx)
-    }
-}
-
-impl<P: Renew, S: TokenStore> AccessToken<'_, P, S> {
-    /// Everything but the fresh path, kept out of line so that the fresh path inlines.
-    #[inline(never)]
-    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>>> {
-        let inner = self.inner;
-        if self.slow.is_none() {
-            if let Some(token) = inner.current.served_kept() {
-                return Poll::Ready(Ok(token));
-            }
-            let snap = inner.current.load();
-            if snap.is_fresh(&*inner.clock) {
-                Current::remember(&snap);
-                return Poll::Ready(Ok(Arc::clone(&snap.token)));
-            }
-        }
-        self.slow
-            .get_or_insert_with(|| Box::pin(flight::obtain(inner)))
-            .as_mut()
-            .poll(cx)
-    }
-}
-
 impl<P: Renew, S: TokenStore> Inner<P, S> {
-    fn dead(&self) -> Option<Arc<Error>> {
-        lock(&self.dead).clone()
+    /// The current token if it may be handed out as it is.
+    #[inline]
+    fn fresh(&self) -> Option<Arc<Token>> {
+        let now = self.settings.clock.recent();
+        let current = read(&self.current);
+        (matches!(current.state, State::Servable) && current.due_at.is_none_or(|at| now < at))
+            .then(|| Arc::clone(&current.token))
     }
 
     /// When `token` becomes due: `margin` before its expiry, the margin clamped to half the
@@ -279,62 +231,97 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         let lifetime = expires_at
             .duration_since(token.received_at())
             .unwrap_or(Duration::ZERO);
-        let margin = self.margin.min(lifetime / 2);
+        let margin = self.settings.margin.min(lifetime / 2);
         Some(expires_at.checked_sub(margin).unwrap_or(expires_at))
     }
 
     fn is_due_now(&self, token: &Token) -> bool {
-        self.due_at(token).is_some_and(|at| self.clock.now() >= at)
+        self.due_at(token)
+            .is_some_and(|at| self.settings.clock.now() >= at)
     }
 
-    /// Makes `token` current and servable, arming an alarm for when it becomes due.
+    /// Makes `token` current and servable.
     fn install(&self, token: Arc<Token>, version: Option<u64>) {
         let due_at = self.due_at(&token);
-        let check = match due_at {
-            None => Check::Never,
-            Some(at) => {
-                let rung = Arc::new(AlarmFlag::new());
-                match self.clock.set_alarm(at, Alarm::new(&rung)) {
-                    Ok(()) => Check::Alarm(rung),
-                    Err(alarm) => {
-                        alarm.disarm();
-                        Check::Clock
-                    }
-                }
-            }
-        };
-        self.current.store(Arc::new(Snapshot {
+        self.set(Current {
             token,
             version,
             due_at,
-            check,
-            unpersisted: false,
-        }));
+            state: State::Servable,
+        });
     }
 
     /// Makes `token` current, to be written to the store before anyone gets it.
     fn install_unpersisted(&self, token: Arc<Token>, version: Option<u64>) {
         let due_at = self.due_at(&token);
-        self.current.store(Arc::new(Snapshot {
+        self.set(Current {
             token,
             version,
             due_at,
-            check: Check::SlowPath,
-            unpersisted: true,
-        }));
+            state: State::Unpersisted,
+        });
+    }
+
+    /// Makes a stored token current: servable, or dead if it carries a refusal. Returns it
+    /// unless it is due (or the error, if it is refused).
+    fn install_stored(&self, stored: Versioned) -> Option<Result<Arc<Token>>> {
+        if let Some(refusal) = stored.token.refusal() {
+            let cause = match refusal.to_error() {
+                Error::NeedsReauthorization(cause) => cause,
+                other => Arc::new(other),
+            };
+            let error = self.die(cause, Arc::new(stored.token), Some(stored.version));
+            return Some(Err(error));
+        }
+        let due = self.is_due_now(&stored.token);
+        let token = Arc::new(stored.token);
+        self.install(Arc::clone(&token), Some(stored.version));
+        (!due).then_some(Ok(token))
+    }
+
+    /// Puts the source in the needs-re-authorization state for `cause`, holding `token`.
+    fn die(&self, cause: Arc<Error>, token: Arc<Token>, version: Option<u64>) -> Error {
+        let look_again_at = crate::time::after(self.settings.clock.now(), self.settings.recheck);
+        let due_at = self.due_at(&token);
+        self.set(Current {
+            token,
+            version,
+            due_at,
+            state: State::Dead {
+                cause: Arc::clone(&cause),
+                look_again_at,
+            },
+        });
+        Error::NeedsReauthorization(cause)
+    }
+
+    fn set(&self, next: Current) {
+        let previous = std::mem::replace(&mut *write(&self.current), next);
+        // Dropped outside the lock: dropping a token wipes its secrets.
+        drop(previous);
     }
 
     async fn replace(&self, token: Token) -> Result<Arc<Token>> {
         let _writer = self.writer.lock().await;
         let stored = self.store.load(&self.key).await?;
+        let token = token.with_refusal(None);
         let version = self
             .store
             .compare_and_swap(&self.key, stored.map(|v| v.version), &token)
             .await?;
+        let was_dead = matches!(read(&self.current).state, State::Dead { .. });
         let token = Arc::new(token);
         self.install(Arc::clone(&token), Some(version));
-        *lock(&self.dead) = None;
+        if was_dead {
+            self.emit(&RefreshEvent::Recovered { provider: P::NAME });
+        }
         Ok(token)
+    }
+
+    fn emit(&self, event: &RefreshEvent<'_>) {
+        if let Some(listener) = &self.settings.listener {
+            listener(event);
+        }
     }
 }
 
@@ -342,4 +329,13 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
 /// section is a single assignment or read).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Every write of [`Current`] is one assignment, so a panicking holder leaves it consistent.
+fn read(current: &RwLock<Current>) -> RwLockReadGuard<'_, Current> {
+    current.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write(current: &RwLock<Current>) -> RwLockWriteGuard<'_, Current> {
+    current.write().unwrap_or_else(|p| p.into_inner())
 }

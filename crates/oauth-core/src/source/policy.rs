@@ -44,6 +44,21 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a failed refresh is worth another attempt: anything that reached no verdict on the
+/// grant. Network failures, 5xx, 429, a 4xx without a refusing OAuth code (a proxy's page), an
+/// unreadable or oversized answer. Not a refusal, nor a configuration or store error.
+pub(super) fn retryable(error: &Error) -> bool {
+    !error.is_permanent()
+        && matches!(
+            error,
+            Error::Transport(_)
+                | Error::Server(_)
+                | Error::Decode(_)
+                | Error::UnexpectedRedirect { .. }
+                | Error::ResponseTooLarge { .. }
+        )
+}
+
 /// What a [`super::TokenSource`] reports to its listener.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -65,5 +80,11 @@ pub enum RefreshEvent<'a> {
         error: &'a Error,
         /// Whether the source now needs re-authorization.
         permanent: bool,
+    },
+    /// A source that needed re-authorization found a token from a new authorization (stored
+    /// by this process or another) and uses it.
+    Recovered {
+        /// The provider.
+        provider: &'static str,
     },
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::keyring::Keyring;
 use super::opened::Opened;
-use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
+use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::secret::AccessToken;
 use crate::token::{StoredToken, Token};
@@ -147,10 +147,7 @@ impl<S: TokenStore> EncryptedStore<S> {
     }
 
     /// [`EncryptedStore::rewrap`] of every key the inner store holds.
-    pub async fn rewrap_all(&self) -> Result<RewrapReport, StoreError>
-    where
-        S: ListKeys,
-    {
+    pub async fn rewrap_all(&self) -> Result<RewrapReport, StoreError> {
         let keys = self.inner.list_keys().await?;
         Ok(self.rewrap(keys).await)
     }
@@ -401,12 +398,23 @@ impl<S: TokenStore> TokenStore for EncryptedStore<S> {
         self.inner.unlock(key, lock)
     }
 
+    fn extend_lock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        self.inner.extend_lock(key, lock, ttl)
+    }
+
     fn is_shared(&self) -> bool {
         self.inner.is_shared()
     }
-}
 
-impl<S: ListKeys> ListKeys for EncryptedStore<S> {
+    fn delete(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        self.inner.delete(key)
+    }
+
     fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send {
         self.inner.list_keys()
     }

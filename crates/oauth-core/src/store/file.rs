@@ -16,6 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+mod keys;
 mod private;
 
 #[cfg(unix)]
@@ -342,6 +343,14 @@ impl TokenStore for FileStore {
 
     fn is_shared(&self) -> bool {
         true
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        self.delete_document(key).await
+    }
+
+    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.list_documents().await
     }
 }
 

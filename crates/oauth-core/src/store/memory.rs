@@ -54,9 +54,16 @@ impl TokenStore for MemoryStore {
         );
         Ok(version)
     }
-}
 
-impl super::ListKeys for MemoryStore {
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key)
+            .is_some())
+    }
+
     async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
         Ok(self
             .entries

@@ -8,6 +8,7 @@
 //! - `PostgresStore` (feature `postgres`): the same, in a PostgreSQL table.
 //! - `EncryptedStore` (feature `encryption`): wraps any of them and encrypts each document
 //!   at rest.
+//! - [`AnyStore`]: any of them behind one type, chosen at run time.
 
 use std::fmt;
 use std::future::Future;
@@ -16,12 +17,12 @@ use std::time::Duration;
 use crate::error::StoreError;
 use crate::token::Token;
 
+mod any;
 #[cfg(feature = "encryption")]
 mod encrypted;
 mod file;
 #[cfg(feature = "encryption")]
 mod keyring;
-mod keys;
 mod memory;
 #[cfg(feature = "encryption")]
 mod opened;
@@ -30,6 +31,7 @@ mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
+pub use any::AnyStore;
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;
@@ -38,7 +40,6 @@ pub use encrypted::{EncryptedStore, RewrapReport, is_sealed};
 pub use file::FileStore;
 #[cfg(feature = "encryption")]
 pub use keyring::Keyring;
-pub use keys::ListKeys;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
@@ -58,19 +59,37 @@ pub struct Versioned {
 #[derive(Clone, PartialEq, Eq)]
 pub struct RefreshLock {
     owner: String,
+    leased: bool,
 }
 
 impl RefreshLock {
-    /// A lock held by `owner` (a random value unique to this holder).
+    /// A lock held by `owner` (a random value unique to this holder) until it is released or
+    /// its holder's process ends (a `flock`, a process-local mutex).
     pub fn new(owner: impl Into<String>) -> Self {
         Self {
             owner: owner.into(),
+            leased: false,
+        }
+    }
+
+    /// A lock held by `owner` for the TTL it was taken with, unless extended
+    /// ([`TokenStore::extend_lock`]): when the TTL lapses, another holder can take it.
+    pub fn leased(owner: impl Into<String>) -> Self {
+        Self {
+            owner: owner.into(),
+            leased: true,
         }
     }
 
     /// The owner value the store compares on release.
     pub fn owner(&self) -> &str {
         &self.owner
+    }
+
+    /// Whether the lock lapses after its TTL ([`RefreshLock::leased`]): a token source then
+    /// keeps extending it while it refreshes, and never lets a refresh run past it.
+    pub fn is_leased(&self) -> bool {
+        self.leased
     }
 }
 
@@ -119,10 +138,32 @@ pub trait TokenStore: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Extends a [leased](RefreshLock::leased) lock to `ttl` from now, if `lock` still owns it.
+    /// `Ok(false)`: it does not (it lapsed, and maybe another holder took it): its holder must
+    /// not spend the refresh token. Locks without a lease are held until released (the
+    /// default: `Ok(true)`).
+    fn extend_lock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = (key, lock, ttl);
+        async { Ok(true) }
+    }
+
     /// Whether other processes may refresh the same key (so a held lock is worth waiting for).
     fn is_shared(&self) -> bool {
         false
     }
+
+    /// Deletes the token stored under `key` (a logout, an erasure request); `false` if there
+    /// was none. A token source still holding it writes no new token over the deletion: its
+    /// next compare-and-swap fails with a conflict.
+    fn delete(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Every key that holds a token, in no particular order.
+    fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }
 
 /// Checks a store key: non-empty, at most 200 bytes, `[A-Za-z0-9._-]` only, so it is safe as
@@ -180,7 +221,24 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
         (**self).unlock(key, lock)
     }
 
+    fn extend_lock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).extend_lock(key, lock, ttl)
+    }
+
     fn is_shared(&self) -> bool {
         (**self).is_shared()
+    }
+
+    fn delete(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).delete(key)
+    }
+
+    fn list_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send {
+        (**self).list_keys()
     }
 }

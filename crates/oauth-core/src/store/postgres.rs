@@ -14,7 +14,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
-use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
+use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
@@ -68,6 +68,8 @@ struct Statements {
     update: String,
     lock: String,
     unlock: String,
+    extend: String,
+    delete: String,
     keys: String,
 }
 
@@ -101,6 +103,22 @@ impl Statements {
             unlock: format!(
                 "UPDATE {t} SET lock_owner = NULL, lock_expires_at = NULL \
                  WHERE key = $1 AND lock_owner = $2"
+            ),
+            // Only a lease that has not lapsed is extended: once lapsed, another holder may have
+            // taken it and spent the refresh token.
+            extend: format!(
+                "UPDATE {t} SET lock_expires_at = clock_timestamp() + $3::bigint * interval '1 millisecond' \
+                 WHERE key = $1 AND lock_owner = $2 AND lock_expires_at > clock_timestamp()"
+            ),
+            // The row goes, unless a lease is held in it: then only the document goes (the
+            // holder's compare-and-swap then fails, and the lease lapses or is released).
+            delete: format!(
+                "WITH gone AS (DELETE FROM {t} WHERE key = $1 AND document IS NOT NULL \
+                 AND (lock_owner IS NULL OR lock_expires_at <= clock_timestamp()) RETURNING 1), \
+                 emptied AS (UPDATE {t} SET document = NULL, version = 0, updated_at = now() \
+                 WHERE key = $1 AND document IS NOT NULL AND lock_owner IS NOT NULL \
+                 AND lock_expires_at > clock_timestamp() RETURNING 1) \
+                 SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM emptied)"
             ),
             keys: format!("SELECT key FROM {t} WHERE document IS NOT NULL ORDER BY key"),
         }
@@ -452,7 +470,7 @@ impl TokenStore for PostgresStore {
                 &[&key, &owner, &ttl_ms],
             )
             .await?;
-        Ok(row.map(|_| RefreshLock::new(owner)))
+        Ok(row.map(|_| RefreshLock::leased(owner)))
     }
 
     async fn unlock(&self, key: &str, lock: &RefreshLock) -> Result<(), StoreError> {
@@ -466,12 +484,42 @@ impl TokenStore for PostgresStore {
         Ok(())
     }
 
+    async fn extend_lock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        validate_key(key)?;
+        let ttl_ms = i64::try_from(ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS)).unwrap_or(i64::MAX);
+        let client = self.client("extend the refresh lock").await?;
+        let updated = self
+            .bounded("extend the refresh lock", async {
+                let statement = client.prepare_cached(&self.sql.extend).await?;
+                client
+                    .execute(&statement, &[&key, &lock.owner(), &ttl_ms])
+                    .await
+            })
+            .await?;
+        Ok(updated == 1)
+    }
+
     fn is_shared(&self) -> bool {
         true
     }
-}
 
-impl ListKeys for PostgresStore {
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        validate_key(key)?;
+        let row = self.query_opt("delete", &self.sql.delete, &[&key]).await?;
+        let deleted: i64 = match row {
+            Some(row) => row
+                .try_get(0)
+                .map_err(|e| pg_error("delete", &self.table, &e))?,
+            None => 0,
+        };
+        Ok(deleted > 0)
+    }
+
     async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
         let client = self.client("list keys").await?;
         let rows = self

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
-use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
+use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
@@ -58,6 +58,14 @@ end
 return 0
 "#;
 
+/// Extends the lock only while it still holds the caller's owner value.
+const EXTEND: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"#;
+
 /// Tokens in Redis, for processes that share them.
 ///
 /// Each key's document (the same JSON document [`super::FileStore`] writes, holding its
@@ -66,7 +74,7 @@ return 0
 /// `SET NX PX` and an owner value unique to the holder, released only by that owner, and
 /// expires by itself if the holder dies, so each expiry causes exactly one refresh across all
 /// processes. A value under a token key that this version cannot read is reported (naming the
-/// key) and never overwritten. [`ListKeys`] lists the keys with `SCAN`, for
+/// key) and never overwritten. [`TokenStore::list_keys`] lists the keys with `SCAN`, for
 /// `EncryptedStore::rewrap_all` (feature `encryption`).
 ///
 /// Every call is bounded by the command timeout ([`RedisStore::connect_with_timeouts`]),
@@ -313,7 +321,7 @@ impl TokenStore for RedisStore {
             })
             .await?
             .map_err(|e| redis_error("take the refresh lock", &e))?;
-        Ok(taken.map(|_| RefreshLock::new(owner)))
+        Ok(taken.map(|_| RefreshLock::leased(owner)))
     }
 
     async fn unlock(&self, key: &str, lock: &RefreshLock) -> Result<(), StoreError> {
@@ -329,18 +337,55 @@ impl TokenStore for RedisStore {
         Ok(())
     }
 
+    async fn extend_lock(
+        &self,
+        key: &str,
+        lock: &RefreshLock,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let lock_key = self.lock_key(key)?;
+        let ttl_ms = u64::try_from(ttl.as_millis().clamp(1, MAX_LOCK_TTL_MS)).unwrap_or(1);
+        let script = redis::Script::new(EXTEND);
+        let extended: i64 = self
+            .run("extend the refresh lock", |mut conn| {
+                let mut invocation = script.key(&lock_key);
+                invocation.arg(lock.owner()).arg(ttl_ms);
+                async move { invocation.invoke_async(&mut conn).await }
+            })
+            .await?
+            .map_err(|e| redis_error("extend the refresh lock", &e))?;
+        Ok(extended == 1)
+    }
+
     fn is_shared(&self) -> bool {
         true
     }
+
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        let token_key = self.token_key(key)?;
+        let deleted: i64 = self
+            .run("delete", |mut conn| {
+                let mut command = redis::cmd("DEL");
+                command.arg(&token_key);
+                async move { command.query_async(&mut conn).await }
+            })
+            .await?
+            .map_err(|e| redis_error("delete", &e))?;
+        Ok(deleted > 0)
+    }
+
+    /// The keys under `<prefix>:token:`, found with `SCAN` (cursor-based rounds of about 500
+    /// keys, each within the command timeout; never `KEYS`) and `TYPE string`, so
+    /// refresh locks, other prefixes' keys, values of other types and names that are no valid
+    /// store key are left out. A string that is not a readable document is listed: its load
+    /// (and `EncryptedStore::rewrap`) reports it. Needs Redis 6.0 or later.
+    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.scan_keys().await
+    }
 }
 
-/// The keys under `<prefix>:token:`, found with `SCAN` (cursor-based rounds of about 500
-/// keys, each within the command timeout; never `KEYS`) and `TYPE string`, so
-/// refresh locks, other prefixes' keys, values of other types and names that are no valid
-/// store key are left out. A string that is not a readable document is listed: its load (and
-/// `EncryptedStore::rewrap`) reports it. Needs Redis 6.0 or later.
-impl ListKeys for RedisStore {
-    async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+impl RedisStore {
+    async fn scan_keys(&self) -> Result<Vec<String>, StoreError> {
         let pattern = self.token_pattern();
         let strip = format!("{}:token:", self.prefix);
         // SCAN may return a key more than once (while the server rehashes).

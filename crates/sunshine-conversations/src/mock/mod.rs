@@ -28,7 +28,7 @@
 //! assert!(client.token_info(token.access_token()).await.unwrap_err().is_transient());
 //! fake.revoke_all(); // the user removes the integration
 //! let gone = client.token_info(token.access_token()).await.unwrap_err();
-//! assert!(gone.is_permanent()); // re-authorize
+//! assert_eq!(gone.status(), Some(401)); // the token was revoked: re-authorize
 //! assert_eq!(fake.counts().code_exchange, 1);
 //! # Ok(()) }
 //! ```

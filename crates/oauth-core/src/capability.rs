@@ -60,3 +60,53 @@ pub trait TokenIntrospection: Provider {
         access_token: &AccessToken,
     ) -> impl Future<Output = Result<Self::Info>> + Send;
 }
+
+/// One client shared by many token sources (a connection each): `Arc<P>` can do what `P` can,
+/// so 100,000 sources hold a pointer to one client rather than 100,000 copies of it.
+impl<P: Provider> Provider for std::sync::Arc<P> {
+    const NAME: &'static str = P::NAME;
+}
+
+impl<P: AuthorizationCodeGrant> AuthorizationCodeGrant for std::sync::Arc<P> {
+    fn exchange_code(
+        &self,
+        grant: &AuthorizationGrant,
+    ) -> impl Future<Output = Result<Token>> + Send {
+        (**self).exchange_code(grant)
+    }
+}
+
+impl<P: RefreshTokenGrant> RefreshTokenGrant for std::sync::Arc<P> {
+    fn refresh(&self, refresh_token: &RefreshToken) -> impl Future<Output = Result<Token>> + Send {
+        (**self).refresh(refresh_token)
+    }
+}
+
+impl<P: ClientCredentialsGrant> ClientCredentialsGrant for std::sync::Arc<P> {
+    fn client_credentials(&self) -> impl Future<Output = Result<Token>> + Send {
+        (**self).client_credentials()
+    }
+}
+
+impl<P: JwtBearerGrant> JwtBearerGrant for std::sync::Arc<P> {
+    fn jwt_bearer(&self, assertion: &JwtAssertion) -> impl Future<Output = Result<Token>> + Send {
+        (**self).jwt_bearer(assertion)
+    }
+}
+
+impl<P: TokenRevocation> TokenRevocation for std::sync::Arc<P> {
+    fn revoke(&self, token: &Token) -> impl Future<Output = Result<()>> + Send {
+        (**self).revoke(token)
+    }
+}
+
+impl<P: TokenIntrospection> TokenIntrospection for std::sync::Arc<P> {
+    type Info = P::Info;
+
+    fn token_info(
+        &self,
+        access_token: &AccessToken,
+    ) -> impl Future<Output = Result<Self::Info>> + Send {
+        (**self).token_info(access_token)
+    }
+}

@@ -285,3 +285,33 @@ async fn a_token_deleted_from_the_store_is_not_written_back() {
     assert!(store.inner.load("acct").await.unwrap().is_none());
     assert!(store.list_keys().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn many_sources_share_one_client_and_one_store() {
+    let provider = Arc::new(Scripted::default());
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(t0()));
+    let mut sources = Vec::new();
+    for i in 0..1_000 {
+        let source =
+            TokenSource::builder(Arc::clone(&provider), Arc::clone(&store), format!("c-{i}"))
+                .initial_token(token(&format!("at-{i}"), Some("rt"), t0(), 3600))
+                .clock(clock.clone())
+                .build()
+                .await
+                .unwrap();
+        sources.push(source);
+    }
+    // The store keeps the very token each source holds, not a copy.
+    let held = sources[7].access_token().await.unwrap();
+    assert_eq!(held.access_token().secret(), "at-7");
+    assert!(
+        Arc::strong_count(&held) >= 3,
+        "source, store and caller share it"
+    );
+    assert_eq!(store.list_keys().await.unwrap().len(), 1_000);
+    clock.advance(Duration::from_secs(3600));
+    provider.push(Ok(token("at-new", Some("rt-new"), clock.now(), 3600)));
+    assert_eq!(access(&sources[999]).await, "at-new");
+    assert_eq!(provider.calls(), 1);
+}

@@ -8,7 +8,7 @@ use super::{Current, Inner, Listener, RefreshEvent, RetryPolicy, Settings, State
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::renew::Renew;
-use crate::store::{TokenStore, Versioned, validate_key};
+use crate::store::{TokenStore, validate_key};
 use crate::token::Token;
 
 /// Configures a [`TokenSource`].
@@ -108,13 +108,14 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
         let stored = self.store.load(&self.key).await?;
         let (token, version) = match (self.initial, stored) {
             (Some(token), stored) => {
+                let token = Arc::new(token);
                 let version = self
                     .store
-                    .compare_and_swap(&self.key, stored.map(|v| v.version), &token)
+                    .compare_and_swap_shared(&self.key, stored.map(|v| v.version), &token)
                     .await?;
                 (token, version)
             }
-            (None, Some(stored)) => (stored.token, stored.version),
+            (None, Some(stored)) => (Arc::new(stored.token), stored.version),
             (None, None) => {
                 return Err(Error::Config(format!(
                     "no token is stored under `{}` and no initial token was given",
@@ -125,7 +126,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
         let inner = Inner {
             // Replaced at once by `install_stored`, which needs the settings below.
             current: RwLock::new(Current {
-                token: Arc::new(token.clone()),
+                token: Arc::clone(&token),
                 version: Some(version),
                 due_at: None,
                 state: State::Invalidated,
@@ -150,7 +151,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
         };
         // A token stored with a refusal starts the source in the needs-re-authorization state;
         // a due one is refreshed by the first call.
-        let _ = inner.install_stored(Versioned { token, version });
+        let _ = inner.install_version(token, version);
         Ok(TokenSource {
             inner: Arc::new(inner),
         })

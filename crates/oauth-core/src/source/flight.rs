@@ -383,10 +383,10 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// the store knows), and puts this source in the needs-re-authorization state.
     async fn refuse(&self, error: Error, base: &Versioned) -> Error {
         let refusal = Refusal::from_error(&error, self.settings.clock.now());
-        let marked = base.token.clone().with_refusal(Some(refusal));
+        let marked = Arc::new(base.token.clone().with_refusal(Some(refusal)));
         let version = match self
             .store
-            .compare_and_swap(&self.key, Some(base.version), &marked)
+            .compare_and_swap_shared(&self.key, Some(base.version), &marked)
             .await
         {
             Ok(version) => version,
@@ -400,7 +400,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             Error::NeedsReauthorization(cause) => cause,
             other => Arc::new(other),
         };
-        self.die(cause, Arc::new(marked), Some(version))
+        self.die(cause, marked, Some(version))
     }
 
     /// Adopts another holder's token whatever its expiry: the one this source holds is spent.
@@ -426,13 +426,13 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
 
     /// Compare-and-swap, with I/O failures (a store outage) retried by the retry policy: the
     /// token being written exists nowhere else.
-    async fn write(&self, expected: Option<u64>, token: &Token) -> Result<u64> {
+    async fn write(&self, expected: Option<u64>, token: &Arc<Token>) -> Result<u64> {
         let retry = &self.settings.retry;
         let mut attempt = 0;
         loop {
             match self
                 .store
-                .compare_and_swap(&self.key, expected, token)
+                .compare_and_swap_shared(&self.key, expected, token)
                 .await
             {
                 Ok(version) => return Ok(version),

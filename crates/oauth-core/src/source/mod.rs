@@ -265,17 +265,20 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// Makes a stored token current: servable, or dead if it carries a refusal. Returns it
     /// unless it is due (or the error, if it is refused).
     fn install_stored(&self, stored: Versioned) -> Option<Result<Arc<Token>>> {
-        if let Some(refusal) = stored.token.refusal() {
+        self.install_version(Arc::new(stored.token), stored.version)
+    }
+
+    /// [`Inner::install_stored`] of a token already in an `Arc`.
+    fn install_version(&self, token: Arc<Token>, version: u64) -> Option<Result<Arc<Token>>> {
+        if let Some(refusal) = token.refusal() {
             let cause = match refusal.to_error() {
                 Error::NeedsReauthorization(cause) => cause,
                 other => Arc::new(other),
             };
-            let error = self.die(cause, Arc::new(stored.token), Some(stored.version));
-            return Some(Err(error));
+            return Some(Err(self.die(cause, token, Some(version))));
         }
-        let due = self.is_due_now(&stored.token);
-        let token = Arc::new(stored.token);
-        self.install(Arc::clone(&token), Some(stored.version));
+        let due = self.is_due_now(&token);
+        self.install(Arc::clone(&token), Some(version));
         (!due).then_some(Ok(token))
     }
 
@@ -304,13 +307,12 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     async fn replace(&self, token: Token) -> Result<Arc<Token>> {
         let _writer = self.writer.lock().await;
         let stored = self.store.load(&self.key).await?;
-        let token = token.with_refusal(None);
+        let token = Arc::new(token.with_refusal(None));
         let version = self
             .store
-            .compare_and_swap(&self.key, stored.map(|v| v.version), &token)
+            .compare_and_swap_shared(&self.key, stored.map(|v| v.version), &token)
             .await?;
         let was_dead = matches!(read(&self.current).state, State::Dead { .. });
-        let token = Arc::new(token);
         self.install(Arc::clone(&token), Some(version));
         if was_dead {
             self.emit(&RefreshEvent::Recovered { provider: P::NAME });

@@ -23,6 +23,12 @@ trait DynStore: Send + Sync + 'static {
         expected: Option<u64>,
         token: &'a Token,
     ) -> Boxed<'a, u64>;
+    fn compare_and_swap_shared<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+        token: &'a Arc<Token>,
+    ) -> Boxed<'a, u64>;
     fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> Boxed<'a, Option<RefreshLock>>;
     fn unlock<'a>(&'a self, key: &'a str, lock: &'a RefreshLock) -> Boxed<'a, ()>;
     fn extend_lock<'a>(
@@ -49,6 +55,17 @@ impl<S: TokenStore> DynStore for S {
         token: &'a Token,
     ) -> Boxed<'a, u64> {
         Box::pin(TokenStore::compare_and_swap(self, key, expected, token))
+    }
+
+    fn compare_and_swap_shared<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+        token: &'a Arc<Token>,
+    ) -> Boxed<'a, u64> {
+        Box::pin(TokenStore::compare_and_swap_shared(
+            self, key, expected, token,
+        ))
     }
 
     fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> Boxed<'a, Option<RefreshLock>> {
@@ -118,6 +135,15 @@ impl TokenStore for AnyStore {
         token: &Token,
     ) -> Result<u64, StoreError> {
         self.0.compare_and_swap(key, expected, token).await
+    }
+
+    async fn compare_and_swap_shared(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &Arc<Token>,
+    ) -> Result<u64, StoreError> {
+        self.0.compare_and_swap_shared(key, expected, token).await
     }
 
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<RefreshLock>, StoreError> {

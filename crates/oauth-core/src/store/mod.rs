@@ -115,6 +115,19 @@ pub trait TokenStore: Send + Sync + 'static {
         token: &Token,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// [`TokenStore::compare_and_swap`] of a token the caller holds in an `Arc` (a token
+    /// source does): a store that keeps documents in memory may keep this `Arc` rather than a
+    /// copy, so that a process holding many connections holds each token once. Defaults to
+    /// `compare_and_swap`.
+    fn compare_and_swap_shared(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &std::sync::Arc<Token>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        self.compare_and_swap(key, expected, token)
+    }
+
     /// Tries to take the refresh lock of `key` for at most `ttl`. `None` means another holder
     /// has it. Stores used by one process need no lock beyond the token source's own and return
     /// a lock at once (the default).
@@ -203,6 +216,15 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
         token: &Token,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
         (**self).compare_and_swap(key, expected, token)
+    }
+
+    fn compare_and_swap_shared(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        token: &std::sync::Arc<Token>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).compare_and_swap_shared(key, expected, token)
     }
 
     fn try_lock(

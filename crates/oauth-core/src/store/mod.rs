@@ -29,6 +29,8 @@ mod opened;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod tls;
 
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
@@ -44,6 +46,8 @@ pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub use tls::TlsOptions;
 
 /// A token and the version it was stored under.
 #[derive(Debug, Clone)]

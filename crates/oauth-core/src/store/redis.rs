@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
-use super::tls::{TlsOptions, certificate_refused};
+use super::tls::certificate_refused;
 use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
@@ -96,98 +96,6 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`rediss://[:password@]host:port/db` for TLS, `redis://...` for
-    /// plaintext, `redis+unix:///path` for a Unix socket); every key starts with `prefix`.
-    ///
-    /// TLS trusts the system's root certificates; a plaintext URL is refused unless its host
-    /// is loopback. For a private CA or a trusted network, see [`Self::connect_with`]. A
-    /// connection attempt gives up after [`Self::CONNECT_TIMEOUT`] and a store call after
-    /// [`Self::COMMAND_TIMEOUT`]; see [`Self::connect_with_timeouts`].
-    pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
-        Self::connect_with_timeouts(url, prefix, Self::CONNECT_TIMEOUT, Self::COMMAND_TIMEOUT).await
-    }
-
-    /// The default limit of one connection attempt.
-    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-    /// The default limit of one store call.
-    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
-
-    /// Connects with the given limits: `connect_timeout` for one connection attempt,
-    /// `command_timeout` for one store call, waiting for a reconnection included; TLS and
-    /// plaintext as [`Self::connect`].
-    ///
-    /// Every store call ends within `command_timeout`: with an answer, or with an I/O error
-    /// when Redis is down, stalled or unreachable. A lost connection is re-established by the
-    /// next call, at once and without a backoff of its own (the token source has its retries),
-    /// so calls succeed again as soon as Redis is back.
-    pub async fn connect_with_timeouts(
-        url: &str,
-        prefix: impl Into<String>,
-        connect_timeout: Duration,
-        command_timeout: Duration,
-    ) -> Result<Self, StoreError> {
-        let tls = TlsOptions::new();
-        Self::connect_with(url, prefix, &tls, connect_timeout, command_timeout).await
-    }
-
-    /// Connects as [`Self::connect_with_timeouts`], securing the connection as `tls` says.
-    ///
-    /// A `rediss://` URL is TLS (rustls) that checks the server's certificate chain against
-    /// `tls`'s root CAs (or the system's) and its name against the URL's host; a certificate
-    /// that fails is [`StoreErrorKind::Insecure`], and so is `#insecure` at the end of the URL,
-    /// which would turn that check off. A `redis://` URL to a host that is not loopback is
-    /// refused with [`StoreErrorKind::Insecure`] before anything is sent, unless `tls` says
-    /// [`TlsOptions::allow_plaintext_remote`].
-    ///
-    /// ```no_run
-    /// use oauth_core::store::{RedisStore, TlsOptions};
-    ///
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let ca = std::fs::read("/etc/app/redis-ca.pem")?;
-    /// let url = std::env::var("REDIS_URL")?; // rediss://:password@cache.example:6380/0
-    /// let store = RedisStore::connect_with(
-    ///     &url,
-    ///     "app",
-    ///     &TlsOptions::new().root_ca_pem(&ca)?,
-    ///     RedisStore::CONNECT_TIMEOUT,
-    ///     RedisStore::COMMAND_TIMEOUT,
-    /// )
-    /// .await?;
-    /// # drop(store);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn connect_with(
-        url: &str,
-        prefix: impl Into<String>,
-        tls: &TlsOptions,
-        connect_timeout: Duration,
-        command_timeout: Duration,
-    ) -> Result<Self, StoreError> {
-        let client = connect::client(url, tls)?;
-        // The manager's own reconnect backoff starts at 1 s and grows to a minute: a call made
-        // during an outage would wait on it, for minutes. With no retries a reconnection is one
-        // attempt, started by the call that finds the connection gone.
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(0)
-            .set_connection_timeout(connect_timeout)
-            .set_response_timeout(command_timeout);
-        let connection = tokio::time::timeout(
-            connect_timeout,
-            ConnectionManager::new_with_config(client, config),
-        )
-        .await
-        .map_err(|_| timed_out("connect", connect_timeout))?
-        .map_err(|e| redis_error("connect", &e))?;
-        Ok(Self {
-            connection,
-            prefix: prefix.into(),
-            command_timeout,
-            cas: redis::Script::new(CAS),
-            unlock: redis::Script::new(UNLOCK),
-        })
-    }
-
     /// Runs one command within the command timeout (the outer error). A command that finds the
     /// connection refused was never sent: the manager has meanwhile started a new connection
     /// (the server may be back), and the command is sent once more on it.

@@ -1,16 +1,113 @@
-//! The Redis client a store connects with: TLS for `rediss://`, plaintext only where allowed.
+//! How the Redis store connects: TLS for `rediss://`, plaintext only where allowed.
 
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates};
 
-use super::redis_error;
+use super::{CAS, RedisStore, UNLOCK, redis_error, timed_out};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::store::tls::TlsOptions;
+
+impl RedisStore {
+    /// Connects to `url` (`rediss://[:password@]host:port/db` for TLS, `redis://...` for
+    /// plaintext, `redis+unix:///path` for a Unix socket); every key starts with `prefix`.
+    ///
+    /// TLS trusts the system's root certificates; a plaintext URL is refused unless its host
+    /// is loopback. For a private CA or a trusted network, see [`Self::connect_with`]. A
+    /// connection attempt gives up after [`Self::CONNECT_TIMEOUT`] and a store call after
+    /// [`Self::COMMAND_TIMEOUT`]; see [`Self::connect_with_timeouts`].
+    pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
+        Self::connect_with_timeouts(url, prefix, Self::CONNECT_TIMEOUT, Self::COMMAND_TIMEOUT).await
+    }
+
+    /// The default limit of one connection attempt.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default limit of one store call.
+    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// Connects with the given limits: `connect_timeout` for one connection attempt,
+    /// `command_timeout` for one store call, waiting for a reconnection included; TLS and
+    /// plaintext as [`Self::connect`].
+    ///
+    /// Every store call ends within `command_timeout`: with an answer, or with an I/O error
+    /// when Redis is down, stalled or unreachable. A lost connection is re-established by the
+    /// next call, at once and without a backoff of its own (the token source has its retries),
+    /// so calls succeed again as soon as Redis is back.
+    pub async fn connect_with_timeouts(
+        url: &str,
+        prefix: impl Into<String>,
+        connect_timeout: Duration,
+        command_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let tls = TlsOptions::new();
+        Self::connect_with(url, prefix, &tls, connect_timeout, command_timeout).await
+    }
+
+    /// Connects as [`Self::connect_with_timeouts`], securing the connection as `tls` says.
+    ///
+    /// A `rediss://` URL is TLS (rustls) that checks the server's certificate chain against
+    /// `tls`'s root CAs (or the system's) and its name against the URL's host; a certificate
+    /// that fails is [`StoreErrorKind::Insecure`], and so is `#insecure` at the end of the URL,
+    /// which would turn that check off. A `redis://` URL to a host that is not loopback is
+    /// refused with [`StoreErrorKind::Insecure`] before anything is sent, unless `tls` says
+    /// [`TlsOptions::allow_plaintext_remote`].
+    ///
+    /// ```no_run
+    /// use oauth_core::store::{RedisStore, TlsOptions};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("/etc/app/redis-ca.pem")?;
+    /// let url = std::env::var("REDIS_URL")?; // rediss://:password@cache.example:6380/0
+    /// let store = RedisStore::connect_with(
+    ///     &url,
+    ///     "app",
+    ///     &TlsOptions::new().root_ca_pem(&ca)?,
+    ///     RedisStore::CONNECT_TIMEOUT,
+    ///     RedisStore::COMMAND_TIMEOUT,
+    /// )
+    /// .await?;
+    /// # drop(store);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn connect_with(
+        url: &str,
+        prefix: impl Into<String>,
+        tls: &TlsOptions,
+        connect_timeout: Duration,
+        command_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let client = client(url, tls)?;
+        // The manager's own reconnect backoff starts at 1 s and grows to a minute: a call made
+        // during an outage would wait on it, for minutes. With no retries a reconnection is one
+        // attempt, started by the call that finds the connection gone.
+        let config = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(connect_timeout)
+            .set_response_timeout(command_timeout);
+        let connection = tokio::time::timeout(
+            connect_timeout,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| timed_out("connect", connect_timeout))?
+        .map_err(|e| redis_error("connect", &e))?;
+        Ok(Self {
+            connection,
+            prefix: prefix.into(),
+            command_timeout,
+            cas: redis::Script::new(CAS),
+            unlock: redis::Script::new(UNLOCK),
+        })
+    }
+}
 
 /// A client for `url`, checked before anything is sent: `redis://` to a host that is not
 /// loopback is refused unless `tls` allows it, and `rediss://...#insecure` (which would turn
 /// certificate checks off) is always refused. A `rediss://` client verifies the server's
 /// certificate chain and host name against `tls`'s root CAs, or the system's.
-pub(super) fn client(url: &str, tls: &TlsOptions) -> Result<redis::Client, StoreError> {
+fn client(url: &str, tls: &TlsOptions) -> Result<redis::Client, StoreError> {
     // The same parser the client uses, so the checked host is the one connected to.
     let info = url
         .into_connection_info()

@@ -5,9 +5,13 @@
 pub mod browser;
 pub mod multiprocess;
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_tls;
+pub mod redis_tls;
 #[cfg(feature = "mock")]
 pub mod shape;
 pub mod store_contract;
+pub mod tls;
 
 pub use postgres::PostgresServer;
 
@@ -62,19 +66,8 @@ impl RedisServer {
         panic!("redis-server did not answer PING on any of 5 free ports");
     }
 
-    /// Polls until the server answers `PING`; false if it exited or took over 10 s.
     fn wait_for_ping(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return false;
-            }
-            if ping(self.port) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
+        wait_for_ping(&mut self.child, self.port)
     }
 
     /// `redis://127.0.0.1:<port>/`
@@ -143,6 +136,22 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Polls until the server `child` answers `PING` on `port`; false if it exited or took
+/// over 10 s.
+fn wait_for_ping(child: &mut Child, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        if ping(port) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 fn ping(port: u16) -> bool {

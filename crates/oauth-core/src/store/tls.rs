@@ -178,7 +178,7 @@ pub(super) fn certificate_refused(
             StoreErrorKind::Insecure,
             format!(
                 "{store}: could not {action}: the server's TLS certificate was refused ({tls}); \
-                 nothing was sent. Check the host name in the URL and the root CA \
+                 no credential or token was sent. Check the host name in the URL and the root CA \
                  (`TlsOptions::root_ca_pem`)"
             ),
         )),

@@ -40,24 +40,12 @@ impl RedisServer {
     ///
     /// A missing `redis-server` fails the test, unless `OAUTH_SKIP_REDIS=1` says that is
     /// acceptable (then `None`): a silently skipped test would look like a passing one.
-    #[allow(clippy::print_stderr, reason = "a skipped test says so")]
     pub fn start() -> Option<Self> {
         // The free port can be taken by someone else between our probe and the server's bind;
         // the server then exits and a new port is tried.
         for _ in 0..5 {
             let port = free_port();
-            let child = match spawn_redis(port) {
-                Ok(child) => child,
-                Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
-                    eprintln!("skipping: redis-server could not be started ({e})");
-                    return None;
-                }
-                Err(e) => panic!(
-                    "redis-server could not be started ({e}). Install it (Debian/Ubuntu: \
-                     `apt-get install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the \
-                     Redis tests"
-                ),
-            };
+            let child = redis_or_skip(spawn_redis(port))?;
             let mut server = Self { child, port };
             if server.wait_for_ping() {
                 return Some(server);
@@ -118,6 +106,24 @@ impl RedisServer {
             .status()
             .expect("kill runs");
         assert!(status.success(), "kill {signal} failed");
+    }
+}
+
+/// The `redis-server` just spawned, or, when it could not be, a failed test naming the
+/// package to install, unless `OAUTH_SKIP_REDIS=1` accepts a skip (then `None`, said on
+/// stderr).
+#[allow(clippy::print_stderr, reason = "a skipped test says so")]
+fn redis_or_skip(spawned: std::io::Result<Child>) -> Option<Child> {
+    match spawned {
+        Ok(child) => Some(child),
+        Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
+            eprintln!("skipping: redis-server could not be started ({e})");
+            None
+        }
+        Err(e) => panic!(
+            "redis-server could not be started ({e}). Install it (Debian/Ubuntu: `apt-get \
+             install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the Redis tests"
+        ),
     }
 }
 

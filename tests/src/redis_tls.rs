@@ -5,7 +5,7 @@
 use std::process::{Child, Command, Stdio};
 
 use crate::tls::{CertFiles, ServerCert};
-use crate::{free_port, wait_for_ping};
+use crate::{free_port, redis_or_skip, wait_for_ping};
 
 /// A running TLS server.
 pub struct RedisTlsServer {
@@ -21,24 +21,12 @@ impl RedisTlsServer {
     ///
     /// A missing `redis-server` fails the test unless `OAUTH_SKIP_REDIS=1` (then `None`), as
     /// [`crate::RedisServer::start`]; one built without TLS fails it naming the reason.
-    #[allow(clippy::print_stderr, reason = "a skipped test says so")]
     pub fn start(cert: &ServerCert) -> Option<Self> {
         let files = CertFiles::write(cert, None);
         for _ in 0..5 {
             // A port taken between the probe and the server's bind makes it exit: next pair.
             let (tls_port, plain_port) = (free_port(), free_port());
-            let mut child = match spawn(&files, tls_port, plain_port) {
-                Ok(child) => child,
-                Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
-                    eprintln!("skipping: redis-server could not be started ({e})");
-                    return None;
-                }
-                Err(e) => panic!(
-                    "redis-server could not be started ({e}). Install it (Debian/Ubuntu: \
-                     `apt-get install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the \
-                     Redis tests"
-                ),
-            };
+            let mut child = redis_or_skip(spawn(&files, tls_port, plain_port))?;
             if wait_for_ping(&mut child, plain_port) {
                 return Some(Self {
                     child,

@@ -29,14 +29,19 @@ async fn connect(url: &str, table: &str, tls: &TlsOptions) -> Result<PostgresSto
     Ok(store)
 }
 
+/// A server whose certificate a new CA signed for `localhost` and `127.0.0.1`, and options
+/// trusting that CA.
+async fn trusted_server() -> Option<(PostgresTlsServer, TlsOptions)> {
+    let ca = TestCa::new("oauth-core test CA");
+    let server = PostgresTlsServer::start(&ca.issue(&["localhost", "127.0.0.1"])).await?;
+    Some((server, TlsOptions::new().root_ca_pem(ca.pem()).unwrap()))
+}
+
 #[tokio::test]
 async fn verify_full_with_the_given_root_ca_loads_writes_and_locks_over_tls() {
-    let ca = TestCa::new("oauth-core test CA");
-    let Some(server) = PostgresTlsServer::start(&ca.issue(&["localhost", "127.0.0.1"])).await
-    else {
+    let Some((server, tls)) = trusted_server().await else {
         return;
     };
-    let tls = TlsOptions::new().root_ca_pem(ca.pem()).unwrap();
     let port = server.port();
     // The certificate names both: the name and the address each pass the check.
     let by_name = connect(
@@ -71,12 +76,9 @@ async fn verify_full_with_the_given_root_ca_loads_writes_and_locks_over_tls() {
 
 #[tokio::test]
 async fn verify_full_refuses_a_certificate_for_another_name_which_verify_ca_accepts() {
-    let ca = TestCa::new("oauth-core test CA");
-    let Some(server) = PostgresTlsServer::start(&ca.issue(&["localhost", "127.0.0.1"])).await
-    else {
+    let Some((server, tls)) = trusted_server().await else {
         return;
     };
-    let tls = TlsOptions::new().root_ca_pem(ca.pem()).unwrap();
     let port = server.port();
     let wrong = url(port, "db.wrong-name.test", "verify-full", "wrong");
     let e = connect(&wrong, "tokens", &tls).await.unwrap_err();

@@ -55,25 +55,32 @@ impl RustlsConnect {
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| config_error(&e))?;
-        let builder = match verify {
-            Verify::Nothing => builder
+        let builder = if verify == Verify::Nothing {
+            let lenient = Lenient {
+                chain: None,
+                provider,
+            };
+            builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))),
-            Verify::Chain | Verify::ChainAndName => {
-                let roots = match tls.root_ca() {
-                    Some(ca) => ca.store.clone(),
-                    None => Arc::new(system_roots()?),
+                .with_custom_certificate_verifier(Arc::new(lenient))
+        } else {
+            let roots = match tls.root_ca() {
+                Some(ca) => ca.store.clone(),
+                None => Arc::new(system_roots()?),
+            };
+            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+                .build()
+                .map_err(|e| config_error(&e))?;
+            if verify == Verify::ChainAndName {
+                builder.with_webpki_verifier(webpki)
+            } else {
+                let lenient = Lenient {
+                    chain: Some(webpki),
+                    provider,
                 };
-                let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
-                    .build()
-                    .map_err(|e| config_error(&e))?;
-                if verify == Verify::Chain {
-                    builder
-                        .dangerous()
-                        .with_custom_certificate_verifier(Arc::new(AnyName(webpki)))
-                } else {
-                    builder.with_webpki_verifier(webpki)
-                }
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(lenient))
             }
         };
         let mut config = builder.with_no_client_auth();
@@ -193,12 +200,18 @@ impl AsyncWrite for RustlsStream {
     }
 }
 
-/// `verify-ca`: the full check, but a certificate for another name passes (rustls checks
-/// the chain first, so a name error means the chain was trusted).
+/// The checks rustls' own verifier cannot be told to leave out: `verify-ca` (`chain`: the
+/// full check, but a certificate for another name passes; rustls checks the chain first, so a
+/// name error means the chain was trusted) and libpq's `require` (no `chain`: any
+/// certificate). Either way the handshake's signatures are checked, so the session is
+/// encrypted to the holder of the certificate's key.
 #[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
+struct Lenient {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+}
 
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -207,10 +220,10 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -224,7 +237,8 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -233,60 +247,13 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-/// `require` without a root CA, as libpq: any certificate, but the handshake's signatures
-/// are still checked, so the session is encrypted to the holder of that certificate's key.
-#[derive(Debug)]
-struct EncryptOnly(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

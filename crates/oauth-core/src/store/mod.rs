@@ -8,6 +8,9 @@
 //! - `PostgresStore` (feature `postgres`): the same, in a PostgreSQL table.
 //! - `EncryptedStore` (feature `encryption`): wraps any of them and encrypts each document
 //!   at rest.
+//!
+//! The network stores speak TLS (`rediss://`, `sslmode=verify-full`) and refuse plaintext to
+//! a host that is not loopback; `TlsOptions` gives them a private CA or opts back in.
 
 use std::fmt;
 use std::future::Future;

@@ -38,8 +38,9 @@ pub struct TlsOptions {
     plaintext_remote: bool,
 }
 
-/// A caller's root CAs, parsed once (PostgreSQL's verifier) and kept as given (the Redis
-/// client parses its own copy).
+/// A caller's root CAs, parsed once (PostgreSQL's verifier), and their certificates alone
+/// as PEM again (the Redis client parses its own copy): a bundle that also held a private
+/// key does not keep it.
 #[derive(Clone)]
 pub(super) struct RootCa {
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
@@ -81,8 +82,10 @@ impl TlsOptions {
             )
         };
         let mut store = RootCertStore::empty();
+        let mut certificates = String::new();
         for cert in CertificateDer::pem_slice_iter(pem) {
             let cert = cert.map_err(|e| refused(&format!("the PEM is not valid ({e})")))?;
+            push_pem(&mut certificates, &cert);
             store
                 .add(cert)
                 .map_err(|e| refused(&format!("a certificate is not a trust anchor ({e})")))?;
@@ -91,7 +94,7 @@ impl TlsOptions {
             return Err(refused("the PEM holds no CERTIFICATE block"));
         }
         self.root_ca = Some(RootCa {
-            pem: pem.into(),
+            pem: certificates.into_bytes().into(),
             store: Arc::new(store),
         });
         Ok(self)
@@ -130,6 +133,19 @@ impl TlsOptions {
             ),
         ))
     }
+}
+
+/// Appends `cert` as a PEM `CERTIFICATE` block (base64 in lines of 64, as RFC 7468 writes).
+fn push_pem(out: &mut String, cert: &CertificateDer<'_>) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+    out.push_str("-----BEGIN CERTIFICATE-----\n");
+    // Base64 is ASCII, so every 64-byte chunk is whole characters.
+    for line in encoded.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
 }
 
 /// `127.0.0.0/8`, `::1` (also IPv4-mapped), or the name `localhost`, which resolves to
@@ -235,6 +251,26 @@ mod tests {
             .allow_plaintext_remote()
             .check_plaintext("postgres", "cache.internal")
             .unwrap();
+    }
+
+    #[test]
+    fn only_the_certificates_of_a_bundle_are_kept() {
+        // A self-signed CA (P-256, `openssl req -x509`), made once for this test.
+        const CA: &str = include_str!("../../tests/data/test-ca.pem");
+        const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+        let options = TlsOptions::new().root_ca_pem(format!("{KEY}{CA}")).unwrap();
+        let kept = options.root_ca().unwrap();
+        assert_eq!(kept.store.len(), 1);
+        let pem = std::str::from_utf8(&kept.pem).unwrap();
+        assert!(!pem.contains("PRIVATE KEY"), "{pem}");
+        // What is kept is the same certificate, PEM again.
+        let again: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let given: Vec<_> = CertificateDer::pem_slice_iter(CA.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(again, given);
     }
 
     #[test]

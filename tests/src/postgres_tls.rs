@@ -12,7 +12,7 @@ use crate::tls::{CertFiles, ServerCert};
 pub struct PostgresTlsServer {
     server: PostgresServer,
     /// Kept until the server is gone.
-    _files: CertFiles,
+    files: CertFiles,
 }
 
 impl PostgresTlsServer {
@@ -63,10 +63,37 @@ impl PostgresTlsServer {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Some(Self {
-            server,
-            _files: files,
-        })
+        Some(Self { server, files })
+    }
+
+    /// Makes `role` (with `password`, and the right to create tables in `public`) log in over
+    /// TLS with SCRAM-SHA-256 only, every other session keeping trust authentication: a new
+    /// `pg_hba.conf` (`hba_file`), in force after a restart.
+    pub async fn require_password(&mut self, role: &str, password: &str) {
+        let session = admin(&self.server).await;
+        session
+            .batch_execute(&format!(
+                "CREATE ROLE {role} LOGIN PASSWORD '{password}'; \
+                 GRANT CREATE ON SCHEMA public TO {role}"
+            ))
+            .await
+            .expect("create the role");
+        let hba = self.files.dir().join("pg_hba.conf");
+        std::fs::write(
+            &hba,
+            format!(
+                "hostssl all {role} 127.0.0.1/32 scram-sha-256\n\
+                 host all all 127.0.0.1/32 trust\n"
+            ),
+        )
+        .expect("write pg_hba.conf");
+        let hba = hba.to_str().expect("a UTF-8 temporary path");
+        session
+            .batch_execute(&format!("ALTER SYSTEM SET hba_file = '{hba}'"))
+            .await
+            .expect("set hba_file");
+        drop(session);
+        self.server.restart();
     }
 
     /// The port it listens on (127.0.0.1).

@@ -99,6 +99,40 @@ async fn verify_full_refuses_a_certificate_for_another_name_which_verify_ca_acce
 }
 
 #[tokio::test]
+async fn a_password_is_exchanged_with_channel_binding() {
+    let Some((mut server, tls)) = trusted_server().await else {
+        return;
+    };
+    server.require_password("app", "app-pw").await;
+    let port = server.port();
+    let login = |password: &str, sslmode: &str| {
+        format!(
+            "host=localhost hostaddr=127.0.0.1 port={port} user=app password={password} \
+             dbname=postgres sslmode={sslmode} channel_binding=require application_name=bound"
+        )
+    };
+    // `channel_binding=require`: SCRAM-SHA-256-PLUS or no session at all. The server checks
+    // the binding against its own certificate, under `verify-full` as under `require` (which
+    // checks no certificate, and where the binding is what stops a relay).
+    for (sslmode, tls) in [("verify-full", &tls), ("require", &TlsOptions::new())] {
+        let store = connect(
+            &login("app-pw", sslmode),
+            &format!("bound_{}", sslmode.len()),
+            tls,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{sslmode}: {e}"));
+        store_contract::round_trip_keeps_every_field(&store, sslmode).await;
+    }
+    // The password is checked (the SCRAM line is in force), and not quoted.
+    let e = connect(&login("not-the-pw", "verify-full"), "bound", &tls)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, StoreErrorKind::Io, "{}", e.message);
+    assert!(!e.message.contains("not-the-pw"), "{}", e.message);
+}
+
+#[tokio::test]
 async fn a_certificate_from_another_ca_is_refused_as_insecure() {
     let trusted = TestCa::new("the CA the client trusts");
     let other = TestCa::new("another CA");

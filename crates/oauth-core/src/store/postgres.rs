@@ -16,6 +16,7 @@ use super::{ListKeys, RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
+mod binding;
 mod connect;
 mod tls;
 

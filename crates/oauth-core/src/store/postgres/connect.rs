@@ -42,8 +42,10 @@ impl PostgresStore {
     ///   `hostaddr`) is not loopback, unless `tls` says [`TlsOptions::allow_plaintext_remote`].
     ///
     /// A certificate that fails its check is [`StoreErrorKind::Insecure`], from this call or
-    /// any later one (the pool connects lazily). Channel binding (`SCRAM-SHA-256-PLUS`) is not
-    /// offered.
+    /// any later one (the pool connects lazily). Over TLS, a password is exchanged with
+    /// channel binding (`SCRAM-SHA-256-PLUS`) when the server offers it, so that under
+    /// `require` a server in the middle cannot relay it; `channel_binding=require` in the URL
+    /// insists on it.
     ///
     /// ```no_run
     /// use oauth_core::store::{PostgresStore, TlsOptions};

@@ -1,9 +1,7 @@
 //! TLS for the PostgreSQL store: a rustls connector for tokio-postgres (tokio-rustls is
 //! already built for reqwest, so this costs no crate; `tokio-postgres-rustls` would add
-//! `x509-cert` and its DER crates for channel binding).
-//!
-//! The connector offers no channel binding (`SCRAM-SHA-256-PLUS`): password authentication
-//! runs as `SCRAM-SHA-256`, which `verify-full` already protects from a server in the middle.
+//! `x509-cert` and its DER crates), with channel binding for `SCRAM-SHA-256-PLUS`
+//! ([`super::binding`]).
 
 use std::future::Future;
 use std::io;
@@ -24,6 +22,7 @@ use tokio_postgres::Socket;
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
 use tokio_rustls::TlsConnector;
 
+use super::binding::tls_server_end_point;
 use crate::error::{StoreError, StoreErrorKind};
 use crate::store::tls::TlsOptions;
 
@@ -168,7 +167,12 @@ pub(super) struct RustlsStream(Box<tokio_rustls::client::TlsStream<Socket>>);
 
 impl tokio_postgres::tls::TlsStream for RustlsStream {
     fn channel_binding(&self) -> ChannelBinding {
-        ChannelBinding::none()
+        let (_, session) = self.0.get_ref();
+        session
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|cert| tls_server_end_point(cert))
+            .map_or_else(ChannelBinding::none, ChannelBinding::tls_server_end_point)
     }
 }
 

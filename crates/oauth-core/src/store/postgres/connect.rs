@@ -104,7 +104,8 @@ fn manager(url: &str, tls: &TlsOptions) -> Result<Manager, StoreError> {
     let manager_config = ManagerConfig {
         recycling_method: RecyclingMethod::Fast,
     };
-    if config.get_ssl_mode() != SslMode::Require {
+    // Any mode but these two asks for TLS (a mode the driver may add is not plaintext).
+    if matches!(config.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
         for host in connected_hosts(&config) {
             tls.check_plaintext("postgres", &host)?;
         }

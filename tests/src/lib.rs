@@ -5,10 +5,14 @@
 pub mod browser;
 pub mod multiprocess;
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_tls;
+pub mod redis_tls;
 #[cfg(feature = "mock")]
 pub mod shape;
 pub mod store_contract;
 pub mod store_lifecycle;
+pub mod tls;
 
 pub use postgres::PostgresServer;
 
@@ -37,24 +41,12 @@ impl RedisServer {
     ///
     /// A missing `redis-server` fails the test, unless `OAUTH_SKIP_REDIS=1` says that is
     /// acceptable (then `None`): a silently skipped test would look like a passing one.
-    #[allow(clippy::print_stderr, reason = "a skipped test says so")]
     pub fn start() -> Option<Self> {
         // The free port can be taken by someone else between our probe and the server's bind;
         // the server then exits and a new port is tried.
         for _ in 0..5 {
             let port = free_port();
-            let child = match spawn_redis(port) {
-                Ok(child) => child,
-                Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
-                    eprintln!("skipping: redis-server could not be started ({e})");
-                    return None;
-                }
-                Err(e) => panic!(
-                    "redis-server could not be started ({e}). Install it (Debian/Ubuntu: \
-                     `apt-get install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the \
-                     Redis tests"
-                ),
-            };
+            let child = redis_or_skip(spawn_redis(port))?;
             let mut server = Self { child, port };
             if server.wait_for_ping() {
                 return Some(server);
@@ -63,19 +55,8 @@ impl RedisServer {
         panic!("redis-server did not answer PING on any of 5 free ports");
     }
 
-    /// Polls until the server answers `PING`; false if it exited or took over 10 s.
     fn wait_for_ping(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return false;
-            }
-            if ping(self.port) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
+        wait_for_ping(&mut self.child, self.port)
     }
 
     /// `redis://127.0.0.1:<port>/`
@@ -129,6 +110,24 @@ impl RedisServer {
     }
 }
 
+/// The `redis-server` just spawned, or, when it could not be, a failed test naming the
+/// package to install, unless `OAUTH_SKIP_REDIS=1` accepts a skip (then `None`, said on
+/// stderr).
+#[allow(clippy::print_stderr, reason = "a skipped test says so")]
+fn redis_or_skip(spawned: std::io::Result<Child>) -> Option<Child> {
+    match spawned {
+        Ok(child) => Some(child),
+        Err(e) if std::env::var("OAUTH_SKIP_REDIS").as_deref() == Ok("1") => {
+            eprintln!("skipping: redis-server could not be started ({e})");
+            None
+        }
+        Err(e) => panic!(
+            "redis-server could not be started ({e}). Install it (Debian/Ubuntu: `apt-get \
+             install redis-server`) or set OAUTH_SKIP_REDIS=1 to skip the Redis tests"
+        ),
+    }
+}
+
 fn spawn_redis(port: u16) -> std::io::Result<Child> {
     Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -144,6 +143,22 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Polls until the server `child` answers `PING` on `port`; false if it exited or took
+/// over 10 s.
+fn wait_for_ping(child: &mut Child, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        if ping(port) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 fn ping(port: u16) -> bool {

@@ -583,7 +583,9 @@ pub enum StoreErrorKind {
     /// refresh token.
     LeaseLost,
     /// The store's place is not private to this user (e.g. a directory another user owns or
-    /// can write to): tokens there could be read, replaced or planted. Nothing was read.
+    /// can write to), or the way to it is not secure (a network store's TLS certificate that
+    /// fails its check, a plaintext URL to a host that is not loopback): tokens there could be
+    /// read, replaced or planted. Nothing was read.
     Insecure,
     /// An encrypted store could not seal or open a document: a key is malformed, missing from
     /// the keyring, or wrong, or the document was altered or copied from another key. The

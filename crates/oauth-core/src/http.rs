@@ -272,7 +272,7 @@ impl fmt::Debug for Connection {
 
 /// reqwest is built without a default TLS crypto backend (the aws-lc one costs minutes of
 /// build); this installs rustls' ring provider unless the application installed one.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race to another thread installing one is fine: either provider works.
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -9,6 +9,9 @@
 //! - `EncryptedStore` (feature `encryption`): wraps any of them and encrypts each document
 //!   at rest.
 //! - [`AnyStore`]: any of them behind one type, chosen at run time.
+//!
+//! The network stores speak TLS (`rediss://`, `sslmode=verify-full`) and refuse plaintext to
+//! a host that is not loopback; `TlsOptions` gives them a private CA or opts back in.
 
 use std::fmt;
 use std::future::Future;
@@ -30,6 +33,8 @@ mod opened;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod tls;
 
 pub use any::AnyStore;
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
@@ -45,6 +50,8 @@ pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+pub use tls::TlsOptions;
 
 /// A token and the version it was stored under.
 #[derive(Debug, Clone)]

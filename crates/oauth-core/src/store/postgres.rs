@@ -7,16 +7,18 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType,
-};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{Object, Pool, PoolError, TimeoutType};
 use tokio_postgres::error::SqlState;
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
+use super::tls::certificate_refused;
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
+
+mod binding;
+mod connect;
+mod tls;
 
 /// The longest refresh lock taken, in milliseconds (a year), as in the Redis store.
 const MAX_LOCK_TTL_MS: u128 = 365 * 24 * 3600 * 1000;
@@ -135,52 +137,8 @@ impl fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/db` or the `key=value`
-    /// form) without TLS, for a server on the same host or a trusted network; tokens live in
-    /// `table` (`name` or `schema.name`, each `[A-Za-z_][A-Za-z0-9_]*`).
-    ///
-    /// Opens up to 16 connections, waits at most 5 s for a free one or a new one, and gives
-    /// up on an answer after 10 s. Checks that the server answers; does not create the table
-    /// (see [`PostgresStore::migrate`]). For TLS or other pool settings, build a
-    /// [`deadpool_postgres::Pool`] and use [`PostgresStore::from_pool`].
-    pub async fn connect(url: &str, table: &str) -> Result<Self, StoreError> {
-        // The parser's message can quote the string, and with it a password.
-        let mut config: tokio_postgres::Config = url.parse().map_err(|_| {
-            StoreError::new(
-                StoreErrorKind::Io,
-                "postgres: the connection string is not valid (its text is not shown: it can \
-                 hold a password)",
-            )
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(WAIT);
-        }
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .wait_timeout(Some(WAIT))
-            .create_timeout(Some(WAIT))
-            .recycle_timeout(Some(WAIT))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|e| {
-                StoreError::new(
-                    StoreErrorKind::Io,
-                    format!("postgres: could not build the pool: {e}"),
-                )
-            })?;
-        let store = Self::from_pool(pool, table)?;
-        drop(store.client("connect").await?);
-        Ok(store)
-    }
-
-    /// A store over a pool you configured (TLS, sizes, timeouts); tokens live in `table`.
+    /// A store over a pool you configured (sizes, timeouts, your own TLS connector); tokens
+    /// live in `table`. The URL checks of [`Self::connect_with`] are not made here.
     /// Set the pool's wait and create timeouts: without them a full pool or an unreachable
     /// server makes calls wait instead of failing.
     pub fn from_pool(pool: Pool, table: &str) -> Result<Self, StoreError> {
@@ -380,8 +338,12 @@ fn pool_error(action: &str, e: &PoolError) -> StoreError {
 
 /// Server errors keep their SQLSTATE and a description of ours, never the server's message:
 /// it can quote a parameter (a token document). Client-side errors (I/O, a closed
-/// connection) are the driver's words and kept.
+/// connection) are the driver's words and kept; a refused server certificate is
+/// [`StoreErrorKind::Insecure`].
 fn pg_error(action: &str, table: &str, e: &tokio_postgres::Error) -> StoreError {
+    if let Some(refused) = certificate_refused("postgres", action, e) {
+        return refused;
+    }
     let what = match e.code() {
         Some(code) if *code == SqlState::UNDEFINED_TABLE => format!(
             "table {table} does not exist (SQLSTATE {}): run `PostgresStore::migrate` or apply \

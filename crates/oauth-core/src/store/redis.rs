@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
+use super::tls::certificate_refused;
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
+
+mod connect;
 
 /// What the CAS script answers instead of a version.
 const CONFLICT: i64 = -1;
@@ -101,56 +104,6 @@ impl fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://[:password@]host:port/db`); every key starts with `prefix`.
-    ///
-    /// A connection attempt gives up after [`Self::CONNECT_TIMEOUT`] and a store call after
-    /// [`Self::COMMAND_TIMEOUT`]; see [`Self::connect_with_timeouts`].
-    pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
-        Self::connect_with_timeouts(url, prefix, Self::CONNECT_TIMEOUT, Self::COMMAND_TIMEOUT).await
-    }
-
-    /// The default limit of one connection attempt.
-    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-    /// The default limit of one store call.
-    pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
-
-    /// Connects with the given limits: `connect_timeout` for one connection attempt,
-    /// `command_timeout` for one store call, waiting for a reconnection included.
-    ///
-    /// Every store call ends within `command_timeout`: with an answer, or with an I/O error
-    /// when Redis is down, stalled or unreachable. A lost connection is re-established by the
-    /// next call, at once and without a backoff of its own (the token source has its retries),
-    /// so calls succeed again as soon as Redis is back.
-    pub async fn connect_with_timeouts(
-        url: &str,
-        prefix: impl Into<String>,
-        connect_timeout: Duration,
-        command_timeout: Duration,
-    ) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| redis_error("open", &e))?;
-        // The manager's own reconnect backoff starts at 1 s and grows to a minute: a call made
-        // during an outage would wait on it, for minutes. With no retries a reconnection is one
-        // attempt, started by the call that finds the connection gone.
-        let config = ConnectionManagerConfig::new()
-            .set_number_of_retries(0)
-            .set_connection_timeout(connect_timeout)
-            .set_response_timeout(command_timeout);
-        let connection = tokio::time::timeout(
-            connect_timeout,
-            ConnectionManager::new_with_config(client, config),
-        )
-        .await
-        .map_err(|_| timed_out("connect", connect_timeout))?
-        .map_err(|e| redis_error("connect", &e))?;
-        Ok(Self {
-            connection,
-            prefix: prefix.into(),
-            command_timeout,
-            cas: redis::Script::new(CAS),
-            unlock: redis::Script::new(UNLOCK),
-        })
-    }
-
     /// Runs one command within the command timeout (the outer error). A command that finds the
     /// connection refused was never sent: the manager has meanwhile started a new connection
     /// (the server may be back), and the command is sent once more on it.
@@ -203,7 +156,11 @@ impl RedisStore {
 
 /// Only the error's category and code are kept from server replies and conversions: they can
 /// quote the value they concern (a token document). I/O errors are the OS's words and kept.
+/// A refused server certificate is [`StoreErrorKind::Insecure`].
 fn redis_error(action: &str, e: &redis::RedisError) -> StoreError {
+    if let Some(refused) = certificate_refused("redis", action, e) {
+        return refused;
+    }
     let what = if e.is_io_error() {
         e.to_string()
     } else {

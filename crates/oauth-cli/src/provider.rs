@@ -39,7 +39,8 @@ pub enum LoginPath {
 }
 
 impl ProviderKind {
-    /// The name used in the config file and in messages.
+    /// The name used on the command line (`--provider`), in the config file and in the
+    /// tab-separated columns of `status` and `profile list`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Procore => "procore",
@@ -47,6 +48,53 @@ impl ProviderKind {
             Self::SunshineConversations => "sunshine-conversations",
             Self::Ringcentral => "ringcentral",
         }
+    }
+
+    /// The product's name, for sentences.
+    pub fn product(self) -> &'static str {
+        match self {
+            Self::Procore => "Procore",
+            Self::Calcom => "Cal.com",
+            Self::SunshineConversations => "Sunshine Conversations",
+            Self::Ringcentral => "RingCentral",
+        }
+    }
+
+    /// Where the token endpoint is in `environment` when the profile names no base URL.
+    pub fn default_base_url(self, environment: &str) -> &'static str {
+        match self {
+            Self::Procore => match environment {
+                "sandbox" => procore_oauth::Environment::Sandbox.login_url(),
+                "monthly-sandbox" => procore_oauth::Environment::MonthlySandbox.login_url(),
+                _ => procore_oauth::Environment::Production.login_url(),
+            },
+            Self::Calcom => calcom_oauth::DEFAULT_BASE_URL,
+            Self::SunshineConversations => match environment {
+                "us" => sunshine_conversations_oauth::Region::Us.base_url(),
+                "eu" => sunshine_conversations_oauth::Region::Eu.base_url(),
+                _ => sunshine_conversations_oauth::Region::OAuthBridge.base_url(),
+            },
+            Self::Ringcentral => match environment {
+                "sandbox" => ringcentral_oauth::Environment::Sandbox.base_url(),
+                _ => ringcentral_oauth::Environment::Production.base_url(),
+            },
+        }
+    }
+
+    /// The token endpoint's path below the base URL: a base URL that already ends in its first
+    /// segment would double it.
+    pub fn token_path(self) -> &'static str {
+        match self {
+            Self::Procore | Self::SunshineConversations => "/oauth/token",
+            Self::Calcom => "/v2/oauth/...",
+            Self::Ringcentral => "/restapi/oauth/token",
+        }
+    }
+
+    /// Whether a base URL may have a path: Sunshine's own has one (`/sc`), and a self-hosted
+    /// Cal.com may live below one; RingCentral and Procore servers answer at the host root.
+    pub fn base_url_may_have_path(self) -> bool {
+        matches!(self, Self::SunshineConversations | Self::Calcom)
     }
 
     /// The environment (or region) names this provider knows, the default first.
@@ -66,7 +114,7 @@ impl ProviderKind {
         }
         Err(CliError::Config(format!(
             "{} has no environment `{environment}`; use one of: {}",
-            self.name(),
+            self.product(),
             self.environments().join(", ")
         )))
     }
@@ -85,6 +133,19 @@ impl ProviderKind {
 }
 
 impl Profile {
+    /// The environment (or region), or the provider's default one.
+    pub fn environment(&self) -> &str {
+        self.environment
+            .as_deref()
+            .unwrap_or(self.provider.environments()[0])
+    }
+
+    /// The base URL when it is not the environment's own (for listings), normalized.
+    pub fn custom_base_url(&self) -> Option<&str> {
+        let url = self.base_url.as_deref()?.trim_end_matches('/');
+        (url != self.provider.default_base_url(self.environment())).then_some(url)
+    }
+
     /// How a code is obtained for this profile.
     pub fn login_path(&self) -> LoginPath {
         match (self.provider, self.calcom_flow()) {
@@ -112,11 +173,13 @@ pub enum Client {
 impl Client {
     /// The client for `profile`, with its client secret when it has one.
     pub fn new(profile: &Profile, secret: Option<ClientSecret>) -> CliResult<Self> {
-        let env = profile
-            .environment
-            .as_deref()
-            .unwrap_or(profile.provider.environments()[0]);
+        let env = profile.environment();
         profile.provider.check_environment(env)?;
+        let server = profile
+            .base_url
+            .as_deref()
+            .unwrap_or(profile.provider.default_base_url(env));
+        crate::verbose::server(server);
         let id = profile.client_id.as_str();
         // The four builders share these method names (not a trait): one macro sets them all.
         macro_rules! build {
@@ -171,8 +234,8 @@ impl Client {
         };
         built.map_err(|e| {
             CliError::Config(format!(
-                "{} client: {e} (see `oauth profile add --help`)",
-                profile.provider.name()
+                "{} client: {e} (see `oauth profile set --help`)",
+                profile.provider.product()
             ))
         })
     }
@@ -322,7 +385,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "ringcentral has no environment `monthly-sandbox`; use one of: production, sandbox"
+            "RingCentral has no environment `monthly-sandbox`; use one of: production, sandbox"
         );
         let p = profile(ProviderKind::Procore, Some("monthly-sandbox"));
         let Client::Procore(c) = Client::new(&p, Some(ClientSecret::new("s"))).unwrap() else {
@@ -339,6 +402,6 @@ mod tests {
     fn a_missing_required_secret_is_a_configuration_error() {
         let e = Client::new(&profile(ProviderKind::Calcom, None), None).unwrap_err();
         assert_eq!(e.exit_code(), 3);
-        assert!(e.to_string().starts_with("calcom client: "), "{e}");
+        assert!(e.to_string().starts_with("Cal.com client: "), "{e}");
     }
 }

@@ -113,16 +113,21 @@ fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
         (2, 1),
         "refresh first, then the JWT"
     );
-    // `-vv` traced it, redacted (checked below with the other outputs).
-    assert!(
-        home.transcript
-            .contains("oauth_refresh{provider=\"ringcentral\" key=rc}")
-            && home
-                .transcript
-                .contains("refresh refused; running the JWT grant again"),
-        "{}",
-        home.transcript
-    );
+    // `-vv` traced it, redacted (checked below with the other outputs): both requests, the
+    // refusal, and the refresh's outcome.
+    let base = server.base_url();
+    for line in [
+        format!("oauth: POST {base}/restapi/oauth/token -> HTTP 400 in "),
+        "oauth: refresh refused; running the JWT grant again (provider=ringcentral".to_owned(),
+        format!("oauth: POST {base}/restapi/oauth/token -> HTTP 200 in "),
+        "oauth: refresh of `rc` (ringcentral): refreshed in ".to_owned(),
+    ] {
+        assert!(
+            home.transcript.contains(&line),
+            "{line}\n{}",
+            home.transcript
+        );
+    }
     let json: serde_json::Value =
         serde_json::from_str(&home.ok(&["token", "rc", "--json", "--min-lifetime", "0"])).unwrap();
     assert_eq!(json["scopes"], json!(["ReadAccounts"]));
@@ -260,7 +265,7 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "oauth: calcom has no revocation endpoint; `oauth logout cal` forgets the token here\n"
+        "oauth: Cal.com has no revocation endpoint; `oauth logout cal` forgets the token here\n"
     );
     home.ok(&["logout", "cal"]);
     assert_eq!(home.run(&["token", "cal"]).status.code(), Some(4));

@@ -35,12 +35,16 @@ impl CliHome {
     }
 
     /// `oauth ARGS` in this home, with the client secret in `TEST_CLIENT_SECRET` and a Cal.com
-    /// session in `TEST_SESSION`, and no store key (whatever the caller's environment holds).
+    /// session in `TEST_SESSION`, and no store key, `BROWSER` or desktop session (whatever the
+    /// caller's environment holds: a login must not open the developer's browser).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
         c.args(args)
             .env("OAUTH_CLI_HOME", &self.dir)
             .env_remove("OAUTH_CLI_KEY")
+            .env_remove("BROWSER")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
             .env("TEST_CLIENT_SECRET", RESERVED_SECRET)
             .env("TEST_SESSION", SESSION)
             .stdin(Stdio::null());

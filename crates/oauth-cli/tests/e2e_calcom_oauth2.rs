@@ -181,3 +181,35 @@ fn a_profile_without_a_flow_is_the_platform_flow() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn profile_check_tells_a_wrong_secret_of_a_confidential_client_without_a_browser() {
+    for shape in ["bare", "envelope"] {
+        let (server, mut cli, _) = setup("calcom-check", 60, "calcom-confidential", shape);
+        let accepted = cli.run(&["profile", "check", "cal"]);
+        let stderr = String::from_utf8_lossy(&accepted.stderr);
+        assert_eq!(accepted.status.code(), Some(0), "{shape}: {stderr}");
+        assert!(
+            stderr.starts_with("Cal.com accepted the client credentials of profile `cal`"),
+            "{shape}: {stderr}"
+        );
+        cli.ok(&[
+            "profile",
+            "set",
+            "cal",
+            "--client-secret-env",
+            "WRONG_SECRET",
+        ]);
+        let args = ["profile", "check", "cal"];
+        let refused = cli.run_with(&args, &[("WRONG_SECRET", &"not-the-calcom-secret")]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(3), "{shape}: {stderr}");
+        assert!(
+            stderr.starts_with("oauth: Cal.com refused the client credentials of profile `cal`")
+                && stderr.contains("environment variable WRONG_SECRET"),
+            "{shape}: {stderr}"
+        );
+        cli.assert_clean(&["not-the-calcom-secret"]);
+        drop(server);
+    }
+}

@@ -27,21 +27,9 @@ const WRONG: &str = "not-the-e2e-secret";
 fn setup(name: &str, registered: &str, used: &str, secret_var: &str) -> (OidcServer, CliHome) {
     let server = OidcServer::start_with_env(60, &[("E2E_REDIRECT_URI", registered)]);
     let mut cli = CliHome::new(name);
-    cli.ok(&[
-        "profile",
-        "add",
-        "rc",
-        "--provider",
-        "ringcentral",
-        "--client-id",
-        "e2e-client",
-        "--base-url",
-        server.base_url(),
-        "--redirect-uri",
-        used,
-        "--client-secret-env",
-        secret_var,
-    ]);
+    let more = ["--redirect-uri", used];
+    cli.add("rc", "ringcentral", "e2e-client", server.base_url(), &more);
+    cli.ok(&["profile", "set", "rc", "--client-secret-env", secret_var]);
     (server, cli)
 }
 
@@ -100,12 +88,7 @@ async fn a_wrong_client_secret_is_a_configuration_error_that_names_its_source() 
     let redirect = callback();
     let (server, mut cli) = setup("e2e-secret", &redirect, &redirect, "WRONG_SECRET");
     let run = |cli: &mut CliHome, args: &[&str]| {
-        let out = cli
-            .command(args)
-            .env("WRONG_SECRET", WRONG)
-            .output()
-            .unwrap();
-        cli.record(args, &out);
+        let out = cli.run_with(args, &[("WRONG_SECRET", &WRONG)]);
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -46,12 +46,7 @@ fn one_a_local_file_cannot_be_written() {
         "--client-id",
         "x",
     ];
-    let out = home
-        .command(&args)
-        .env("OAUTH_CLI_HOME", &file)
-        .output()
-        .unwrap();
-    home.record(&args, &out);
+    let out = home.run_with(&args, &[("OAUTH_CLI_HOME", &file)]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.starts_with("oauth: could not "), "{stderr}");
@@ -170,12 +165,8 @@ fn six_the_login_did_not_complete() {
 
 #[test]
 fn seven_a_malformed_key() {
-    let home = home("exit-7");
-    let out = home
-        .command(&["status"])
-        .env("OAUTH_CLI_KEY", "not-a-key")
-        .output()
-        .unwrap();
+    let mut home = home("exit-7");
+    let out = home.run_with(&["status"], &[("OAUTH_CLI_KEY", &"not-a-key")]);
     assert_eq!(out.status.code(), Some(7));
 }
 

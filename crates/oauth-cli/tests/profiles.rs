@@ -11,18 +11,9 @@ use std::process::Output;
 use common::CliHome as Home;
 use serde_json::json;
 
-/// `oauth profile add NAME --provider PROVIDER --client-id ID MORE...`.
+/// `oauth profile add NAME --provider PROVIDER --client-id cid MORE...`.
 fn add(home: &mut Home, name: &str, provider: &str, more: &[&str]) -> Output {
-    let head = [
-        "profile",
-        "add",
-        name,
-        "--provider",
-        provider,
-        "--client-id",
-        "cid",
-    ];
-    home.run(&[&head[..], more].concat())
+    home.profile_add(name, provider, more)
 }
 
 fn stderr(out: &Output) -> String {
@@ -151,21 +142,11 @@ fn profile_set_changes_what_it_is_given_and_keeps_the_rest() {
         "TEST_CLIENT_SECRET",
     ];
     assert!(add(&mut home, "rc", "ringcentral", &more).status.success());
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let received = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-set-access", "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    let received = common::now_ms();
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-set-access", "received_at_ms": received}),
+    );
 
     home.ok(&[
         "profile",
@@ -236,15 +217,9 @@ fn calcom_logout_does_not_suggest_a_revocation_it_does_not_have() {
     ];
     assert!(add(&mut home, "cal", "calcom", &platform).status.success());
     assert!(add(&mut home, "rc", "ringcentral", &[]).status.success());
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "cal-logout-access", "received_at_ms": 1}
-    });
     for name in ["cal", "rc"] {
-        let file = tokens.join(format!("{name}.json"));
-        std::fs::write(file, serde_json::to_vec(&document).unwrap()).unwrap();
+        let token = json!({"access_token": "cal-logout-access", "received_at_ms": 1});
+        home.store_token(name, token);
     }
     let out = home.run(&["logout", "cal"]);
     assert!(out.status.success());
@@ -264,12 +239,8 @@ fn calcom_logout_does_not_suggest_a_revocation_it_does_not_have() {
 
 #[test]
 fn the_help_examples_stay_whole_in_80_columns() {
-    let home = Home::new("help");
-    let out = home
-        .command(&["--help"])
-        .env("COLUMNS", "80")
-        .output()
-        .unwrap();
+    let mut home = Home::new("help");
+    let out = home.run_with(&["--help"], &[("COLUMNS", &"80")]);
     let help = String::from_utf8(out.stdout).unwrap();
     for line in [
         "  curl -H \"Authorization: Bearer $(oauth token rc)\" $RC/restapi/v1.0/account/~\n",

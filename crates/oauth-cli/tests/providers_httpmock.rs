@@ -290,18 +290,11 @@ fn an_expired_refresh_token_names_the_command_that_fixes_it() {
     home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
     // A stored token in the library's document format, whose access token has expired.
     let received = (now_secs() - 7200) * 1000;
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
-                  "expires_at_ms": received + 3_600_000, "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
+               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    );
     let out = home.run(&["token", "rc"]);
     assert_eq!(
         out.status.code(),
@@ -411,18 +404,11 @@ fn a_secret_from_stdin_is_kept_private_and_removed_with_its_profile() {
 fn replacing_a_profile_keeps_its_token_only_for_the_same_server() {
     let mut home = Home::new("force");
     home.add("rc", "ringcentral", "rc-id", "http://127.0.0.1:1", &[]);
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
     let received = now_secs() * 1000;
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-kept-access", "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-kept-access", "received_at_ms": received}),
+    );
 
     let out = home.run(&[
         "profile",

@@ -5,8 +5,6 @@
 #[allow(dead_code, reason = "these tests need no HTTP client of their own")]
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use common::CliHome as Home;
 use httpmock::Method::POST;
 use httpmock::MockServer;
@@ -14,23 +12,12 @@ use serde_json::json;
 
 /// A stored RingCentral token for profile `rc` whose access token expired an hour ago.
 fn expired_token(home: &Home) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let received = now - 7_200_000;
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-v-old-access", "refresh_token": "rc-v-old-refresh",
-                  "expires_at_ms": received + 3_600_000, "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    let received = common::now_ms() - 7_200_000;
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-v-old-access", "refresh_token": "rc-v-old-refresh",
+               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    );
 }
 
 #[test]

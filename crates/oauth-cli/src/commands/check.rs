@@ -9,10 +9,11 @@
 
 use oauth_core::ErrorCode;
 
+use crate::client::Client;
 use crate::config::{CalcomFlow, Config};
 use crate::error::{self, CliError, CliResult};
 use crate::paths::Paths;
-use crate::provider::{Client, ProviderKind};
+use crate::provider::ProviderKind;
 use crate::secrets;
 
 /// The code sent: recognisable in the provider's logs, and never a real one.

@@ -10,11 +10,12 @@ use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
 use tokio::time::Instant;
 
 use crate::cli::LoginArgs;
+use crate::client::Client;
 use crate::config::{Config, Grant, Profile};
 use crate::error::{CliError, CliResult};
 use crate::loopback::{Loopback, Page};
 use crate::paths::Paths;
-use crate::provider::{Client, LoginPath, ProviderKind};
+use crate::provider::{LoginPath, ProviderKind};
 use crate::{opener, secrets};
 
 pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {

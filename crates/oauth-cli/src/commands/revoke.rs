@@ -1,9 +1,9 @@
 //! `oauth revoke` (at the provider, then locally) and `oauth logout` (locally only).
 
+use crate::client::Client;
 use crate::config::Config;
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
-use crate::provider::Client;
 use crate::secrets;
 
 pub async fn revoke(paths: &Paths, name: &str) -> CliResult<()> {

@@ -10,10 +10,10 @@ use oauth_core::{Renew, Token, TokenSource};
 
 use super::state;
 use crate::cli::TokenArgs;
+use crate::client::Client;
 use crate::config::{Config, Grant};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
-use crate::provider::Client;
 use crate::secrets;
 use crate::store::Store;
 

@@ -45,7 +45,7 @@ fn after_help() -> String {
 #[command(name = "oauth", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
     /// On stderr, a line for each HTTP request (method, URL, status, time), each refresh and
-    /// each decision (never a secret); -vv adds the libraries' detail (retries, locks).
+    /// each decision (never a secret); -vv adds the libraries' detail (retries, a refused refresh).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -57,7 +57,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add, list or remove profiles (a provider, an app's client id and how to log in).
+    /// Add, change, check, list or remove profiles (a provider, an app's client id and how to
+    /// log in).
     #[command(subcommand)]
     Profile(ProfileCommand),
     /// Log in and store the token.
@@ -100,9 +101,11 @@ By provider:
                           --session-cookie-env, a file, or a hidden prompt), then exchanged
 
 The browser flow (RFC 8252): `oauth` listens on 127.0.0.1 at the port of the profile's redirect
-URI (which must be registered with the provider), prints the authorization URL (and opens it with
---open), checks the redirect's state, exchanges the code and answers the browser with a short page.
-It gives up after --timeout or on Ctrl-C.
+URI, prints the authorization URL, opens it (see --open), and says which redirect URI the
+provider must have registered: a provider that does not accept it shows an error in the browser
+and never redirects. A redirect with another login's state (a tab left from an older login) is
+answered with a page saying so, and the wait goes on. The right one's code is exchanged and the
+browser answered with a short page. It gives up after --timeout or on Ctrl-C.
 
 Client credentials and JWT tokens are obtained again by `oauth token` when they expire.";
 

@@ -1,8 +1,8 @@
 //! Opening the authorization URL in a browser: the command in `BROWSER` when it is set (as
 //! `git web--browse`, `gh` and Python's `webbrowser` read it: entries separated by `:`, `%s`
 //! standing for the URL or the URL appended), otherwise the system opener (`xdg-open`, `gio`,
-//! `open`, `start`: the `open` crate's list). A launch that fails is one line on stderr; the URL
-//! has been printed already, for opening by hand.
+//! `open`, `start`: the `open` crate's list). A launch that fails is one line on stderr, which
+//! ends with the URL to open by hand.
 
 use std::ffi::OsString;
 use std::process::{ExitStatus, Stdio};
@@ -31,6 +31,7 @@ pub fn by_default() -> bool {
 pub struct Launched {
     /// What was run, for messages.
     pub what: String,
+    url: String,
     child: Option<Child>,
 }
 
@@ -59,6 +60,7 @@ pub fn launch(url: &str) -> Result<Launched, String> {
             Ok(child) => {
                 return Ok(Launched {
                     what,
+                    url: url.to_owned(),
                     child: Some(child),
                 });
             }
@@ -67,11 +69,11 @@ pub fn launch(url: &str) -> Result<Launched, String> {
     }
     if tried.is_empty() {
         return Err(format!(
-            "Could not open a browser: {source} names no command; open the URL above by hand."
+            "Could not open a browser: {source} names no command; open this URL by hand: {url}"
         ));
     }
     Err(format!(
-        "Could not open a browser ({source}: {}); open the URL above by hand.",
+        "Could not open a browser ({source}: {}); open this URL by hand: {url}",
         tried.join(", ")
     ))
 }
@@ -88,14 +90,16 @@ impl Launched {
         match status {
             Ok(status) if status.success() => std::future::pending().await,
             Ok(status) => format!(
-                "Could not open a browser: {} {}; open the URL above by hand.",
+                "Could not open a browser: {} {}; open this URL by hand: {}",
                 self.what,
-                exited(status)
+                exited(status),
+                self.url
             ),
             Err(e) => format!(
-                "Could not open a browser: {} {}; open the URL above by hand.",
+                "Could not open a browser: {} {}; open this URL by hand: {}",
                 self.what,
-                short(&e)
+                short(&e),
+                self.url
             ),
         }
     }

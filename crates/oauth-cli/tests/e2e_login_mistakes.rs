@@ -129,11 +129,13 @@ async fn a_wrong_client_secret_is_a_configuration_error_that_names_its_source() 
     ]);
     let (child, mut stderr) = spawn(&cli, &["login", "rc", "--timeout", "60"], None);
     let url = stderr.authorization_url();
+    // First: it installs the TLS crypto provider the browser stand-in's client needs.
+    let http = http_client();
     let back = oauth_sdk_tests::browser::Browser::new()
         .authorize(server.base_url(), &url, "alice")
         .await;
     assert!(back.starts_with(&redirect), "{back}");
-    let page = http_client().get(&back).send().await.unwrap();
+    let page = http.get(&back).send().await.unwrap();
     assert_eq!(page.status(), 400);
     let text = page.text().await.unwrap();
     assert!(text.contains("refused the client credentials"), "{text}");
@@ -211,7 +213,7 @@ async fn the_browser_in_browser_is_opened_and_a_failed_one_is_one_line() {
     assert_eq!(
         line,
         format!(
-            "Could not open a browser: {} exited with code 3; open the URL above by hand.",
+            "Could not open a browser: {} exited with code 3; open this URL by hand: {url}",
             failing.display()
         )
     );
@@ -225,7 +227,7 @@ async fn the_browser_in_browser_is_opened_and_a_failed_one_is_one_line() {
     assert_eq!(
         line,
         format!(
-            "Could not open a browser (BROWSER: {}: not found); open the URL above by hand.",
+            "Could not open a browser (BROWSER: {}: not found); open this URL by hand: {url}",
             missing.display()
         )
     );

@@ -132,10 +132,11 @@ impl CliError {
 }
 
 /// Whether the provider refused the client's own credentials (RFC 6749 §5.2 `invalid_client`,
-/// or a bare 401 from a token endpoint): a configuration error, which no new login fixes.
+/// also behind a dead grant): a configuration error, which no new login fixes. A bare 401 is
+/// not taken for one: on a revocation or Cal.com's platform exchange it is the token or the
+/// code that was refused.
 pub fn refused_client(error: &oauth_core::Error) -> bool {
     error.oauth_code() == Some(&ErrorCode::InvalidClient)
-        || (error.status() == Some(401) && error.oauth_code().is_none())
 }
 
 /// The innermost cause of a re-authorization error, which says what happened.
@@ -202,6 +203,24 @@ mod tests {
         }
         assert_eq!(store(StoreErrorKind::Insecure).exit_code(), 3);
         assert_eq!(store(StoreErrorKind::Io).exit_code(), 1);
+    }
+
+    #[test]
+    fn only_invalid_client_is_refused_client_credentials() {
+        let server = |status, code: Option<&str>| {
+            oauth_core::Error::Server(Box::new(
+                oauth_core::ServerError::from_status(status).with_code(code),
+            ))
+        };
+        let refused = server(401, Some("invalid_client"));
+        assert!(refused_client(&refused));
+        let behind = oauth_core::Error::NeedsReauthorization(Arc::new(refused));
+        assert!(
+            refused_client(&behind),
+            "also when the source gave up on it"
+        );
+        assert!(!refused_client(&server(401, None)));
+        assert!(!refused_client(&server(400, Some("invalid_grant"))));
     }
 
     #[test]

@@ -7,41 +7,45 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::CalcomFlow;
 use crate::provider::ProviderKind;
 
+// Paragraphs are single lines, for clap to wrap at the terminal's width; the example commands
+// are short enough to stay whole (copyable) in 80 columns.
 const AFTER_HELP: &str = "\
-Three commands to a curl call (RingCentral shown; see `oauth login --help` for each provider):
-  oauth profile add rc --provider ringcentral --client-id ID --client-secret-prompt
-  oauth login rc --open
-  curl -H \"Authorization: Bearer $(oauth token rc)\" https://platform.ringcentral.com/restapi/v1.0/account/~
+Three commands to a curl call (RingCentral shown; `oauth login --help` has each provider):
+  oauth profile add rc --provider ringcentral --client-id ID \\
+      --client-secret-prompt
+  oauth login rc
+  curl -H \"Authorization: Bearer $(oauth token rc)\" $RC/restapi/v1.0/account/~
+with RC=https://platform.ringcentral.com (a profile with --base-url: that server).
 
-Files: profiles in <config dir>/oauth-cli/config.toml, tokens in <data dir>/oauth-cli/tokens/
-(mode 0600, the oauth-core FileStore format). OAUTH_CLI_HOME=DIR puts both under DIR;
-XDG_CONFIG_HOME and XDG_DATA_HOME are honoured too.
+`oauth login` opens the authorization URL with the command in BROWSER when it is set, else with the system opener (xdg-open, open, start) when a desktop session is present; --open and --no-open decide otherwise. The URL is printed either way.
 
-Encryption: with OAUTH_CLI_KEY set, every token written is encrypted with that key
-(XChaCha20-Poly1305, the oauth-core EncryptedStore): 32 bytes in base64 or hex, e.g.
+Files: profiles in <config dir>/oauth-cli/config.toml, tokens in <data dir>/oauth-cli/tokens/ (mode 0600, the oauth-core FileStore format). OAUTH_CLI_HOME=DIR puts both under DIR; XDG_CONFIG_HOME and XDG_DATA_HOME are honoured too.
+
+Encryption: with OAUTH_CLI_KEY set, every token written is encrypted with that key (XChaCha20-Poly1305, the oauth-core EncryptedStore): 32 bytes in base64 or hex, e.g.
   export OAUTH_CLI_KEY=\"$(openssl rand -base64 32)\"
-optionally named `ID:KEY`. To rotate, set `NEW,OLD`: tokens sealed with OLD still read, every
-write uses NEW (drop OLD once each token has been refreshed or logged in again). Tokens stored
-before the key was set are read, and encrypted on their next write (a refresh or a login).
-Without the key, or with a wrong one, an encrypted token is refused and left as it is (exit
-code 7); `oauth logout` forgets it. An empty OAUTH_CLI_KEY counts as unset.
+optionally named `ID:KEY`. To rotate, set `NEW,OLD`: tokens sealed with OLD still read, every write uses NEW (drop OLD once each token has been refreshed or logged in again). Tokens stored before the key was set are read, and encrypted on their next write (a refresh or a login). Without the key, or with a wrong one, an encrypted token is refused and left as it is (exit code 7); `oauth logout` forgets it. An empty OAUTH_CLI_KEY counts as unset.
 
-Output: data on stdout, messages on stderr. No command prints a secret, except the access token
-that `oauth token` prints on stdout.
+Output: data on stdout, messages on stderr. -v adds a line for each HTTP request (method, URL, status, time), each refresh and each decision; -vv the libraries' detail. No command prints a secret, except the access token that `oauth token` prints on stdout.
 
-Exit codes: 0 ok, 1 other failure, 2 bad arguments, 3 configuration (unknown profile, bad config
-file, missing secret), 4 login needed (no token, expired or revoked grant), 5 the provider or the
-network failed, 6 the login did not complete (denied, state mismatch, timeout, port in use),
-7 OAUTH_CLI_KEY is malformed, or a stored token is encrypted and the key is missing or wrong,
-130 interrupted.";
+Exit codes:";
+
+/// `oauth --help`'s text after the options: [`AFTER_HELP`] and the exit codes, from the table
+/// the errors map to.
+fn after_help() -> String {
+    let mut text = AFTER_HELP.to_owned();
+    for (code, meaning) in crate::error::EXIT_CODES {
+        text.push_str(&format!("\n  {code:>3}  {meaning}"));
+    }
+    text
+}
 
 /// Log in to Procore, Cal.com, Sunshine Conversations or RingCentral, print a fresh access token,
 /// revoke it.
 #[derive(Debug, Parser)]
-#[command(name = "oauth", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "oauth", version, after_help = after_help(), max_term_width = 100)]
 pub struct Cli {
-    /// Show what the OAuth libraries do on stderr (redacted: no secret is ever traced);
-    /// repeat for more detail.
+    /// On stderr, a line for each HTTP request (method, URL, status, time), each refresh and
+    /// each decision (never a secret); -vv adds the libraries' detail (retries, a refused refresh).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -53,7 +57,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add, list or remove profiles (a provider, an app's client id and how to log in).
+    /// Add, change, check, list or remove profiles (a provider, an app's client id and how to
+    /// log in).
     #[command(subcommand)]
     Profile(ProfileCommand),
     /// Log in and store the token.
@@ -96,9 +101,11 @@ By provider:
                           --session-cookie-env, a file, or a hidden prompt), then exchanged
 
 The browser flow (RFC 8252): `oauth` listens on 127.0.0.1 at the port of the profile's redirect
-URI (which must be registered with the provider), prints the authorization URL (and opens it with
---open), checks the redirect's state, exchanges the code and answers the browser with a short page.
-It gives up after --timeout or on Ctrl-C.
+URI, prints the authorization URL, opens it (see --open), and says which redirect URI the
+provider must have registered: a provider that does not accept it shows an error in the browser
+and never redirects. A redirect with another login's state (a tab left from an older login) is
+answered with a page saying so, and the wait goes on. The right one's code is exchanged and the
+browser answered with a short page. It gives up after --timeout or on Ctrl-C.
 
 Client credentials and JWT tokens are obtained again by `oauth token` when they expire.";
 
@@ -108,6 +115,18 @@ pub enum ProfileCommand {
     /// Add a profile (or replace one with --force).
     // Boxed: the largest variant by far, and parsed once.
     Add(Box<ProfileAddArgs>),
+    /// Change some settings of a profile, keeping the others (`oauth profile set rc
+    /// --redirect-uri http://127.0.0.1:9000/callback`). An empty value (`--base-url ''`,
+    /// `--scope ''`) removes a setting.
+    Set(Box<ProfileSetArgs>),
+    /// Test the client id and secret at the provider's token endpoint, without a browser.
+    ///
+    /// Sends a made-up authorization code with the client credentials: a server that checks
+    /// the client first (as RFC 6749 §5.2 servers do) refuses wrong credentials with
+    /// `invalid_client` (exit 3) and right ones with `invalid_grant` for the made-up code
+    /// (exit 0). Any other answer is reported as inconclusive (exit 5). RingCentral, Procore
+    /// and Cal.com OAuth 2.0 confidential clients.
+    Check(ProfileArg),
     /// List the profiles (no secrets: where the client secret comes from, not its value).
     List,
     /// Remove a profile, its stored token and its saved client secret.
@@ -132,13 +151,40 @@ pub struct ProfileAddArgs {
     /// The app's client id (Sunshine Conversations: the integration id).
     #[arg(long)]
     pub client_id: String,
+    /// The settings `oauth profile set` can change too.
+    #[command(flatten)]
+    pub settings: ProfileSettings,
+    /// Replace an existing profile of that name (every setting not given is dropped; `oauth
+    /// profile set` changes only what it is given).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `oauth profile set`
+#[derive(Debug, Args)]
+pub struct ProfileSetArgs {
+    /// The profile.
+    pub name: String,
+    /// The app's client id (Sunshine Conversations: the integration id).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The settings to change.
+    #[command(flatten)]
+    pub settings: ProfileSettings,
+}
+
+/// What `profile add` sets and `profile set` changes.
+#[derive(Debug, Args)]
+pub struct ProfileSettings {
     /// Procore: production, sandbox, monthly-sandbox. RingCentral: production, sandbox.
     /// Sunshine Conversations (region): oauth-bridge, us, eu. Default: production / oauth-bridge.
     #[arg(long, alias = "region")]
     pub environment: Option<String>,
-    /// Another server (a private deployment or a test server), instead of the environment's.
-    /// Cal.com: the API, where the token endpoint is.
-    #[arg(long)]
+    /// Another server (a private deployment or a test server) instead of the environment's:
+    /// the server's root, `https://HOST[:PORT]` (`http` only for 127.0.0.1 or localhost), to
+    /// which the provider's paths (`/restapi/oauth/token`) are added. Cal.com: the API, where
+    /// the token endpoint is (give its web app with --app-url too).
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Cal.com: `oauth2` (the default for new profiles: RFC 6749 through the browser, PKCE
     /// S256; a public client needs no secret) or `platform` (the session-cookie flow, which
@@ -146,13 +192,13 @@ pub struct ProfileAddArgs {
     /// `platform`, the only flow there was when it was written.
     #[arg(long, value_enum)]
     pub flow: Option<CalcomFlow>,
-    /// Cal.com OAuth 2.0: the web app, where the authorization page is (self-hosted Cal.com);
-    /// default `https://app.cal.com`.
+    /// Cal.com OAuth 2.0: the web app, where the authorization page is (self-hosted Cal.com,
+    /// together with --base-url); default `https://app.cal.com`.
     #[arg(long, value_name = "URL")]
     pub app_url: Option<String>,
     /// The redirect URI registered with the provider; for the browser login it must be
     /// `http://127.0.0.1:PORT/PATH` (or `localhost`). Default `http://127.0.0.1:8976/callback`.
-    #[arg(long)]
+    #[arg(long, value_name = "URI")]
     pub redirect_uri: Option<String>,
     /// RingCentral and Cal.com OAuth 2.0: a scope to request (repeat, or separate with spaces),
     /// e.g. `BOOKING_READ`. The other authorize requests have no scope: an app gets the
@@ -165,9 +211,6 @@ pub struct ProfileAddArgs {
     /// Where the client secret comes from.
     #[command(flatten)]
     pub secret: SecretSourceArgs,
-    /// Replace an existing profile of that name.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// Where a client secret comes from: never the command line, which other users see in `ps`.
@@ -193,9 +236,15 @@ pub struct SecretSourceArgs {
 pub struct LoginArgs {
     /// The profile.
     pub profile: String,
-    /// Open the authorization URL in the default browser (it is printed either way).
-    #[arg(long)]
+    /// Open the authorization URL in a browser (it is printed either way): the command in
+    /// `BROWSER` if set (`:`-separated entries, `%s` for the URL), else the system opener
+    /// (`xdg-open`, `open`, `start`). The default when `BROWSER` is set or a desktop session
+    /// is present (`DISPLAY` or `WAYLAND_DISPLAY` on Linux).
+    #[arg(long, overrides_with = "no_open")]
     pub open: bool,
+    /// Only print the URL, even in a desktop session.
+    #[arg(long)]
+    pub no_open: bool,
     /// Give up waiting for the browser after this many seconds.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub timeout: u64,

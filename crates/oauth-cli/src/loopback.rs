@@ -3,8 +3,9 @@
 //! short page once the code has been exchanged.
 //!
 //! Only what a browser sends is understood: one `GET` request head (at most 16 KiB, read
-//! within 10 s). Other paths (`/favicon.ico`) get a 404 and the wait goes on; the first
-//! request to the redirect path ends it.
+//! within 10 s). Other paths (`/favicon.ico`) get a 404 and the wait goes on; each request to
+//! the redirect path is handed to the caller, which answers it and may wait for the next (a
+//! tab left from an older login comes back with the wrong state).
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -13,6 +14,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{CliError, CliResult};
@@ -20,11 +23,18 @@ use crate::error::{CliError, CliResult};
 const MAX_HEAD: usize = 16 * 1024;
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A bound listener and the redirect URI it answers.
+/// A bound listener and the redirect URI it answers; it listens until dropped.
 pub struct Loopback {
-    listener: TcpListener,
     redirect_uri: Url,
+    requests: mpsc::Receiver<(TcpStream, String)>,
+    accept: JoinHandle<()>,
     interrupt: Interrupt,
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
 }
 
 /// Ctrl-C, listened for from the moment the listener is bound: a Ctrl-C any time after the URL
@@ -63,7 +73,17 @@ impl Interrupt {
 pub struct Callback {
     stream: TcpStream,
     query: String,
-    interrupt: Interrupt,
+}
+
+/// The page a callback is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// The login succeeded.
+    LoggedIn,
+    /// The login failed.
+    Failed,
+    /// The request belongs to an older login; this one goes on.
+    Stale,
 }
 
 impl fmt::Debug for Callback {
@@ -76,7 +96,8 @@ impl fmt::Debug for Callback {
 impl Loopback {
     /// Binds 127.0.0.1 at the redirect URI's port; a URI without a port gets an ephemeral one
     /// when `any_port` (the provider accepts any loopback port) and is refused otherwise.
-    pub async fn bind(redirect_uri: &str, any_port: bool) -> CliResult<Self> {
+    /// `profile` is named in the hints.
+    pub async fn bind(redirect_uri: &str, any_port: bool, profile: &str) -> CliResult<Self> {
         let mut uri = Url::parse(redirect_uri).map_err(|e| {
             CliError::Config(format!("redirect URI `{redirect_uri}` is not a URL: {e}"))
         })?;
@@ -111,7 +132,7 @@ impl Loopback {
                 CliError::Login(format!(
                     "port {port} on {ip} is in use (another `oauth login`?): stop that \
                      program, or register another redirect URI and set it with \
-                     `oauth profile add --force --redirect-uri`"
+                     `oauth profile set {profile} --redirect-uri URI`"
                 ))
             } else {
                 CliError::Login(format!("could not listen on {addr}: {e}"))
@@ -124,10 +145,14 @@ impl Loopback {
             // Setting a port on an http URL with a host cannot fail.
             let _ = uri.set_port(Some(bound.port()));
         }
+        let interrupt = Interrupt::new()?;
+        let (tx, requests) = mpsc::channel(4);
+        let accept = tokio::spawn(accept(listener, uri.path().to_owned(), tx));
         Ok(Self {
-            listener,
             redirect_uri: uri,
-            interrupt: Interrupt::new()?,
+            requests,
+            accept,
+            interrupt,
         })
     }
 
@@ -136,46 +161,48 @@ impl Loopback {
         self.redirect_uri.as_str()
     }
 
-    /// Waits for the browser's request to the redirect path, for at most `timeout`, or until
-    /// Ctrl-C.
-    pub async fn wait(self, timeout: Duration) -> CliResult<Callback> {
-        let Self {
-            listener,
-            redirect_uri,
-            mut interrupt,
-        } = self;
-        let path = redirect_uri.path().to_owned();
-        let (tx, mut rx) = mpsc::channel(4);
-        let accept = async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors, say: wait a little rather than spin.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                };
-                // Each connection on its own task: a browser's idle pre-connection must not
-                // hold up the real request behind it.
-                let tx = tx.clone();
-                let path = path.clone();
-                tokio::spawn(async move {
-                    if let Some(request) = serve(stream, &path).await {
-                        let _ = tx.send(request).await;
-                    }
-                });
-            }
-        };
+    /// The next browser request to the redirect path; `None` once `deadline` has passed.
+    /// Ctrl-C is [`CliError::Interrupted`].
+    pub async fn next(&mut self, deadline: Instant) -> CliResult<Option<Callback>> {
         tokio::select! {
-            request = rx.recv() => match request {
-                Some((stream, query)) => Ok(Callback { stream, query, interrupt }),
+            request = self.requests.recv() => match request {
+                Some((stream, query)) => Ok(Some(Callback { stream, query })),
                 None => Err(CliError::Other("the listener stopped".into())),
             },
-            () = accept => Err(CliError::Other("the listener stopped".into())),
-            () = tokio::time::sleep(timeout) => Err(CliError::Login(format!(
-                "no redirect from the browser within {} s; run `oauth login` again (or raise --timeout)",
-                timeout.as_secs()
-            ))),
-            () = interrupt.wait() => Err(CliError::Interrupted),
+            () = tokio::time::sleep_until(deadline) => Ok(None),
+            () = self.interrupt.wait() => Err(CliError::Interrupted),
         }
+    }
+
+    /// Runs `work` (the code exchange) unless Ctrl-C comes first: once listened for, Ctrl-C
+    /// no longer ends the process by itself.
+    pub async fn unless_interrupted<T>(
+        &mut self,
+        work: impl std::future::Future<Output = T>,
+    ) -> CliResult<T> {
+        tokio::select! {
+            out = work => Ok(out),
+            () = self.interrupt.wait() => Err(CliError::Interrupted),
+        }
+    }
+}
+
+/// Accepts connections until aborted, each served on its own task: a browser's idle
+/// pre-connection must not hold up the real request behind it.
+async fn accept(listener: TcpListener, path: String, tx: mpsc::Sender<(TcpStream, String)>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait a little rather than spin.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let tx = tx.clone();
+        let path = path.clone();
+        tokio::spawn(async move {
+            if let Some(request) = serve(stream, &path).await {
+                let _ = tx.send(request).await;
+            }
+        });
     }
 }
 
@@ -234,24 +261,12 @@ impl Callback {
         &self.query
     }
 
-    /// Runs `work` (the code exchange) unless Ctrl-C comes first: once listened for, Ctrl-C
-    /// no longer ends the process by itself.
-    pub async fn unless_interrupted<T>(
-        &mut self,
-        work: impl std::future::Future<Output = T>,
-    ) -> CliResult<T> {
-        tokio::select! {
-            out = work => Ok(out),
-            () = self.interrupt.wait() => Err(CliError::Interrupted),
-        }
-    }
-
     /// Tells the browser how it went. `message` is shown on the page: no secrets.
-    pub async fn finish(mut self, ok: bool, message: &str) {
-        let (status, title) = if ok {
-            ("200 OK", "Logged in")
-        } else {
-            ("400 Bad Request", "Login failed")
+    pub async fn finish(mut self, page: Page, message: &str) {
+        let (status, title) = match page {
+            Page::LoggedIn => ("200 OK", "Logged in"),
+            Page::Failed => ("400 Bad Request", "Login failed"),
+            Page::Stale => ("400 Bad Request", "This page belongs to an older login"),
         };
         respond(&mut self.stream, status, title, &escape(message)).await;
     }
@@ -281,20 +296,31 @@ mod tests {
         out
     }
 
+    fn in_secs(secs: u64) -> Instant {
+        Instant::now() + Duration::from_secs(secs)
+    }
+
     #[tokio::test]
-    async fn other_paths_are_refused_and_the_callback_is_answered() {
-        let lb = Loopback::bind("http://127.0.0.1/cb", true).await.unwrap();
+    async fn other_paths_are_refused_and_each_callback_is_answered() {
+        let mut lb = Loopback::bind("http://127.0.0.1/cb", true, "p")
+            .await
+            .unwrap();
         let port = Url::parse(lb.redirect_uri()).unwrap().port().unwrap();
         assert_ne!(port, 0);
-        let wait = tokio::spawn(lb.wait(Duration::from_secs(10)));
         // An idle connection first: it must not block the real request.
         let _idle = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         assert!(get(port, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        // A first callback answered as stale, then the listener goes on to the next one.
+        let stale = tokio::spawn(async move { get(port, "/cb?code=old&state=old").await });
+        let callback = lb.next(in_secs(10)).await.unwrap().unwrap();
+        assert_eq!(callback.query(), "code=old&state=old");
+        callback.finish(Page::Stale, "older").await;
+        assert!(stale.await.unwrap().starts_with("HTTP/1.1 400"));
         let browser = tokio::spawn(async move { get(port, "/cb?code=c&state=s").await });
-        let callback = wait.await.unwrap().unwrap();
+        let callback = lb.next(in_secs(10)).await.unwrap().unwrap();
         assert_eq!(callback.query(), "code=c&state=s");
         assert!(!format!("{callback:?}").contains("code=c"));
-        callback.finish(true, "done").await;
+        callback.finish(Page::LoggedIn, "done").await;
         assert!(browser.await.unwrap().starts_with("HTTP/1.1 200"));
     }
 
@@ -302,22 +328,24 @@ mod tests {
     async fn a_port_in_use_and_a_missing_port_are_clear_errors() {
         let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = taken.local_addr().unwrap().port();
-        let e = Loopback::bind(&format!("http://127.0.0.1:{port}/cb"), false)
+        let e = Loopback::bind(&format!("http://127.0.0.1:{port}/cb"), false, "p")
             .await
             .err()
             .unwrap();
         assert!(
             e.to_string()
-                .starts_with(&format!("port {port} on 127.0.0.1 is in use")),
+                .starts_with(&format!("port {port} on 127.0.0.1 is in use"))
+                && e.to_string()
+                    .contains("`oauth profile set p --redirect-uri URI`"),
             "{e}"
         );
         assert_eq!(e.exit_code(), 6);
-        let e = Loopback::bind("http://127.0.0.1/cb", false)
+        let e = Loopback::bind("http://127.0.0.1/cb", false, "p")
             .await
             .err()
             .unwrap();
         assert!(e.to_string().contains("names no port"), "{e}");
-        let e = Loopback::bind("https://app.example/cb", false)
+        let e = Loopback::bind("https://app.example/cb", false, "p")
             .await
             .err()
             .unwrap();
@@ -325,12 +353,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn it_gives_up_after_the_timeout() {
-        let lb = Loopback::bind("http://127.0.0.1/cb", true).await.unwrap();
-        let e = lb.wait(Duration::from_millis(50)).await.unwrap_err();
-        assert!(
-            e.to_string().starts_with("no redirect from the browser"),
-            "{e}"
-        );
+    async fn it_gives_up_at_the_deadline() {
+        let mut lb = Loopback::bind("http://127.0.0.1/cb", true, "p")
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_millis(50);
+        assert!(lb.next(deadline).await.unwrap().is_none());
     }
 }

@@ -11,15 +11,19 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod client;
 mod commands;
 mod config;
 mod error;
 mod files;
 mod loopback;
+mod opener;
 mod paths;
 mod provider;
 mod secrets;
+mod settings;
 mod store;
+mod verbose;
 
 use std::process::ExitCode;
 
@@ -39,7 +43,7 @@ macro_rules! out {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_tracing(cli.verbose);
+    verbose::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -57,34 +61,4 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
-}
-
-/// `-v`: what the SDK's crates trace (their spans and events name providers, keys and outcomes,
-/// never a secret), on stderr. The HTTP stack's own tracing stays off: it would show headers.
-fn init_tracing(verbose: u8) {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-
-    let level = match verbose {
-        0 => return,
-        1 => LevelFilter::INFO,
-        2 => LevelFilter::DEBUG,
-        _ => LevelFilter::TRACE,
-    };
-    let targets = Targets::new()
-        .with_target("oauth_core", level)
-        .with_target("oauth", level)
-        .with_target("procore_oauth", level)
-        .with_target("calcom_oauth", level)
-        .with_target("sunshine_conversations_oauth", level)
-        .with_target("ringcentral_oauth", level);
-    let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(false),
-        )
-        .with(targets)
-        .try_init();
 }

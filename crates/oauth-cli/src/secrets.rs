@@ -122,6 +122,20 @@ pub fn saved_path(paths: &Paths, name: &str) -> PathBuf {
     paths.secrets_dir().join(name)
 }
 
+/// Where profile `name`'s client secret comes from, for a message about a refused one.
+pub fn describe_source(paths: &Paths, name: &str, profile: &Profile) -> String {
+    match (&profile.client_secret_env, &profile.client_secret_file) {
+        (Some(var), _) => format!("environment variable {var}"),
+        (None, Some(file)) if *file == saved_path(paths, name) => format!(
+            "what was typed at the prompt (or read from stdin) when the profile was added, \
+             kept in {}",
+            file.display()
+        ),
+        (None, Some(file)) => format!("file {}", file.display()),
+        (None, None) => "nowhere: the profile has none (a public client)".to_owned(),
+    }
+}
+
 /// Warns (like ssh) when other users may read a file holding a secret.
 fn warn_if_shared(path: &Path, what: &str) {
     #[cfg(unix)]

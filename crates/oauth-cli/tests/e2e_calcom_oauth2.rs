@@ -64,7 +64,7 @@ async fn round(name: &str, client_id: &str, shape: &str) {
     assert_eq!(query["code_challenge_method"], "S256");
     assert_eq!(query["scope"], "BOOKING_READ PROFILE_READ");
     assert!(
-        login.stderr.contains("Logged in: profile `cal` (calcom)"),
+        login.stderr.contains("Logged in: profile `cal` (Cal.com)"),
         "{}",
         login.stderr
     );
@@ -84,7 +84,9 @@ async fn round(name: &str, client_id: &str, shape: &str) {
     assert_eq!(json["provider"], "calcom");
     assert_eq!(json["has_refresh_token"], true);
     let status = cli.ok(&["status", "cal"]);
-    assert!(status.starts_with("cal\tcalcom\tproduction\t"), "{status}");
+    // A server of one's own is shown beside the environment.
+    let head = format!("cal\tcalcom\tproduction ({})\t", server.base_url());
+    assert!(status.starts_with(&head), "{status}");
     assert!(status.trim_end().ends_with("\tok"), "{status}");
 
     e2e::wait_for_expiry(&mut cli, "cal");
@@ -113,7 +115,7 @@ async fn round(name: &str, client_id: &str, shape: &str) {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "oauth: calcom has no revocation endpoint; `oauth logout cal` forgets the token here\n"
+        "oauth: Cal.com has no revocation endpoint; `oauth logout cal` forgets the token here\n"
     );
     assert_eq!(token(&mut cli), third, "a refused revoke keeps the token");
 
@@ -165,7 +167,7 @@ fn a_profile_without_a_flow_is_the_platform_flow() {
         !stderr.contains("http://"),
         "no authorization URL: {stderr}"
     );
-    // And `--flow` is for Cal.com only.
+    // And `--flow` is for Cal.com only: a bad argument.
     let out = cli.run(&[
         "profile",
         "add",
@@ -177,5 +179,37 @@ fn a_profile_without_a_flow_is_the_platform_flow() {
         "--flow",
         "oauth2",
     ]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn profile_check_tells_a_wrong_secret_of_a_confidential_client_without_a_browser() {
+    for shape in ["bare", "envelope"] {
+        let (server, mut cli, _) = setup("calcom-check", 60, "calcom-confidential", shape);
+        let accepted = cli.run(&["profile", "check", "cal"]);
+        let stderr = String::from_utf8_lossy(&accepted.stderr);
+        assert_eq!(accepted.status.code(), Some(0), "{shape}: {stderr}");
+        assert!(
+            stderr.starts_with("Cal.com accepted the client credentials of profile `cal`"),
+            "{shape}: {stderr}"
+        );
+        cli.ok(&[
+            "profile",
+            "set",
+            "cal",
+            "--client-secret-env",
+            "WRONG_SECRET",
+        ]);
+        let args = ["profile", "check", "cal"];
+        let refused = cli.run_with(&args, &[("WRONG_SECRET", &"not-the-calcom-secret")]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(3), "{shape}: {stderr}");
+        assert!(
+            stderr.starts_with("oauth: Cal.com refused the client credentials of profile `cal`")
+                && stderr.contains("environment variable WRONG_SECRET"),
+            "{shape}: {stderr}"
+        );
+        cli.assert_clean(&["not-the-calcom-secret"]);
+        drop(server);
+    }
 }

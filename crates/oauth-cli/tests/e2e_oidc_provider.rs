@@ -14,7 +14,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime};
 
 use common::{CliHome, http_client};
-use e2e::authorization_url;
+use e2e::Stderr;
 use oauth_sdk_tests::{OidcServer, free_port};
 
 /// A server, a CLI home with a profile `rc` for it, and every secret seen so far.
@@ -85,7 +85,7 @@ impl Home {
         assert!(
             login
                 .stderr
-                .contains("Logged in: profile `rc` (ringcentral)"),
+                .contains("Logged in: profile `rc` (RingCentral)"),
             "{}",
             login.stderr
         );
@@ -147,13 +147,18 @@ async fn login_token_refresh_status_revoke() {
         "{listed}"
     );
     assert!(listed.contains("secret=env TEST_CLIENT_SECRET"), "{listed}");
+    let base = home.server.base_url().to_owned();
+    assert!(
+        listed.trim_end().ends_with(&format!("\tbase_url={base}")),
+        "{listed}"
+    );
 
     let first = home.token();
     assert_eq!(home.token(), first, "a fresh token is printed as stored");
     assert_eq!(home.userinfo_status(&first).await, 200);
     let status = home.ok(&["status"]);
     assert!(
-        status.starts_with("rc\tringcentral\tproduction\tscopes="),
+        status.starts_with(&format!("rc\tringcentral\tproduction ({base})\tscopes=")),
         "{status}"
     );
     assert!(status.trim_end().ends_with("\tok"), "{status}");
@@ -239,30 +244,42 @@ async fn concurrent_token_processes_on_an_expired_token_refresh_once() {
 }
 
 #[tokio::test]
-async fn a_forged_redirect_is_refused_and_nothing_is_stored() {
-    let mut home = Home::new("e2e-forged", 60);
+async fn a_stale_redirect_is_answered_and_the_login_goes_on() {
+    let mut home = Home::new("e2e-stale", 60);
     let mut child = home
         .command(&["login", "rc", "--timeout", "60"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (url, rest) = authorization_url(&mut child);
-    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let mut stderr = Stderr::of(&mut child);
+    let url = stderr.authorization_url();
+    assert!(url.as_str().contains("code_challenge_method=S256"), "{url}");
+    // A tab restored from an earlier login comes back with that login's state.
     let page = http_client()
-        .get(format!("{}?code=stolen&state=forged", home.redirect_uri))
+        .get(format!(
+            "{}?code=old-code&state=old-state",
+            home.redirect_uri
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 400);
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(6));
-    let stderr = rest.recv_timeout(Duration::from_secs(10)).unwrap();
+    let text = page.text().await.unwrap();
     assert!(
-        stderr.contains("does not match the request (possible CSRF)"),
-        "{stderr}"
+        text.contains("This page belongs to an older login") && text.contains("newest"),
+        "{text}"
     );
-    let out = home.run(&["token", "rc"]);
-    assert_eq!(out.status.code(), Some(4));
+    stderr.wait_for(|l| l.contains("from an older login") && l.ends_with("still waiting."));
+    // The login is still waiting for the right redirect, and completes with it.
+    assert!(child.try_wait().unwrap().is_none(), "the login went on");
+    let (base_url, redirect_uri) = (home.server.base_url().to_owned(), home.redirect_uri.clone());
+    let login = e2e::finish_login(&mut home, child, stderr, url, &base_url, &redirect_uri).await;
+    home.secrets.push(login.code);
+    assert!(!login.stderr.contains("CSRF"), "{}", login.stderr);
+    let token = home.token();
+    assert_eq!(home.userinfo_status(&token).await, 200);
+    home.assert_no_secret_in_transcript();
 }
 
 #[test]
@@ -301,10 +318,10 @@ fn a_typo_and_a_missing_login_are_one_line_errors() {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = run(&["login", "procore-sandbox", "--jwt", "/dev/null"]);
-    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.status.code(), Some(2), "a bad argument");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "oauth: --jwt is for ringcentral profiles; this one is procore (see `oauth login --help`)\n"
+        "oauth: --jwt is for RingCentral profiles; this one is Procore (see `oauth login --help`)\n"
     );
     let out = run(&["status"]);
     assert_eq!(

@@ -164,7 +164,10 @@ fn with_a_key_login_token_refresh_and_status_work_and_no_secret_reaches_the_disk
     assert_eq!(server.calls(), (1, 1), "the refreshed token was stored");
     let status = ok(&mut home, Some(&k1), &["status"]);
     assert!(
-        status.starts_with("rc\tringcentral\tproduction\tscopes=ReadAccounts\taccess expires in"),
+        status.starts_with(&format!(
+            "rc\tringcentral\tproduction ({})\tscopes=ReadAccounts\taccess expires in",
+            server.server.base_url()
+        )),
         "{status}"
     );
     assert!(status.trim_end().ends_with("\tok"), "{status}");
@@ -182,8 +185,11 @@ fn with_a_key_login_token_refresh_and_status_work_and_no_secret_reaches_the_disk
     assert_eq!(server.calls(), (1, 1), "no login was attempted");
     let status = ok(&mut home, None, &["status"]);
     assert!(
-        status.starts_with("rc\tringcentral\tunreadable token: ")
-            && status.contains("OAUTH_CLI_KEY"),
+        status.starts_with(&format!(
+            "rc\tringcentral\tproduction ({})\t-\t-\t-\tunreadable token: ",
+            server.server.base_url()
+        )) && status.contains("OAUTH_CLI_KEY")
+            && status.contains("`oauth logout rc`"),
         "{status}"
     );
     // A wrong key, named or not: the same.

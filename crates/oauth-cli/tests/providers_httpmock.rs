@@ -113,16 +113,21 @@ fn ringcentral_jwt_refreshes_and_signs_in_again_when_the_refresh_is_refused() {
         (2, 1),
         "refresh first, then the JWT"
     );
-    // `-vv` traced it, redacted (checked below with the other outputs).
-    assert!(
-        home.transcript
-            .contains("oauth_refresh{provider=\"ringcentral\" key=rc}")
-            && home
-                .transcript
-                .contains("refresh refused; running the JWT grant again"),
-        "{}",
-        home.transcript
-    );
+    // `-vv` traced it, redacted (checked below with the other outputs): both requests, the
+    // refusal, and the refresh's outcome.
+    let base = server.base_url();
+    for line in [
+        format!("oauth: POST {base}/restapi/oauth/token -> HTTP 400 in "),
+        "oauth: refresh refused; running the JWT grant again (provider=ringcentral".to_owned(),
+        format!("oauth: POST {base}/restapi/oauth/token -> HTTP 200 in "),
+        "oauth: refresh of `rc` (ringcentral): refreshed in ".to_owned(),
+    ] {
+        assert!(
+            home.transcript.contains(&line),
+            "{line}\n{}",
+            home.transcript
+        );
+    }
     let json: serde_json::Value =
         serde_json::from_str(&home.ok(&["token", "rc", "--json", "--min-lifetime", "0"])).unwrap();
     assert_eq!(json["scopes"], json!(["ReadAccounts"]));
@@ -260,7 +265,7 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "oauth: calcom has no revocation endpoint; `oauth logout cal` forgets the token here\n"
+        "oauth: Cal.com has no revocation endpoint; `oauth logout cal` forgets the token here\n"
     );
     home.ok(&["logout", "cal"]);
     assert_eq!(home.run(&["token", "cal"]).status.code(), Some(4));
@@ -271,6 +276,69 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
         "cal-refresh-2",
         "cal-code",
     ]);
+}
+
+#[test]
+fn a_refused_grant_is_recorded_so_every_later_command_knows_it() {
+    let server = MockServer::start();
+    let refresh = server.mock(|when, then| {
+        when.method(POST).path("/restapi/oauth/token");
+        then.status(400)
+            .json_body(json!({"error": "invalid_grant", "error_description": "Token is revoked"}));
+    });
+    let mut home = Home::new("rc-refused");
+    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
+    // Valid for 30 s more: inside the 60 s `--min-lifetime`, so `token` refreshes, and the
+    // server has revoked the grant.
+    let received = (now_secs() - 3570) * 1000;
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-live-access", "refresh_token": "rc-revoked-refresh",
+               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    );
+    let out = home.run(&["token", "rc"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(refresh.calls(), 1);
+
+    // The old access token has not expired yet, but it is not handed out any more...
+    let out = home.run(&["token", "rc", "--min-lifetime", "0"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the refused grant's token was printed"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid_grant") && stderr.contains("Token is revoked"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.trim_end().ends_with("run `oauth login rc`"),
+        "{stderr}"
+    );
+    // ...and `status` says why, in every shell, without asking the server again.
+    let status = home.ok(&["status"]);
+    assert!(
+        status.contains("needs login (the provider refused the grant"),
+        "{status}"
+    );
+    assert!(status.contains("`invalid_grant`"), "{status}");
+    assert_eq!(
+        refresh.calls(),
+        1,
+        "the refusal was looked up again at the server"
+    );
+    home.assert_clean(&["rc-live-access", "rc-revoked-refresh"]);
 }
 
 #[test]
@@ -285,18 +353,11 @@ fn an_expired_refresh_token_names_the_command_that_fixes_it() {
     home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
     // A stored token in the library's document format, whose access token has expired.
     let received = (now_secs() - 7200) * 1000;
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
-                  "expires_at_ms": received + 3_600_000, "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
+               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    );
     let out = home.run(&["token", "rc"]);
     assert_eq!(
         out.status.code(),
@@ -406,18 +467,11 @@ fn a_secret_from_stdin_is_kept_private_and_removed_with_its_profile() {
 fn replacing_a_profile_keeps_its_token_only_for_the_same_server() {
     let mut home = Home::new("force");
     home.add("rc", "ringcentral", "rc-id", "http://127.0.0.1:1", &[]);
-    let tokens = home.dir.join("data/tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
     let received = now_secs() * 1000;
-    let document = json!({
-        "format": "oauth-core.token", "format_version": 1, "version": 1,
-        "token": {"access_token": "rc-kept-access", "received_at_ms": received}
-    });
-    std::fs::write(
-        tokens.join("rc.json"),
-        serde_json::to_vec(&document).unwrap(),
-    )
-    .unwrap();
+    home.store_token(
+        "rc",
+        json!({"access_token": "rc-kept-access", "received_at_ms": received}),
+    );
 
     let out = home.run(&[
         "profile",

@@ -7,14 +7,16 @@ use std::time::{Duration, SystemTime};
 use oauth_core::access::Assertion;
 use oauth_core::store::TokenStore;
 use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
+use tokio::time::Instant;
 
 use crate::cli::LoginArgs;
+use crate::client::Client;
 use crate::config::{Config, Grant, Profile};
 use crate::error::{CliError, CliResult};
-use crate::loopback::Loopback;
+use crate::loopback::{Loopback, Page};
 use crate::paths::Paths;
-use crate::provider::{Client, LoginPath, ProviderKind};
-use crate::secrets;
+use crate::provider::{LoginPath, ProviderKind};
+use crate::{opener, secrets};
 
 pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     let mut config = Config::load(paths.config_file())?;
@@ -30,12 +32,22 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     if args.jwt.is_some() && profile.provider != ProviderKind::Ringcentral {
         return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile));
     }
+    let session_flags = args.session_cookie_env.is_some() || args.session_cookie_file.is_some();
+    if session_flags && profile.login_path() != LoginPath::CalcomSession {
+        return Err(CliError::Usage(format!(
+            "--session-cookie-env and --session-cookie-file are for Cal.com platform-flow \
+             profiles; `{name}` logs in through the browser (see `oauth login --help`)"
+        )));
+    }
     // Before the login, not after it: a malformed key, or a stored token this key cannot
     // open (which the new one must not replace), would waste the browser round trip.
     let store = super::store(paths)?;
-    store.load(&name).await?;
+    store
+        .load(&name)
+        .await
+        .map_err(|e| CliError::from_store(&name, e))?;
     let client = Client::new(&profile, secrets::client_secret(&name, &profile)?)?;
-    let fail = |e| CliError::from_grant(&name, "login failed", e);
+    let fail = |e| super::grant_error(paths, &name, &profile, "login failed", e);
 
     let (token, grant, jwt_file) = match (&client, args.client_credentials, &args.jwt) {
         (Client::Procore(c), true, _) => (
@@ -63,8 +75,10 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
         (_, false, Some(_)) => return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile)),
         (_, false, None) => {
             let token = match profile.login_path() {
-                LoginPath::Browser => browser(&client, &profile, &args).await?,
-                LoginPath::CalcomSession => calcom_session(&client, &profile, &args).await?,
+                LoginPath::Browser => browser(paths, &client, &name, &profile, &args).await?,
+                LoginPath::CalcomSession => calcom_session(&client, &profile, &args)
+                    .await?
+                    .map_err(fail)?,
             };
             (token, Grant::AuthorizationCode, None)
         }
@@ -83,74 +97,152 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     };
     crate::say!(
         "Logged in: profile `{name}` ({}), token {expiry}. `oauth token {name}` prints a fresh one.",
-        profile.provider.name()
+        profile.provider.product()
     );
     Ok(())
 }
 
+/// A login flag given to a profile of another provider: a bad argument.
 fn only_for(flag: &str, provider: ProviderKind, profile: &Profile) -> CliError {
-    CliError::Config(format!(
+    CliError::Usage(format!(
         "{flag} is for {} profiles; this one is {} (see `oauth login --help`)",
-        provider.name(),
-        profile.provider.name()
+        provider.product(),
+        profile.provider.product()
     ))
 }
 
 /// The authorization code flow through the loopback redirect.
-async fn browser(client: &Client, profile: &Profile, args: &LoginArgs) -> CliResult<Token> {
-    let loopback =
-        Loopback::bind(profile.redirect_uri(), profile.provider.loopback_any_port()).await?;
-    let Some(request) = client.browser_request(profile, loopback.redirect_uri()) else {
-        return Err(CliError::Config(format!(
-            "{} has no browser login",
-            profile.provider.name()
-        )));
+async fn browser(
+    paths: &Paths,
+    client: &Client,
+    name: &str,
+    profile: &Profile,
+    args: &LoginArgs,
+) -> CliResult<Token> {
+    let product = profile.provider.product();
+    let mut loopback = Loopback::bind(
+        profile.redirect_uri(),
+        profile.provider.loopback_any_port(),
+        name,
+    )
+    .await?;
+    let redirect_uri = loopback.redirect_uri().to_owned();
+    let Some(request) = client.browser_request(profile, &redirect_uri) else {
+        return Err(CliError::Config(format!("{product} has no browser login")));
     };
     crate::say!(
-        "Open this URL in a browser to log in to {}:\n\n  {}\n",
-        profile.provider.name(),
+        "Open this URL in a browser to log in to {product}:\n\n  {}\n",
         request.url()
     );
-    if args.open
-        && let Err(e) = open::that_detached(request.url().as_str())
-    {
-        crate::say!("Could not open a browser ({e}); open the URL above yourself.");
+    let open = args.open || (!args.no_open && opener::by_default());
+    let mut launched = None;
+    if open {
+        match opener::launch(request.url().as_str()) {
+            Ok(browser) => {
+                tracing::info!(launcher = %browser.what, "opened the authorization URL");
+                launched = Some(browser);
+            }
+            Err(message) => crate::say!("{message}"),
+        }
     }
     crate::say!(
-        "Waiting for the redirect to {} (up to {} s; Ctrl-C to stop)...",
-        loopback.redirect_uri(),
-        args.timeout
+        "Waiting for the redirect to {redirect_uri} (up to {} s; Ctrl-C to stop). {product} \
+         must have this redirect URI registered for client id `{}`, exactly as written: if the \
+         browser shows an error about it (such as `invalid_redirect_uri`), register it there, \
+         or set the registered one with `oauth profile set {name} --redirect-uri URI`.",
+        args.timeout,
+        profile.client_id
     );
-    let mut callback = loopback.wait(Duration::from_secs(args.timeout)).await?;
-    let grant = match request.verify_redirect(callback.query()) {
-        Ok(grant) => grant,
-        Err(e) => {
-            let message = format!("the authorization did not succeed: {e}");
-            callback.finish(false, &message).await;
-            return Err(CliError::Login(message));
+    let deadline = Instant::now()
+        .checked_add(Duration::from_secs(args.timeout))
+        .unwrap_or_else(far_future);
+    let callback = loop {
+        let next = tokio::select! {
+            next = loopback.next(deadline) => next?,
+            message = failed_launch(&mut launched) => {
+                crate::say!("{message}");
+                launched = None;
+                continue;
+            }
+        };
+        let Some(callback) = next else {
+            return Err(CliError::Login(format!(
+                "no redirect from the browser within {} s. If the browser showed an error \
+                 instead of coming back, the likely cause is the redirect URI: {product} must \
+                 have {redirect_uri} registered for client id `{}`, exactly as written (`oauth \
+                 profile set {name} --redirect-uri URI` sets the one registered). Then run \
+                 `oauth login {name}` again (or raise --timeout)",
+                args.timeout, profile.client_id
+            )));
+        };
+        // `verify_redirect` consumes the request; a stale redirect must leave it usable.
+        match request.clone().verify_redirect(callback.query()) {
+            Err(oauth_core::Error::StateMismatch) => {
+                // A tab restored from an earlier login (or anyone else's request): its code is
+                // not used, and this login goes on.
+                callback
+                    .finish(
+                        Page::Stale,
+                        "Its state does not match the login `oauth` is waiting for, so its code \
+                         was not used. Use the tab opened by the newest `oauth login`, or open \
+                         the URL it printed.",
+                    )
+                    .await;
+                crate::say!(
+                    "A redirect from an older login (its state does not match) was answered \
+                     and ignored; still waiting."
+                );
+                continue;
+            }
+            Err(e) => {
+                let message = format!("the authorization did not succeed: {e}");
+                callback.finish(Page::Failed, &message).await;
+                return Err(CliError::Login(message));
+            }
+            Ok(grant) => break (callback, grant),
         }
     };
-    match callback.unless_interrupted(client.exchange(&grant)).await? {
+    let (callback, grant) = callback;
+    tracing::info!("the browser came back with a code; exchanging it");
+    match loopback.unless_interrupted(client.exchange(&grant)).await? {
         Ok(token) => {
             callback
-                .finish(true, "You can close this tab and go back to the terminal.")
+                .finish(
+                    Page::LoggedIn,
+                    "You can close this tab and go back to the terminal.",
+                )
                 .await;
             Ok(token)
         }
         Err(e) => {
+            let error = super::grant_error(paths, name, profile, "the code exchange failed", e);
             callback
-                .finish(false, &format!("The code exchange failed: {e}"))
+                .finish(Page::Failed, &format!("The code exchange failed: {error}"))
                 .await;
-            Err(CliError::Provider {
-                context: "the code exchange failed".into(),
-                source: e,
-            })
+            Err(error)
         }
     }
 }
 
+/// The launcher's failure, or never.
+async fn failed_launch(launched: &mut Option<opener::Launched>) -> String {
+    match launched {
+        Some(browser) => browser.failure().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A deadline no login reaches (for a `--timeout` too large to add to now).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 86_400)
+}
+
 /// Cal.com's platform flow: authorize server side with the user's session cookie.
-async fn calcom_session(client: &Client, profile: &Profile, args: &LoginArgs) -> CliResult<Token> {
+async fn calcom_session(
+    client: &Client,
+    profile: &Profile,
+    args: &LoginArgs,
+) -> CliResult<Result<Token, oauth_core::Error>> {
     let Client::Calcom(c) = client else {
         return Err(CliError::Other("not a Cal.com client".into()));
     };
@@ -163,18 +255,12 @@ async fn calcom_session(client: &Client, profile: &Profile, args: &LoginArgs) ->
             "use --session-cookie-env or --session-cookie-file",
         )?,
     };
-    let redirect = c
+    let redirect = match c
         .authorize(profile.redirect_uri(), Some(&SessionCookie::new(cookie)))
         .await
-        .map_err(|e| CliError::Provider {
-            context: "Cal.com's authorize failed".into(),
-            source: e,
-        })?;
-    client
-        .exchange(redirect.grant())
-        .await
-        .map_err(|e| CliError::Provider {
-            context: "the code exchange failed".into(),
-            source: e,
-        })
+    {
+        Ok(redirect) => redirect,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(client.exchange(redirect.grant()).await)
 }

@@ -1,8 +1,10 @@
 //! One module per command; each reads the config, does its work, and returns a [`CliResult`].
 
+mod check;
 mod login;
 mod profile;
 mod revoke;
+mod state;
 mod status;
 mod token;
 
@@ -12,8 +14,11 @@ use oauth_core::store::{TokenStore, Versioned};
 use oauth_core::{StoreErrorKind, Token};
 
 use crate::cli::{Cli, Command, ProfileCommand};
-use crate::error::{CliError, CliResult};
+use crate::config::Profile;
+use crate::error::{self, CliError, CliResult};
 use crate::paths::Paths;
+use crate::provider::ProviderKind;
+use crate::secrets;
 use crate::store::Store;
 
 /// Runs the command.
@@ -21,6 +26,8 @@ pub async fn run(cli: Cli) -> CliResult<()> {
     let paths = Paths::from_env()?;
     match cli.command {
         Command::Profile(ProfileCommand::Add(args)) => profile::add(&paths, *args),
+        Command::Profile(ProfileCommand::Set(args)) => profile::set(&paths, *args),
+        Command::Profile(ProfileCommand::Check(args)) => check::run(&paths, &args.profile).await,
         Command::Profile(ProfileCommand::List) => profile::list(&paths),
         Command::Profile(ProfileCommand::Remove(args)) => profile::remove(&paths, &args.profile),
         Command::Login(args) => login::run(&paths, args).await,
@@ -41,11 +48,52 @@ fn store(paths: &Paths) -> CliResult<Store> {
 async fn stored(store: &Store, profile: &str) -> CliResult<Versioned> {
     store
         .load(profile)
-        .await?
+        .await
+        .map_err(|e| CliError::from_store(profile, e))?
         .ok_or_else(|| CliError::LoginNeeded {
             profile: profile.to_owned(),
             message: format!("profile `{profile}` is not logged in"),
         })
+}
+
+/// Maps a library error met while using profile `name`'s client: refused client credentials are
+/// a configuration error naming where the secret came from; the rest as
+/// [`CliError::from_grant`].
+fn grant_error(
+    paths: &Paths,
+    name: &str,
+    profile: &Profile,
+    context: &str,
+    e: oauth_core::Error,
+) -> CliError {
+    if !error::refused_client(&e) {
+        return CliError::from_grant(name, context, e);
+    }
+    let code = e
+        .oauth_code()
+        .map_or_else(|| "HTTP 401".to_owned(), |c| c.as_str().to_owned());
+    CliError::Config(format!(
+        "{} refused the client credentials of profile `{name}` ({code}): check the client id \
+         `{}` and the client secret, which comes from {}. `oauth profile set {name} \
+         --client-secret-env VAR` (or --client-secret-file, --client-secret-prompt) changes it; \
+         `oauth profile check {name}` tests it without a browser",
+        profile.provider.product(),
+        profile.client_id,
+        secrets::describe_source(paths, name, profile)
+    ))
+}
+
+/// What `logout` and `profile remove` add about the provider's side.
+fn not_revoked(provider: ProviderKind) -> String {
+    if provider.can_revoke() {
+        "not revoked: `oauth revoke` does that".to_owned()
+    } else {
+        format!(
+            "{} has no revocation: the grant stays valid there until its refresh token expires \
+             or the user removes the app",
+            provider.product()
+        )
+    }
 }
 
 /// Stores a new login's token over whatever is stored (compare-and-swap, retried when another

@@ -1,102 +1,81 @@
-//! `oauth profile add|list|remove`.
+//! `oauth profile add|set|list|remove` (`check` is in `check.rs`).
 
-use crate::cli::ProfileAddArgs;
+use crate::cli::{ProfileAddArgs, ProfileSetArgs};
 use crate::config::{self, CalcomFlow, Config, Grant, Profile};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::ProviderKind;
-use crate::{files, secrets};
+use crate::{files, secrets, settings};
 
 pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
     config::validate_name(&args.name)?;
     let mut config = Config::load(paths.config_file())?;
     if config.profiles.contains_key(&args.name) && !args.force {
         return Err(CliError::Config(format!(
-            "profile `{}` exists; add --force to replace it",
+            "profile `{0}` exists: `oauth profile set {0} ...` changes some of its settings, \
+             --force replaces it",
             args.name
         )));
     }
-    if let Some(env) = &args.environment {
-        args.provider.check_environment(env)?;
-    }
-    let calcom = args.provider == ProviderKind::Calcom;
-    if (args.flow.is_some() || args.app_url.is_some()) && !calcom {
-        return Err(CliError::Config(
-            "--flow and --app-url are for Cal.com profiles only".into(),
-        ));
-    }
-    // New Cal.com profiles get the OAuth 2.0 flow unless told otherwise, written out so that
-    // the file says which flow it is.
-    let flow = calcom.then(|| args.flow.unwrap_or(CalcomFlow::OAuth2));
-    if args.app_url.is_some() && flow == Some(CalcomFlow::Platform) {
-        return Err(CliError::Config(
-            "--app-url is for Cal.com's OAuth 2.0 flow (the platform flow has no web app step)"
-                .into(),
-        ));
-    }
-    let scoped = args.provider == ProviderKind::Ringcentral || flow == Some(CalcomFlow::OAuth2);
-    if !args.scopes.is_empty() && !scoped {
-        return Err(CliError::Config(format!(
-            "--scope is for RingCentral and Cal.com OAuth 2.0 profiles: this {} \
-             authorization request has no scope (an app gets the permissions it was registered \
-             with)",
-            args.provider.name()
-        )));
-    }
-    if args.company_id.is_some() && args.provider != ProviderKind::Procore {
-        return Err(CliError::Config(
-            "--company-id is for Procore profiles only".into(),
-        ));
-    }
-    let what = format!("the client secret of profile `{}`", args.name);
-    let saved = if args.secret.client_secret_prompt {
-        Some(secrets::prompt(
-            &what,
-            "use --client-secret-env, --client-secret-file or --client-secret-stdin",
-        )?)
-    } else if args.secret.client_secret_stdin {
-        Some(secrets::from_stdin(&what)?)
-    } else {
-        None
-    };
-    let client_secret_file = match saved {
-        Some(secret) => Some(secrets::save(paths, &args.name, &secret)?),
-        None => args
-            .secret
-            .client_secret_file
-            .map(|f| std::path::absolute(&f).unwrap_or(f)),
-    };
-    let profile = Profile {
+    let mut profile = Profile {
         provider: args.provider,
         client_id: args.client_id,
-        environment: args.environment,
-        base_url: args.base_url,
-        flow,
-        app_url: args.app_url,
-        redirect_uri: args.redirect_uri,
-        scopes: args
-            .scopes
-            .iter()
-            .flat_map(|s| s.split_whitespace())
-            .map(str::to_owned)
-            .collect(),
-        company_id: args.company_id,
-        client_secret_env: args.secret.client_secret_env,
-        client_secret_file,
+        environment: None,
+        base_url: None,
+        // New Cal.com profiles get the OAuth 2.0 flow unless told otherwise, written out so
+        // that the file says which flow it is.
+        flow: (args.provider == ProviderKind::Calcom).then_some(CalcomFlow::OAuth2),
+        app_url: None,
+        redirect_uri: None,
+        scopes: Vec::new(),
+        company_id: None,
+        client_secret_env: None,
+        client_secret_file: None,
         grant: Grant::AuthorizationCode,
         jwt_file: None,
     };
+    settings::apply(&mut profile, &args.settings);
+    settings::check(&mut profile)?;
+    settings::apply_secret(paths, &args.name, &mut profile, &args.settings.secret)?;
     if let Some(old) = config.profiles.get(&args.name) {
         forget_what_no_longer_applies(paths, &args.name, old, &profile)?;
     }
+    say_base_url(&profile);
     config.profiles.insert(args.name.clone(), profile);
     config.save(paths.config_file())?;
-    crate::say!(
-        "Added profile `{}`. Next: `oauth login {}`.",
-        args.name,
-        args.name
-    );
+    crate::say!("Added profile `{0}`. Next: `oauth login {0}`.", args.name);
     Ok(())
+}
+
+pub fn set(paths: &Paths, args: ProfileSetArgs) -> CliResult<()> {
+    let mut config = Config::load(paths.config_file())?;
+    let old = config.profile(&args.name)?.clone();
+    let mut profile = old.clone();
+    if let Some(id) = args.client_id {
+        profile.client_id = id;
+    }
+    settings::apply(&mut profile, &args.settings);
+    settings::check(&mut profile)?;
+    settings::apply_secret(paths, &args.name, &mut profile, &args.settings.secret)?;
+    forget_what_no_longer_applies(paths, &args.name, &old, &profile)?;
+    if profile.base_url != old.base_url {
+        say_base_url(&profile);
+    }
+    config.profiles.insert(args.name.clone(), profile);
+    config.save(paths.config_file())?;
+    crate::say!("Updated profile `{}`.", args.name);
+    Ok(())
+}
+
+/// A base URL of one's own is easy to get subtly wrong: say what it means.
+fn say_base_url(profile: &Profile) {
+    if let Some(url) = profile.custom_base_url() {
+        crate::say!(
+            "Base URL {url}: the server's root, to which {}'s paths ({}) are added.",
+            profile.provider.product(),
+            profile.provider.token_path()
+        );
+    }
 }
 
 pub fn list(paths: &Paths) -> CliResult<()> {
@@ -108,13 +87,14 @@ pub fn list(paths: &Paths) -> CliResult<()> {
         );
     }
     for (name, p) in &config.profiles {
-        let env = p
-            .environment
-            .as_deref()
-            .unwrap_or(p.provider.environments()[0]);
+        let base = p
+            .custom_base_url()
+            .map(|url| format!("\tbase_url={url}"))
+            .unwrap_or_default();
         crate::out!(
-            "{name}\t{}\t{env}\tclient_id={}\tredirect_uri={}\tscopes={}\tsecret={}",
+            "{name}\t{}\t{}\tclient_id={}\tredirect_uri={}\tscopes={}\tsecret={}{base}",
             p.provider.name(),
+            p.environment(),
             p.client_id,
             p.redirect_uri(),
             p.scope().unwrap_or_else(|| "-".into()),
@@ -126,19 +106,20 @@ pub fn list(paths: &Paths) -> CliResult<()> {
 
 pub fn remove(paths: &Paths, name: &str) -> CliResult<()> {
     let mut config = Config::load(paths.config_file())?;
-    config.profile(name)?;
+    let provider = config.profile(name)?.provider;
     super::forget(paths, name)?;
     files::remove_if_exists(&secrets::saved_path(paths, name))?;
     config.profiles.remove(name);
     config.save(paths.config_file())?;
     crate::say!(
-        "Removed profile `{name}` and its stored token (the provider was not told; `oauth revoke` does that)."
+        "Removed profile `{name}` and its stored token ({}).",
+        super::not_revoked(provider)
     );
     Ok(())
 }
 
-/// On `profile add --force`: a token from another provider, app or server is useless now, and a
-/// saved secret that the new profile does not use any more should not linger.
+/// On `profile add --force` and `profile set`: a token from another provider, app or server
+/// is useless now, and a saved secret that the profile does not use any more should not linger.
 fn forget_what_no_longer_applies(
     paths: &Paths,
     name: &str,
@@ -147,7 +128,7 @@ fn forget_what_no_longer_applies(
 ) -> CliResult<()> {
     let same_server = old.provider == new.provider
         && old.client_id == new.client_id
-        && old.environment == new.environment
+        && old.environment() == new.environment()
         && old.base_url == new.base_url;
     if !same_server && super::forget(paths, name)? {
         crate::say!("Forgot the token of the old `{name}` (another provider, app or server).");

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use oauth_core::access::{ClientCredentials, JwtBearer};
+use oauth_core::store::TokenStore;
 use oauth_core::{Renew, Token, TokenSource};
 
+use super::state;
 use crate::cli::TokenArgs;
+use crate::client::Client;
 use crate::config::{Config, Grant};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
-use crate::provider::Client;
 use crate::secrets;
 use crate::store::Store;
 
@@ -20,48 +22,55 @@ pub async fn run(paths: &Paths, args: TokenArgs) -> CliResult<()> {
     let name = args.profile.as_str();
     let profile = config.profile(name)?;
     let store = super::store(paths)?;
-    // Checked before the client secret is looked for: "log in" is the useful answer then.
-    let current = super::stored(&store, name).await?.token;
     let margin = Duration::from_secs(args.min_lifetime);
-    let due = current.expires_within(SystemTime::now(), margin);
-    let token = if !due {
-        Arc::new(current)
-    } else {
-        if profile.grant == Grant::AuthorizationCode && current.refresh_token().is_none() {
-            return Err(CliError::LoginNeeded {
-                profile: name.to_owned(),
-                message: format!(
-                    "the token of profile `{name}` has expired and came without a refresh token"
-                ),
-            });
+    let loaded = store
+        .load(name)
+        .await
+        .map_err(|e| CliError::from_store(name, e))?;
+    // Judged before the client secret is looked for: "log in" is the useful answer then.
+    let (current, renewal) =
+        state::assess(profile, loaded, SystemTime::now(), margin).usable(name)?;
+    let token = match renewal {
+        None => {
+            tracing::info!(
+                profile = name,
+                expires_at = ?current.expires_at().map(super::unix),
+                "the stored token has more than --min-lifetime {}s left: printed as stored",
+                args.min_lifetime
+            );
+            Arc::new(current)
         }
-        if let Some(at) = current.refresh_token_expires_at()
-            && profile.grant == Grant::AuthorizationCode
-            && at <= SystemTime::now()
-        {
-            return Err(CliError::LoginNeeded {
-                profile: name.to_owned(),
-                message: format!(
-                    "the refresh token of profile `{name}` expired {}",
-                    super::relative(at, SystemTime::now())
-                ),
-            });
-        }
-        let client = Client::new(profile, secrets::client_secret(name, profile)?)?;
-        match (client, profile.grant, &profile.jwt_file) {
-            (Client::Procore(c), Grant::ClientCredentials, _) => {
-                fresh(ClientCredentials::new(c), store, name, margin).await?
+        Some(how) => {
+            tracing::info!(
+                profile = name,
+                ?how,
+                "the stored token has less than --min-lifetime {}s left: renewing it",
+                args.min_lifetime
+            );
+            let client = Client::new(profile, secrets::client_secret(name, profile)?)?;
+            let fail =
+                |e| super::grant_error(paths, name, profile, "the token could not be renewed", e);
+            match (client, profile.grant, &profile.jwt_file) {
+                (Client::Procore(c), Grant::ClientCredentials, _) => {
+                    fresh(ClientCredentials::new(c), store, name, margin)
+                        .await
+                        .map_err(fail)?
+                }
+                (Client::RingCentral(c), Grant::Jwt, Some(file)) => {
+                    let jwt = JwtBearer::new(c, secrets::jwt_assertion(file.clone()));
+                    fresh(jwt, store, name, margin).await.map_err(fail)?
+                }
+                (Client::Procore(c), _, _) => fresh(c, store, name, margin).await.map_err(fail)?,
+                (Client::Calcom(c), _, _) => fresh(c, store, name, margin).await.map_err(fail)?,
+                (Client::CalcomOAuth2(c), _, _) => {
+                    fresh(c, store, name, margin).await.map_err(fail)?
+                }
+                (Client::RingCentral(c), _, _) => {
+                    fresh(c, store, name, margin).await.map_err(fail)?
+                }
+                // Sunshine tokens carry no expiry, so they are never due.
+                (Client::Sunshine(_), _, _) => Arc::new(current),
             }
-            (Client::RingCentral(c), Grant::Jwt, Some(file)) => {
-                let jwt = JwtBearer::new(c, secrets::jwt_assertion(file.clone()));
-                fresh(jwt, store, name, margin).await?
-            }
-            (Client::Procore(c), _, _) => fresh(c, store, name, margin).await?,
-            (Client::Calcom(c), _, _) => fresh(c, store, name, margin).await?,
-            (Client::CalcomOAuth2(c), _, _) => fresh(c, store, name, margin).await?,
-            (Client::RingCentral(c), _, _) => fresh(c, store, name, margin).await?,
-            // Sunshine tokens carry no expiry, so they are never due.
-            (Client::Sunshine(_), _, _) => Arc::new(current),
         }
     };
     if args.json {
@@ -78,23 +87,25 @@ async fn fresh<P: Renew>(
     store: Store,
     name: &str,
     margin: Duration,
-) -> CliResult<Arc<Token>> {
-    let context = "the token could not be renewed";
+) -> oauth_core::Result<Arc<Token>> {
     let source = TokenSource::builder(provider, store, name)
         .margin(margin)
         .build()
-        .await
-        .map_err(|e| CliError::from_grant(name, context, e))?;
-    let fail = |e| CliError::from_grant(name, context, e);
-    let token = source.access_token().await.map_err(fail)?;
+        .await?;
+    let token = source.access_token().await?;
     // The source clamps its margin to half the token's lifetime (a 30 s token is not renewed
     // on every call); `--min-lifetime` promises the caller more, so a token still within it is
     // renewed once more, explicitly. Another process's renewal meanwhile is adopted, not redone.
     if !token.expires_within(SystemTime::now(), margin) {
         return Ok(token);
     }
+    tracing::info!(
+        profile = name,
+        "the token is still under --min-lifetime (the source renews at most half way through \
+         a lifetime): renewing it now"
+    );
     source.invalidate(&token);
-    source.access_token().await.map_err(fail)
+    source.access_token().await
 }
 
 /// `--json`: what the token is, without its secrets.

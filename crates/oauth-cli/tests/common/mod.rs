@@ -1,5 +1,6 @@
 //! Running the `oauth` binary in a private home, keeping a transcript of what it printed.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -35,12 +36,16 @@ impl CliHome {
     }
 
     /// `oauth ARGS` in this home, with the client secret in `TEST_CLIENT_SECRET` and a Cal.com
-    /// session in `TEST_SESSION`, and no store key (whatever the caller's environment holds).
+    /// session in `TEST_SESSION`, and no store key, `BROWSER` or desktop session (whatever the
+    /// caller's environment holds: a login must not open the developer's browser).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_oauth"));
         c.args(args)
             .env("OAUTH_CLI_HOME", &self.dir)
             .env_remove("OAUTH_CLI_KEY")
+            .env_remove("BROWSER")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
             .env("TEST_CLIENT_SECRET", RESERVED_SECRET)
             .env("TEST_SESSION", SESSION)
             .stdin(Stdio::null());
@@ -49,7 +54,16 @@ impl CliHome {
 
     /// Runs a command and records its output.
     pub fn run(&mut self, args: &[&str]) -> Output {
-        let out = self.command(args).output().expect("run oauth");
+        self.run_with(args, &[])
+    }
+
+    /// Runs a command with more environment variables and records its output.
+    pub fn run_with(&mut self, args: &[&str], env: &[(&str, &dyn AsRef<OsStr>)]) -> Output {
+        let mut command = self.command(args);
+        for (var, value) in env {
+            command.env(var, value);
+        }
+        let out = command.output().expect("run oauth");
         self.record(args, &out);
         out
     }
@@ -75,8 +89,49 @@ impl CliHome {
         String::from_utf8(out.stdout).expect("UTF-8 stdout")
     }
 
+    /// Writes `token` (the library's token fields) as the stored token of profile `name`, in
+    /// the store's document format.
+    #[allow(dead_code, reason = "not every test file stores a token of its own")]
+    pub fn store_token(&self, name: &str, token: serde_json::Value) {
+        let tokens = self.dir.join("data/tokens");
+        std::fs::create_dir_all(&tokens).expect("the token directory");
+        let document = serde_json::json!({
+            "format": "oauth-core.token", "format_version": 1, "version": 1, "token": token
+        });
+        let bytes = serde_json::to_vec(&document).expect("JSON");
+        std::fs::write(tokens.join(format!("{name}.json")), bytes).expect("a stored token");
+    }
+
+    /// `oauth profile add NAME --provider PROVIDER --client-id cid MORE...`, whatever its
+    /// outcome.
+    #[allow(
+        dead_code,
+        reason = "not every test file adds a profile that may be refused"
+    )]
+    pub fn profile_add(&mut self, name: &str, provider: &str, more: &[&str]) -> Output {
+        self.profile_add_as(name, provider, "cid", more)
+    }
+
+    fn profile_add_as(
+        &mut self,
+        name: &str,
+        provider: &str,
+        client_id: &str,
+        more: &[&str],
+    ) -> Output {
+        let head = [
+            "profile",
+            "add",
+            name,
+            "--provider",
+            provider,
+            "--client-id",
+        ];
+        self.run(&[&head[..], &[client_id], more].concat())
+    }
+
     /// `oauth profile add NAME --provider PROVIDER --client-id ID --base-url URL MORE...`, the
-    /// client secret from `TEST_CLIENT_SECRET`.
+    /// client secret from `TEST_CLIENT_SECRET`; it must succeed.
     pub fn add(
         &mut self,
         name: &str,
@@ -85,21 +140,15 @@ impl CliHome {
         base_url: &str,
         more: &[&str],
     ) {
-        let mut args = vec![
-            "profile",
-            "add",
-            name,
-            "--provider",
-            provider,
-            "--client-id",
-            client_id,
-            "--base-url",
-            base_url,
-            "--client-secret-env",
-            "TEST_CLIENT_SECRET",
-        ];
-        args.extend_from_slice(more);
-        self.ok(&args);
+        let secret = ["--client-secret-env", "TEST_CLIENT_SECRET"];
+        let args = [&["--base-url", base_url][..], &secret, more].concat();
+        let out = self.profile_add_as(name, provider, client_id, &args);
+        assert!(
+            out.status.success(),
+            "oauth profile add {name}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Fails if the transcript holds the client secret, the session cookie or any of `secrets`.
@@ -108,6 +157,15 @@ impl CliHome {
         all.extend(secrets.iter().map(AsRef::as_ref));
         oauth_sdk_tests::assert_no_secrets(&self.transcript, &all);
     }
+}
+
+/// Milliseconds since the Unix epoch, as stored tokens count time.
+#[allow(dead_code, reason = "not every test file stores a token of its own")]
+pub fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    u64::try_from(since.as_millis()).expect("a time in range")
 }
 
 /// A plain HTTP client (redirects off), built through `oauth_core::HttpSettings`, which also

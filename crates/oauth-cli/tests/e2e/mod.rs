@@ -34,9 +34,22 @@ pub async fn browser_login(
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn oauth login");
-    let (url, lines) = authorization_url(&mut child);
+    let mut stderr = Stderr::of(&mut child);
+    let url = stderr.authorization_url();
+    finish_login(cli, child, stderr, url, base_url, redirect_uri).await
+}
+
+/// The browser's part of a login whose authorization URL is `url`: logs in as `alice`, follows
+/// the redirect to the CLI's listener, and waits for `oauth login` to succeed.
+pub async fn finish_login(
+    cli: &mut CliHome,
+    child: Child,
+    stderr: Stderr,
+    url: url::Url,
+    base_url: &str,
+    redirect_uri: &str,
+) -> Login {
     let http = http_client();
-    let url = url::Url::parse(&url).expect("a URL");
     let back = Browser::new().authorize(base_url, &url, "alice").await;
     assert!(back.starts_with(redirect_uri), "{back}");
     let code = url::Url::parse(&back)
@@ -54,10 +67,7 @@ pub async fn browser_login(
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Logged in"));
     let out = child.wait_with_output().expect("oauth login ends");
-    let mut stderr = lines
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap_or_default();
-    stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+    let stderr = stderr.rest();
     assert!(
         out.status.success(),
         "oauth login: {:?}\n{stderr}",
@@ -68,27 +78,61 @@ pub async fn browser_login(
     Login { url, code, stderr }
 }
 
-/// Reads `oauth login`'s stderr until the authorization URL; the rest of stderr arrives on the
-/// channel when the process ends.
-pub fn authorization_url(child: &mut Child) -> (String, mpsc::Receiver<String>) {
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (url_tx, url_rx) = mpsc::channel();
-    let (all_tx, all_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.trim_start().starts_with("http://") {
-                let _ = url_tx.send(line.trim().to_owned());
+/// A child's stderr, line by line, read on a thread of its own.
+pub struct Stderr {
+    lines: mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Stderr {
+    /// Takes `child`'s piped stderr.
+    pub fn of(child: &mut Child) -> Self {
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-            all.push_str(&line);
-            all.push('\n');
+        });
+        Self {
+            lines,
+            seen: String::new(),
         }
-        let _ = all_tx.send(all);
-    });
-    let url = url_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("oauth login printed no authorization URL");
-    (url, all_rx)
+    }
+
+    /// The first line (from now) for which `wanted` holds; fails after 30 s without one.
+    pub fn wait_for(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|e| panic!("no such line ({e}); so far:\n{}", self.seen));
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+            if wanted(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The authorization URL `oauth login` prints.
+    pub fn authorization_url(&mut self) -> url::Url {
+        let line = self.wait_for(|l| l.trim_start().starts_with("http://"));
+        url::Url::parse(line.trim()).expect("a URL")
+    }
+
+    /// Everything read so far and the rest, once the process has closed stderr.
+    pub fn rest(mut self) -> String {
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        self.seen
+    }
 }
 
 /// `oauth token PROFILE --json` of a stored token: its JSON description (no secrets).

@@ -44,6 +44,7 @@
 pub mod api;
 mod authorize;
 mod client;
+mod client_auth;
 mod convert;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
@@ -54,21 +55,30 @@ pub mod generated;
 pub mod generated_mock;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod sign_in;
 
 oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};
+pub use client_auth::{AssertionAudience, ClientAuthentication};
+pub use sign_in::{OidcSettings, SignInError, SignInGrant, SignInRequest, SignedIn};
 pub use generated::types;
 
 /// The core crate, re-exported so that an application needs no dependency of its own on it.
 pub use oauth_core;
+/// The JOSE crate (signing keys, ID token claims and errors), re-exported likewise.
+pub use oauth_jwt;
 
 /// Everything an application names in everyday use: this crate's client types with
 /// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
 /// stores). `use ringcentral_oauth::prelude::*;`
 pub mod prelude {
-    pub use crate::{AuthorizeParams, Environment, RingCentralClient, RingCentralClientBuilder};
+    pub use crate::{
+        AssertionAudience, AuthorizeParams, ClientAuthentication, Environment, RingCentralClient,
+        RingCentralClientBuilder, SignedIn,
+    };
+    pub use oauth_jwt::{IdTokenClaims, SigningKey};
     pub use oauth_core::prelude::*;
 }
 

@@ -22,7 +22,9 @@ use ringcentral_oauth::{
 const SECRET_JWT_SECRET: &str = "e2e client_secret_jwt secret, 32+ bytes long";
 
 fn key_file(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-server/keys").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("oidc-server/keys")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -84,7 +86,10 @@ async fn sign_in(server: &OidcServer, client: &RingCentralClient, user: &str) ->
     assert_eq!(claims.audience, [client.client_id()]);
     assert_eq!(claims.nonce.as_deref(), Some(nonce.as_str()));
     assert_eq!(claims.account_id.as_deref(), Some("37439510"));
-    assert_eq!(claims.email.as_deref(), Some(&*format!("{user}@example.com")));
+    assert_eq!(
+        claims.email.as_deref(),
+        Some(&*format!("{user}@example.com"))
+    );
     assert_eq!(claims.email_verified, Some(true));
     assert_eq!(claims.family_name.as_deref(), Some("Example"));
     assert!(claims.expires_at > SystemTime::now());
@@ -100,19 +105,39 @@ async fn every_client_authentication_method_signs_in_refreshes_and_revokes() {
         let signed_in = sign_in(&server, &client, "alice").await;
 
         // Refresh: a JWT client signs a new assertion (a reused one would be refused).
-        let old = signed_in.token.refresh_token().expect("a refresh token").clone();
-        let refreshed = client.refresh(&old).await.unwrap_or_else(|e| panic!("{method}: {e}"));
+        let old = signed_in
+            .token
+            .refresh_token()
+            .expect("a refresh token")
+            .clone();
+        let refreshed = client
+            .refresh(&old)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
         let newer = refreshed.refresh_token().expect("rotated").clone();
         assert_ne!(newer.secret(), old.secret());
-        let again = client.refresh(&newer).await.unwrap_or_else(|e| panic!("{method}: {e}"));
+        let again = client
+            .refresh(&newer)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
         // The refresh's ID token verifies too (no nonce there).
         let claims = client.verify_id_token(&again, None).await.unwrap();
         assert_eq!(claims.subject, "alice");
 
         // Revocation, authenticated the same way, ends the grant.
-        client.revoke(&again).await.unwrap_or_else(|e| panic!("{method}: {e}"));
-        let e = client.refresh(again.refresh_token().unwrap()).await.unwrap_err();
-        assert_eq!(e.oauth_code(), Some(&ErrorCode::InvalidGrant), "{method}: {e:?}");
+        client
+            .revoke(&again)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
+        let e = client
+            .refresh(again.refresh_token().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.oauth_code(),
+            Some(&ErrorCode::InvalidGrant),
+            "{method}: {e:?}"
+        );
     }
 }
 
@@ -137,7 +162,9 @@ async fn a_replayed_client_assertion_is_refused() {
     let request = |refresh_token| GetTokenRequest {
         grant_type: GrantType::RefreshToken,
         refresh_token: Some(refresh_token),
-        client_assertion_type: Some(ClientAssertionType::UrnIetfParamsOauthClientAssertionTypeJwtBearer),
+        client_assertion_type: Some(
+            ClientAssertionType::UrnIetfParamsOauthClientAssertionTypeJwtBearer,
+        ),
         client_assertion: Some(assertion.clone()),
         access_token_ttl: None,
         refresh_token_ttl: None,
@@ -179,12 +206,19 @@ async fn a_rotated_signing_key_is_found_with_one_more_key_set_fetch() {
     sign_in(&server, &client, "carol").await;
     sign_in(&server, &client, "carol").await;
     let keys = client.id_token_verifier().await.unwrap().keys().clone();
-    assert_eq!(keys.fetch_count(), 1, "the key set is fetched once and cached");
+    assert_eq!(
+        keys.fetch_count(),
+        1,
+        "the key set is fetched once and cached"
+    );
 
     // The same issuer (same port) with a new signing key: the next ID token names a kid the
     // cached set lacks. Past the refetch interval, one fetch finds it.
     drop(server);
-    let server = OidcServer::start_with_env(30, &[("E2E_SIGNING_KID", "after"), ("E2E_OIDC_PORT", &port)]);
+    let server = OidcServer::start_with_env(
+        30,
+        &[("E2E_SIGNING_KID", "after"), ("E2E_OIDC_PORT", &port)],
+    );
     clock.advance(keys.min_refetch_interval() + Duration::from_secs(1));
     sign_in(&server, &client, "carol").await;
     assert_eq!(keys.fetch_count(), 2);

@@ -13,8 +13,7 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::MemoryStore;
 use oauth_core::{
-    ClientSecret, ManualClock, RefreshToken, RefreshTokenGrant, Token, TokenRevocation,
-    TokenSource,
+    ClientSecret, ManualClock, RefreshToken, RefreshTokenGrant, Token, TokenRevocation, TokenSource,
 };
 use oauth_jwt::SigningKey;
 use ring::signature::{self, EcdsaKeyPair, KeyPair};
@@ -37,8 +36,11 @@ fn builder(server: &MockServer, clock: &Arc<ManualClock>) -> RingCentralClientBu
         .clock(clock.clone())
 }
 
+/// One request as the endpoint saw it: its form fields, and whether it had `Authorization`.
+type Seen = (BTreeMap<String, String>, bool);
+
 /// A token endpoint that keeps every request's form body and headers, and answers a token.
-fn recording_token_endpoint(server: &MockServer) -> Arc<Mutex<Vec<(BTreeMap<String, String>, bool)>>> {
+fn recording_token_endpoint(server: &MockServer) -> Arc<Mutex<Vec<Seen>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let keep = seen.clone();
     server.mock(move |when, then| {
@@ -67,7 +69,12 @@ fn decode(jwt: &str) -> (Value, Value, Vec<u8>, String) {
     assert_eq!(parts.len(), 3, "{jwt}");
     let json = |p: &str| serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap();
     let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
-    (json(parts[0]), json(parts[1]), signature, format!("{}.{}", parts[0], parts[1]))
+    (
+        json(parts[0]),
+        json(parts[1]),
+        signature,
+        format!("{}.{}", parts[0], parts[1]),
+    )
 }
 
 fn check_claims(claims: &Value, audience: &str) {
@@ -76,8 +83,18 @@ fn check_claims(claims: &Value, audience: &str) {
     assert_eq!(claims["aud"], audience);
     assert_eq!(claims["iat"], 1_800_000_000u64);
     assert_eq!(claims["exp"], 1_800_000_060u64, "a short expiry: 60 s");
-    assert_eq!(URL_SAFE_NO_PAD.decode(claims["jti"].as_str().unwrap()).unwrap().len(), 16);
-    assert_eq!(claims.as_object().unwrap().len(), 6, "exactly these claims: {claims}");
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(claims["jti"].as_str().unwrap())
+            .unwrap()
+            .len(),
+        16
+    );
+    assert_eq!(
+        claims.as_object().unwrap().len(),
+        6,
+        "exactly these claims: {claims}"
+    );
 }
 
 #[tokio::test]
@@ -99,11 +116,22 @@ async fn client_secret_jwt_sends_an_hs256_assertion_and_no_basic_header() {
     for (form, authorization) in seen.iter() {
         assert!(!authorization, "no Authorization header with a JWT");
         let keys: Vec<&str> = form.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["client_assertion", "client_assertion_type", "grant_type", "refresh_token"]);
+        assert_eq!(
+            keys,
+            [
+                "client_assertion",
+                "client_assertion_type",
+                "grant_type",
+                "refresh_token"
+            ]
+        );
         assert_eq!(form["client_assertion_type"], ASSERTION_TYPE);
         let (header, claims, sig, input) = decode(&form["client_assertion"]);
         assert_eq!(header, json!({"alg": "HS256", "typ": "JWT"}));
-        check_claims(&claims, &format!("{}/restapi/oauth/token", server.base_url()));
+        check_claims(
+            &claims,
+            &format!("{}/restapi/oauth/token", server.base_url()),
+        );
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET_32.as_bytes());
         ring::hmac::verify(&key, input.as_bytes(), &sig).expect("HS256 over the client secret");
         jtis.push(claims["jti"].clone());
@@ -139,9 +167,15 @@ async fn private_key_jwt_es256_with_kid_and_the_issuer_as_audience() {
 
     let (form, authorization) = seen.lock().unwrap()[0].clone();
     assert!(!authorization);
-    assert!(!form.contains_key("client_id"), "the assertion identifies the client");
+    assert!(
+        !form.contains_key("client_id"),
+        "the assertion identifies the client"
+    );
     let (header, claims, sig, input) = decode(&form["client_assertion"]);
-    assert_eq!(header, json!({"alg": "ES256", "typ": "JWT", "kid": "my-key-1"}));
+    assert_eq!(
+        header,
+        json!({"alg": "ES256", "typ": "JWT", "kid": "my-key-1"})
+    );
     check_claims(&claims, server.base_url().as_str());
     signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public)
         .verify(input.as_bytes(), &sig)
@@ -183,9 +217,12 @@ async fn a_token_source_signs_a_fresh_assertion_for_each_renewal() {
         .client_authentication(ClientAuthentication::ClientSecretJwt)
         .build()
         .unwrap();
-    let expired = Token::new(oauth_core::AccessToken::new("old"), t0() - Duration::from_secs(7200))
-        .with_expires_in(Some(Duration::from_secs(3600)))
-        .with_refresh_token(Some(RefreshToken::new("rt-0")));
+    let expired = Token::new(
+        oauth_core::AccessToken::new("old"),
+        t0() - Duration::from_secs(7200),
+    )
+    .with_expires_in(Some(Duration::from_secs(3600)))
+    .with_refresh_token(Some(RefreshToken::new("rt-0")));
     let source = TokenSource::builder(client, MemoryStore::new(), "k")
         .initial_token(expired)
         .clock(clock.clone())
@@ -197,9 +234,15 @@ async fn a_token_source_signs_a_fresh_assertion_for_each_renewal() {
     source.access_token().await.unwrap();
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 2, "two renewals");
-    let claims: Vec<Value> = seen.iter().map(|(f, _)| decode(&f["client_assertion"]).1).collect();
+    let claims: Vec<Value> = seen
+        .iter()
+        .map(|(f, _)| decode(&f["client_assertion"]).1)
+        .collect();
     assert_ne!(claims[0]["jti"], claims[1]["jti"]);
-    assert_eq!(claims[1]["iat"], 1_800_003_600u64, "signed at the renewal, not reused");
+    assert_eq!(
+        claims[1]["iat"], 1_800_003_600u64,
+        "signed at the renewal, not reused"
+    );
 }
 
 #[test]
@@ -211,7 +254,10 @@ fn configuration_errors_are_clear_and_keys_never_show() {
             .client_secret(ClientSecret::new("only-16-bytes!!!"))
             .client_authentication(ClientAuthentication::ClientSecretJwt),
     );
-    assert!(short.contains("at least 32 bytes") && short.contains("16"), "{short}");
+    assert!(
+        short.contains("at least 32 bytes") && short.contains("16"),
+        "{short}"
+    );
     assert!(!short.contains("only-16"), "{short}");
     let none = build(base().client_authentication(ClientAuthentication::ClientSecretJwt));
     assert!(none.contains("needs a client secret"), "{none}");
@@ -223,7 +269,16 @@ fn configuration_errors_are_clear_and_keys_never_show() {
         .build()
         .unwrap();
     let shown = format!("{client:?}");
-    assert!(shown.contains("client_secret_jwt") && !shown.contains(SECRET_32), "{shown}");
-    assert!(shown.contains("https://platform.ringcentral.biz"), "{shown}");
-    assert_eq!(Environment::Segregated.base_url(), "https://platform.ringcentral.biz");
+    assert!(
+        shown.contains("client_secret_jwt") && !shown.contains(SECRET_32),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("https://platform.ringcentral.biz"),
+        "{shown}"
+    );
+    assert_eq!(
+        Environment::Segregated.base_url(),
+        "https://platform.ringcentral.biz"
+    );
 }

@@ -147,7 +147,10 @@ mod tests {
         let base = json!({"iss": "i", "sub": 42, "aud": "c", "exp": 2e9, "iat": 1.5e9,
             "account_id": 7, "email_verified": "true", "x": [1]});
         let c = typed(base.clone()).unwrap();
-        assert_eq!((c.subject.as_str(), c.account_id.as_deref()), ("42", Some("7")));
+        assert_eq!(
+            (c.subject.as_str(), c.account_id.as_deref()),
+            ("42", Some("7"))
+        );
         assert_eq!(c.audience, ["c"]);
         assert_eq!(c.email_verified, Some(true));
         assert_eq!(c.other["x"], json!([1]));

@@ -212,7 +212,11 @@ impl IdTokenError {
 /// A value from a token's header, for an error message: at most 40 characters, control
 /// characters and non-ASCII escaped.
 pub(crate) fn bounded(value: &str) -> String {
-    let mut out: String = value.chars().take(40).flat_map(char::escape_default).collect();
+    let mut out: String = value
+        .chars()
+        .take(40)
+        .flat_map(char::escape_default)
+        .collect();
     if value.chars().nth(40).is_some() {
         out.push('…');
     }

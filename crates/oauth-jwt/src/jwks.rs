@@ -131,11 +131,12 @@ impl JwksCache {
         let document = fetch::json(&shared.http, &shared.uri, shared.limit, "key set")
             .await
             .map_err(IdTokenError::KeySet)?;
-        let keys = JwkSet::from_value(document).ok_or(IdTokenError::KeySet(FetchError::Decode {
-            what: "key set",
-            line: 1,
-            column: 1,
-        }))?;
+        let keys =
+            JwkSet::from_value(document).ok_or(IdTokenError::KeySet(FetchError::Decode {
+                what: "key set",
+                line: 1,
+                column: 1,
+            }))?;
         let keys = Arc::new(keys);
         state.keys = Some(keys.clone());
         if keys.candidates(kid, alg).next().is_some() {

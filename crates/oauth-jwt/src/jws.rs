@@ -97,7 +97,8 @@ impl<'a> Compact<'a> {
     /// The claims, decoded as `T`.
     pub(crate) fn payload<T: for<'de> Deserialize<'de>>(&self) -> Result<T, IdTokenError> {
         let json = decode(self.payload, Part::Payload)?;
-        serde_json::from_slice(&json).map_err(|_| malformed(Part::Payload, "not a JSON object of claims"))
+        serde_json::from_slice(&json)
+            .map_err(|_| malformed(Part::Payload, "not a JSON object of claims"))
     }
 }
 
@@ -129,21 +130,33 @@ mod tests {
         assert_eq!(e("a.b.c.d").check(), "format");
         assert!(matches!(
             e(&"a".repeat(MAX_TOKEN_BYTES + 1)),
-            IdTokenError::TooLarge { part: Part::Structure, .. }
+            IdTokenError::TooLarge {
+                part: Part::Structure,
+                ..
+            }
         ));
         assert!(matches!(
             e(&format!("{}.b.c", "e".repeat(MAX_HEADER_BYTES + 1))),
-            IdTokenError::TooLarge { part: Part::Header, .. }
+            IdTokenError::TooLarge {
+                part: Part::Header,
+                ..
+            }
         ));
         assert!(matches!(
             e("eyJ=.b.c"),
-            IdTokenError::Malformed { part: Part::Header, .. }
+            IdTokenError::Malformed {
+                part: Part::Header,
+                ..
+            }
         ));
         // `{"alg":1}`: JSON, but alg is no string.
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":1}"#);
         assert!(matches!(
             e(&format!("{header}.e30.")),
-            IdTokenError::Malformed { part: Part::Header, .. }
+            IdTokenError::Malformed {
+                part: Part::Header,
+                ..
+            }
         ));
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
         let ok = format!("{header}.e30.AAAA");

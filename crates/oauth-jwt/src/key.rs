@@ -88,8 +88,8 @@ impl SigningKey {
     /// (`kty` `EC`, `crv` `P-256`, with `x`, `y`, `d`) key from a private JWK (RFC 7518 §6),
     /// keeping its `kid`.
     pub fn from_jwk(json: &str) -> Result<Self, KeyError> {
-        let mut jwk: PrivateJwk =
-            serde_json::from_str(json).map_err(|_| KeyError::Jwk("not a JSON object of strings"))?;
+        let mut jwk: PrivateJwk = serde_json::from_str(json)
+            .map_err(|_| KeyError::Jwk("not a JSON object of strings"))?;
         let key = match jwk.kty.as_deref() {
             Some("RSA") => {
                 let part = |v: &Option<String>| decode_member(v.as_deref());
@@ -224,7 +224,14 @@ struct PrivateJwk {
 impl Drop for PrivateJwk {
     fn drop(&mut self) {
         use zeroize::Zeroize;
-        for member in [&mut self.d, &mut self.p, &mut self.q, &mut self.dp, &mut self.dq, &mut self.qi] {
+        for member in [
+            &mut self.d,
+            &mut self.p,
+            &mut self.q,
+            &mut self.dp,
+            &mut self.dq,
+            &mut self.qi,
+        ] {
             member.zeroize();
         }
     }
@@ -249,8 +256,8 @@ mod tests {
     #[test]
     fn an_es256_jwk_signs_64_byte_signatures() {
         let rng = SystemRandom::new();
-        let pkcs8 =
-            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap();
         let pem = format!(
             "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
             base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())

@@ -98,7 +98,11 @@ impl IdTokenVerifier {
         Ok(claims)
     }
 
-    async fn check_signature(&self, token: &Compact<'_>, alg: Algorithm) -> Result<(), IdTokenError> {
+    async fn check_signature(
+        &self,
+        token: &Compact<'_>,
+        alg: Algorithm,
+    ) -> Result<(), IdTokenError> {
         let message = token.signing_input.as_bytes();
         let valid = if alg == Algorithm::Hs256 {
             // Keyed with the client secret only, never with a key from the set: an HS256 token
@@ -115,14 +119,22 @@ impl IdTokenVerifier {
             keys.candidates(kid, alg)
                 .any(|key| key.verify(alg, message, &token.signature))
         };
-        if valid { Ok(()) } else { Err(IdTokenError::BadSignature) }
+        if valid {
+            Ok(())
+        } else {
+            Err(IdTokenError::BadSignature)
+        }
     }
 
-    fn check_claims(&self, claims: &IdTokenClaims, nonce: Option<&str>) -> Result<(), IdTokenError> {
+    fn check_claims(
+        &self,
+        claims: &IdTokenClaims,
+        nonce: Option<&str>,
+    ) -> Result<(), IdTokenError> {
         if claims.issuer != self.issuer {
             return Err(IdTokenError::Issuer);
         }
-        if !claims.audience.iter().any(|a| *a == self.client_id) {
+        if !claims.audience.contains(&self.client_id) {
             return Err(IdTokenError::Audience);
         }
         // Core §3.1.3.7 items 4 and 5: with several audiences `azp` must name this client,

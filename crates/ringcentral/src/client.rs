@@ -14,7 +14,7 @@ use oauth_core::{
 use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication, TOKEN_PATH};
 use crate::convert;
 use crate::generated::{self, types};
-use crate::sign_in::{OidcSettings, Oidc};
+use crate::sign_in::{Oidc, OidcSettings};
 
 /// RingCentral environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

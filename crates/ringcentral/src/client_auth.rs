@@ -51,7 +51,7 @@ pub(crate) enum Auth {
     /// `Authorization: Basic` (prepared once in the token endpoint).
     Basic,
     /// `client_assertion_type` and a fresh `client_assertion` in the body, no `Authorization`.
-    Jwt(ClientAssertionSigner),
+    Jwt(std::sync::Arc<ClientAssertionSigner>),
 }
 
 impl Auth {
@@ -67,7 +67,13 @@ impl Auth {
             AssertionAudience::TokenEndpoint => base.endpoint(TOKEN_PATH).to_string(),
             AssertionAudience::Issuer => base.as_str().to_owned(),
         };
-        let signer = |key| Self::Jwt(ClientAssertionSigner::new(client_id, aud.clone(), key));
+        let signer = |key| {
+            Self::Jwt(std::sync::Arc::new(ClientAssertionSigner::new(
+                client_id,
+                aud.clone(),
+                key,
+            )))
+        };
         Ok(match (method, secret) {
             (None | Some(ClientAuthentication::ClientSecretBasic), Some(_)) => Self::Basic,
             (None, None) => Self::Public,
@@ -80,7 +86,9 @@ impl Auth {
                 signer(SigningKey::hs256(secret).map_err(key_error)?)
             }
             (Some(ClientAuthentication::ClientSecretJwt), None) => {
-                return Err(Error::Config("client_secret_jwt needs a client secret".into()));
+                return Err(Error::Config(
+                    "client_secret_jwt needs a client secret".into(),
+                ));
             }
             (Some(ClientAuthentication::PrivateKeyJwt(key)), _) => signer(key),
         })
@@ -100,7 +108,10 @@ impl Auth {
         match self {
             Self::Jwt(signer) => {
                 let assertion = signer.sign(now).map_err(key_error)?;
-                Ok(Some((types::ClientAssertionType::UrnIetfParamsOauthClientAssertionTypeJwtBearer, assertion)))
+                Ok(Some((
+                    types::ClientAssertionType::UrnIetfParamsOauthClientAssertionTypeJwtBearer,
+                    assertion,
+                )))
             }
             _ => Ok(None),
         }

@@ -62,8 +62,8 @@ oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};
 pub use client_auth::{AssertionAudience, ClientAuthentication};
-pub use sign_in::{OidcSettings, SignInError, SignInGrant, SignInRequest, SignedIn};
 pub use generated::types;
+pub use sign_in::{OidcSettings, SignInError, SignInGrant, SignInRequest, SignedIn};
 
 /// The core crate, re-exported so that an application needs no dependency of its own on it.
 pub use oauth_core;
@@ -78,8 +78,8 @@ pub mod prelude {
         AssertionAudience, AuthorizeParams, ClientAuthentication, Environment, RingCentralClient,
         RingCentralClientBuilder, SignedIn,
     };
-    pub use oauth_jwt::{IdTokenClaims, SigningKey};
     pub use oauth_core::prelude::*;
+    pub use oauth_jwt::{IdTokenClaims, SigningKey};
 }
 
 #[doc = include_str!("../README.md")]

@@ -201,7 +201,11 @@ impl RingCentralClient {
             return Err(IdTokenError::Missing.into());
         };
         let id_token = IdToken::new(text.as_str());
-        Ok(self.id_token_verifier().await?.verify(&id_token, nonce).await?)
+        Ok(self
+            .id_token_verifier()
+            .await?
+            .verify(&id_token, nonce)
+            .await?)
     }
 
     /// The ID token verifier of this client, made from the platform's discovery document on

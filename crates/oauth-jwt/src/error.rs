@@ -187,8 +187,8 @@ pub enum IdTokenError {
 }
 
 impl IdTokenError {
-    /// The name of the check that failed, for logs and metrics: `signature`, `alg`, `iss`,
-    /// `aud`, `azp`, `exp`, `iat`, `nonce`, `kid`, `format`, `size`, `claims`, `keys`.
+    /// The name of the check that failed, for logs and metrics: `present`, `size`, `format`,
+    /// `alg`, `kid`, `signature`, `claims`, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `keys`.
     pub fn check(&self) -> &'static str {
         match self {
             Self::Missing => "present",

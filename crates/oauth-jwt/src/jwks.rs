@@ -43,6 +43,9 @@ struct State {
     keys: Option<Arc<JwkSet>>,
     /// When the last fetch was tried (successful or not).
     tried_at: Option<SystemTime>,
+    /// Why the last fetch failed, while no set was ever fetched: reported until the next
+    /// fetch is allowed, rather than an unknown key.
+    failure: Option<FetchError>,
 }
 
 impl std::fmt::Debug for JwksCache {
@@ -124,20 +127,31 @@ impl JwksCache {
                 .map_or(true, |since| since < shared.min_refetch)
         });
         if recent {
-            return Err(unknown());
+            return Err(match (&state.keys, &state.failure) {
+                (None, Some(failure)) => IdTokenError::KeySet(failure.clone()),
+                _ => unknown(),
+            });
         }
         state.tried_at = Some(now);
         shared.fetches.fetch_add(1, Ordering::Relaxed);
-        let document = fetch::json(&shared.http, &shared.uri, shared.limit, "key set")
+        let fetched = fetch::json(&shared.http, &shared.uri, shared.limit, "key set")
             .await
-            .map_err(IdTokenError::KeySet)?;
-        let keys =
-            JwkSet::from_value(document).ok_or(IdTokenError::KeySet(FetchError::Decode {
-                what: "key set",
-                line: 1,
-                column: 1,
-            }))?;
-        let keys = Arc::new(keys);
+            .and_then(|document| {
+                JwkSet::from_value(document).ok_or(FetchError::Decode {
+                    what: "key set",
+                    line: 1,
+                    column: 1,
+                })
+            });
+        // A failed fetch keeps the set fetched before, if any.
+        let keys = match fetched {
+            Ok(keys) => Arc::new(keys),
+            Err(failure) => {
+                state.failure = Some(failure.clone());
+                return Err(IdTokenError::KeySet(failure));
+            }
+        };
+        state.failure = None;
         state.keys = Some(keys.clone());
         if keys.candidates(kid, alg).next().is_some() {
             Ok(keys)

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_core::{ClientSecret, Clock, IdToken, SystemClock};
+// Constant time: the nonce is a secret of the session that asked for it.
+use subtle::ConstantTimeEq;
 
 use crate::alg::Algorithm;
 use crate::claims::{IdTokenClaims, RawClaims};
@@ -158,18 +160,12 @@ impl IdTokenVerifier {
         }
         if let Some(expected) = nonce {
             let sent = claims.nonce.as_deref().unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
                 return Err(IdTokenError::Nonce);
             }
         }
         Ok(())
     }
-}
-
-/// Compares without an early exit on the first differing byte (the nonce is a secret of the
-/// session that asked for it).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl fmt::Debug for IdTokenVerifier {

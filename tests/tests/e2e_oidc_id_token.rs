@@ -34,6 +34,7 @@ fn clients(server: &OidcServer) -> Vec<(&'static str, RingCentralClientBuilder)>
         .unwrap()
         .with_kid("client-rs256");
     let rs256_jwk = SigningKey::from_jwk(&key_file("client-rs256.jwk.json")).unwrap();
+    let es256_jwk = SigningKey::from_jwk(&key_file("client-es256.jwk.json")).unwrap();
     let es256_pem = SigningKey::from_pem(&key_file("client-es256.pem"))
         .unwrap()
         .with_kid("client-es256");
@@ -59,6 +60,7 @@ fn clients(server: &OidcServer) -> Vec<(&'static str, RingCentralClientBuilder)>
         ("private_key_jwt", private_key(rs256_pem)),
         ("private_key_jwt", private_key(rs256_jwk)),
         ("private_key_jwt", private_key(es256_pem)),
+        ("private_key_jwt", private_key(es256_jwk)),
     ]
 }
 

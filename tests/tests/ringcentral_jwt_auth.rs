@@ -282,3 +282,45 @@ fn configuration_errors_are_clear_and_keys_never_show() {
         "https://platform.ringcentral.biz"
     );
 }
+
+#[tokio::test]
+async fn private_key_jwt_rs256_from_a_pkcs1_pem() {
+    let server = MockServer::start_async().await;
+    let seen = recording_token_endpoint(&server);
+    let keys = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-server/keys");
+    let read = |name: &str| std::fs::read_to_string(keys.join(name)).unwrap();
+    let key = SigningKey::from_pem(&read("client-rs256.pkcs1.pem"))
+        .unwrap()
+        .with_kid("client-rs256");
+    let clock = Arc::new(ManualClock::new(t0()));
+    let client = builder(&server, &clock)
+        .client_authentication(ClientAuthentication::PrivateKeyJwt(key))
+        .build()
+        .unwrap();
+    client.refresh(&RefreshToken::new("rt-0")).await.unwrap();
+
+    let (form, authorization) = seen.lock().unwrap()[0].clone();
+    assert!(!authorization);
+    let (header, claims, sig, input) = decode(&form["client_assertion"]);
+    assert_eq!(
+        header,
+        json!({"alg": "RS256", "typ": "JWT", "kid": "client-rs256"})
+    );
+    check_claims(
+        &claims,
+        &format!("{}/restapi/oauth/token", server.base_url()),
+    );
+    // Checked with the public half of the same key, as its JWK gives it.
+    let jwk: Value = serde_json::from_str(&read("client-rs256.jwk.json")).unwrap();
+    let part = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
+    signature::RsaPublicKeyComponents {
+        n: part("n"),
+        e: part("e"),
+    }
+    .verify(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        input.as_bytes(),
+        &sig,
+    )
+    .expect("RS256 with the private key");
+}

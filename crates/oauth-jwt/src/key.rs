@@ -254,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn an_es256_jwk_signs_64_byte_signatures() {
+    fn an_es256_pem_signs_64_byte_signatures_and_odd_jwks_are_refused() {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
             .unwrap();
@@ -270,5 +270,27 @@ mod tests {
             Err(KeyError::Jwk(_))
         ));
         assert!(matches!(SigningKey::from_jwk("[1]"), Err(KeyError::Jwk(_))));
+    }
+
+    #[test]
+    fn pem_blocks_ring_cannot_read_name_the_conversion() {
+        for label in ["EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"] {
+            let pem = format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n");
+            let e = SigningKey::from_pem(&pem).unwrap_err();
+            assert!(
+                matches!(&e, KeyError::Pem(m) if m.contains("openssl pkcs8")),
+                "{e}"
+            );
+        }
+        let e = SigningKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+            .unwrap_err();
+        assert_eq!(e, KeyError::Pem("not a private key block"));
+        let e =
+            SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+                .unwrap_err();
+        assert!(
+            matches!(e, KeyError::Rejected { kind: "PKCS#8", .. }),
+            "{e}"
+        );
     }
 }

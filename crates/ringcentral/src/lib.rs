@@ -3,8 +3,14 @@
 //! A client generated from `specs/ringcentral.yaml` ([`generated`]) and a small layer that maps
 //! it onto [`oauth_core`]: authorization URLs with PKCE S256 by default, code exchange,
 //! refresh (rotating), the JWT bearer grant and revocation. Confidential clients authenticate
-//! with HTTP Basic (id and secret form-encoded first, RFC 6749 §2.3.1); public clients send
-//! `client_id` in the body.
+//! with HTTP Basic (id and secret form-encoded first, RFC 6749 §2.3.1) or, with
+//! [`ClientAuthentication`], a fresh JWT per request (`client_secret_jwt`, `private_key_jwt`);
+//! public clients send `client_id` in the body.
+//!
+//! Signing users in (OpenID Connect): [`RingCentralClient::sign_in_request`] adds `openid` and a
+//! nonce it remembers, and [`RingCentralClient::sign_in`] exchanges the code and verifies the ID
+//! token against the platform's discovery document and key set ([`oauth_jwt`]), returning
+//! [`SignedIn`] with the typed claims, or a [`SignInError`] naming the failed check.
 //!
 //! ```no_run
 //! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant};

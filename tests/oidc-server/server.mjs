@@ -6,7 +6,8 @@
 // key, plain http on 127.0.0.1. See README.md for the login sequence and the environment
 // variables.
 
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 // oidc-provider prints its notices with console.info (stdout). Stdout is reserved for the single
@@ -28,6 +29,21 @@ const PROFILE = choiceEnv('E2E_OIDC_PROFILE', 'ringcentral', ['ringcentral', 'ca
 // servers with snake_case or camelCase fields (their errors in Cal.com's error envelope).
 const CALCOM_SHAPE = choiceEnv('E2E_CALCOM_SHAPE', 'bare', ['bare', 'envelope', 'envelope-camel']);
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/;
+// The `kid` of this run's ID token signing key: a test restarts the server on the same port
+// with another one to rotate the key the client must find.
+const SIGNING_KID = process.env.E2E_SIGNING_KID || 'e2e';
+
+// The JWT-authenticating clients (RingCentral's client_secret_jwt and private_key_jwt). The
+// client_secret_jwt secret is 32 bytes or more (RFC 7518 §3.2), and its ID tokens are HS256,
+// keyed with it, as RingCentral may sign them. The private_key_jwt client's public keys come
+// from the test-only private keys in keys/ (the tests sign with those).
+const SECRET_JWT_SECRET = 'e2e client_secret_jwt secret, 32+ bytes long';
+const clientPublicJwk = (file, kid) => ({
+  ...createPublicKey(createPrivateKey(readFileSync(new URL(`keys/${file}`, import.meta.url))))
+    .export({ format: 'jwk' }),
+  kid,
+  use: 'sig',
+});
 
 // What differs between the profiles: paths, clients, scopes.
 const PROFILES = {
@@ -39,13 +55,34 @@ const PROFILES = {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+    }, {
+      client_id: 'e2e-secret-jwt',
+      client_secret: SECRET_JWT_SECRET,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_jwt',
+      id_token_signed_response_alg: 'HS256',
+    }, {
+      client_id: 'e2e-private-key-jwt',
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: {
+        keys: [
+          clientPublicJwk('client-rs256.pem', 'client-rs256'),
+          clientPublicJwk('client-es256.pem', 'client-es256'),
+        ],
+      },
     }],
     routes: {
       authorization: '/restapi/oauth/authorize',
       token: '/restapi/oauth/token',
       revocation: '/restapi/oauth/revoke',
+      jwks: '/restapi/oauth/jwks',
     },
-    scopes: ['openid', 'offline_access', 'ReadAccounts'],
+    scopes: ['openid', 'offline_access', 'ReadAccounts', 'email', 'profile'],
     defaultScope: 'ReadAccounts',
     revocation: true,
   },
@@ -129,7 +166,17 @@ const provider = new Provider(issuer, {
   clients: profile.clients,
   routes: profile.routes,
   scopes: profile.scopes,
-  jwks: { keys: [{ ...signingKey, kid: 'e2e', use: 'sig', alg: 'RS256' }] },
+  jwks: { keys: [{ ...signingKey, kid: SIGNING_KID, use: 'sig', alg: 'RS256' }] },
+  // RingCentral's discovery document lists RS256 and HS256 for ID tokens.
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
+  // RingCentral's ID token claims (see README): account_id with every ID token, email and
+  // names with their scopes, in the ID token itself.
+  claims: {
+    openid: ['sub', 'account_id'],
+    email: ['email', 'email_verified'],
+    profile: ['given_name', 'family_name'],
+  },
+  conformIdTokenClaims: false,
   // `enableHttpPostMethods` (POST to the authorization endpoint, which RingCentral accepts too)
   // requires SameSite=None on the long-lived session cookie. Plain http on 127.0.0.1 works:
   // cookies are marked Secure only when the request itself came over https.
@@ -186,7 +233,14 @@ const provider = new Provider(issuer, {
   },
   findAccount: async (_ctx, accountId) => ({
     accountId,
-    claims: async () => ({ sub: accountId }),
+    claims: async () => ({
+      sub: accountId,
+      account_id: '37439510',
+      email: `${accountId}@example.com`,
+      email_verified: true,
+      given_name: accountId,
+      family_name: 'Example',
+    }),
   }),
   // Consent is granted automatically, with exactly what the request asks for.
   loadExistingGrant: async (ctx) => {

@@ -11,8 +11,10 @@ use oauth_core::{
     Result, RevocableToken, Token, TokenRevocation,
 };
 
+use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication, TOKEN_PATH};
 use crate::convert;
 use crate::generated::{self, types};
+use crate::sign_in::{Oidc, OidcSettings};
 
 /// RingCentral environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,9 @@ pub enum Environment {
     Production,
     /// `https://platform.devtest.ringcentral.com`, the developer sandbox.
     Sandbox,
+    /// `https://platform.ringcentral.biz`, the segregated platform of RingCentral's carrier
+    /// partners (AT&T Office@Hand among them); tokens are not shared with production.
+    Segregated,
 }
 
 impl Environment {
@@ -30,6 +35,7 @@ impl Environment {
         match self {
             Self::Production => "https://platform.ringcentral.com",
             Self::Sandbox => "https://platform.devtest.ringcentral.com",
+            Self::Segregated => "https://platform.ringcentral.biz",
         }
     }
 }
@@ -49,17 +55,21 @@ pub struct TokenOptions {
 /// A RingCentral OAuth client.
 ///
 /// Confidential clients (built with a secret) authenticate with HTTP Basic
-/// (`client_secret_basic`); public clients send `client_id` in the body and rely on PKCE.
+/// (`client_secret_basic`) unless [`RingCentralClientBuilder::client_authentication`] picks a
+/// JWT method; public clients send `client_id` in the body and rely on PKCE.
 #[derive(Clone)]
 pub struct RingCentralClient {
     pub(crate) generated: generated::Client,
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
-    client_secret: Option<ClientSecret>,
+    pub(crate) client_secret: Option<ClientSecret>,
     /// The token endpoint, its URL and `Basic` credentials prepared once at build.
     token: Endpoint,
+    auth: Auth,
     options: TokenOptions,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Discovery and the ID token verifier, made on first use and shared by clones.
+    pub(crate) oidc: Oidc,
 }
 
 impl fmt::Debug for RingCentralClient {
@@ -68,6 +78,7 @@ impl fmt::Debug for RingCentralClient {
             .field("base_url", &self.base)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
+            .field("client_authentication", &self.auth.name())
             .field("options", &self.options)
             .finish()
     }
@@ -77,6 +88,9 @@ impl fmt::Debug for RingCentralClient {
 pub struct RingCentralClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
+    authentication: Option<ClientAuthentication>,
+    audience: AssertionAudience,
+    oidc: OidcSettings,
     options: TokenOptions,
     connection: ClientOptions,
 }
@@ -86,6 +100,8 @@ impl fmt::Debug for RingCentralClientBuilder {
         f.debug_struct("RingCentralClientBuilder")
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
+            .field("authentication", &self.authentication)
+            .field("audience", &self.audience)
             .field("connection", &self.connection)
             .finish_non_exhaustive()
     }
@@ -97,6 +113,9 @@ impl RingCentralClient {
         RingCentralClientBuilder {
             client_id: client_id.into(),
             client_secret: None,
+            authentication: None,
+            audience: AssertionAudience::default(),
+            oidc: OidcSettings::default(),
             options: TokenOptions::default(),
             connection: ClientOptions::new(
                 Environment::Production.base_url(),
@@ -115,24 +134,35 @@ impl RingCentralClient {
         &self.client_id
     }
 
-    /// A token request for `grant_type` with client identification and options filled in.
-    fn token_request(&self, grant_type: types::GrantType) -> types::GetTokenRequest {
-        types::GetTokenRequest {
+    /// The client authentication method in use, as OpenID Connect names it
+    /// (`client_secret_basic`, `client_secret_jwt`, `private_key_jwt`, or `none` for a public
+    /// client).
+    pub fn client_authentication_method(&self) -> &'static str {
+        self.auth.name()
+    }
+
+    /// A token request for `grant_type` with client identification and options filled in; a
+    /// JWT-authenticated client signs a fresh assertion for it.
+    fn token_request(&self, grant_type: types::GrantType) -> Result<types::GetTokenRequest> {
+        let (client_assertion_type, client_assertion) =
+            self.auth.assertion(self.clock.now())?.unzip();
+        Ok(types::GetTokenRequest {
             grant_type,
-            // Public clients identify themselves in the body; confidential ones in the header.
-            client_id: self.client_secret.is_none().then(|| self.client_id.clone()),
+            // Public clients identify themselves in the body; confidential ones by their
+            // credentials (the Basic header, or the assertion's `iss` and `sub`).
+            client_id: self.auth.sends_client_id().then(|| self.client_id.clone()),
             access_token_ttl: self.options.access_token_ttl.map(|t| t as i32),
             refresh_token_ttl: self.options.refresh_token_ttl.map(|t| t as i32),
             endpoint_id: self.options.endpoint_id.clone(),
             assertion: None,
-            client_assertion: None,
-            client_assertion_type: None,
+            client_assertion,
+            client_assertion_type,
             code: None,
             code_verifier: None,
             redirect_uri: None,
             refresh_token: None,
             scope: None,
-        }
+        })
     }
 
     /// `get_token` through the prepared endpoint (the same request the generated operation
@@ -152,13 +182,36 @@ impl RingCentralClient {
 }
 
 impl RingCentralClientBuilder {
-    /// The client secret: makes this a confidential client (HTTP Basic authentication).
+    /// The client secret: makes this a confidential client (HTTP Basic authentication unless
+    /// [`client_authentication`](Self::client_authentication) says otherwise). It also keys
+    /// HS256 ID tokens.
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
         self
     }
 
-    /// Production or the sandbox.
+    /// How the client authenticates at the token and revocation endpoints (see
+    /// [`ClientAuthentication`]). `build` fails when the method lacks what it needs: a
+    /// secret for the `client_secret_*` methods, 32 bytes of it for `client_secret_jwt`.
+    pub fn client_authentication(mut self, method: ClientAuthentication) -> Self {
+        self.authentication = Some(method);
+        self
+    }
+
+    /// The `aud` of client assertions: the token endpoint URL (the default) or the issuer.
+    pub fn assertion_audience(mut self, audience: AssertionAudience) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    /// ID token verification settings for [`RingCentralClient::sign_in`] (the allowed
+    /// algorithms, the clock skew, the key set's refetch interval).
+    pub fn id_token_settings(mut self, settings: OidcSettings) -> Self {
+        self.oidc = settings;
+        self
+    }
+
+    /// Production, the sandbox or the segregated platform.
     pub fn environment(mut self, environment: Environment) -> Self {
         self.connection.base_url = environment.base_url().to_owned();
         self
@@ -194,8 +247,15 @@ impl RingCentralClientBuilder {
         let connection = self.connection.connect()?;
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
-        let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token");
-        if let Some(secret) = &self.client_secret {
+        let auth = Auth::new(
+            self.authentication,
+            &self.client_id,
+            self.client_secret.as_ref(),
+            self.audience,
+            &base,
+        )?;
+        let mut token = Endpoint::form(&base, TOKEN_PATH, "get_token");
+        if let (Auth::Basic, Some(secret)) = (&auth, &self.client_secret) {
             token = token.with_basic(&self.client_id, secret)?;
         }
         Ok(RingCentralClient {
@@ -204,8 +264,10 @@ impl RingCentralClientBuilder {
             client_id: self.client_id,
             client_secret: self.client_secret,
             token,
+            auth,
             options: self.options,
             clock,
+            oidc: Oidc::new(self.oidc),
         })
     }
 }
@@ -217,7 +279,7 @@ impl Provider for RingCentralClient {
 impl AuthorizationCodeGrant for RingCentralClient {
     /// Sends the code with its PKCE verifier and redirect URI.
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
-        let mut body = self.token_request(types::GrantType::AuthorizationCode);
+        let mut body = self.token_request(types::GrantType::AuthorizationCode)?;
         body.code = Some(grant.code.clone());
         body.code_verifier = grant.pkce_verifier.clone();
         body.redirect_uri = grant.redirect_uri.clone();
@@ -227,7 +289,7 @@ impl AuthorizationCodeGrant for RingCentralClient {
 
 impl RefreshTokenGrant for RingCentralClient {
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token> {
-        let mut body = self.token_request(types::GrantType::RefreshToken);
+        let mut body = self.token_request(types::GrantType::RefreshToken)?;
         body.refresh_token = Some(refresh_token.clone());
         self.request_token(&body).await
     }
@@ -236,7 +298,8 @@ impl RefreshTokenGrant for RingCentralClient {
 impl JwtBearerGrant for RingCentralClient {
     /// `urn:ietf:params:oauth:grant-type:jwt-bearer` with the JWT credential as `assertion`.
     async fn jwt_bearer(&self, assertion: &JwtAssertion) -> Result<Token> {
-        let mut body = self.token_request(types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer);
+        let mut body =
+            self.token_request(types::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer)?;
         body.assertion = Some(assertion.clone());
         self.request_token(&body).await
     }
@@ -251,11 +314,13 @@ impl TokenRevocation for RingCentralClient {
             Some(rt) => RevocableToken::from(rt),
             None => RevocableToken::from(token.access_token()),
         };
+        let (client_assertion_type, client_assertion) =
+            self.auth.assertion(self.clock.now())?.unzip();
         let body = types::RevokeTokenRequest {
             token: Some(revocable),
-            client_id: self.client_secret.is_none().then(|| self.client_id.clone()),
-            client_assertion: None,
-            client_assertion_type: None,
+            client_id: self.auth.sends_client_id().then(|| self.client_id.clone()),
+            client_assertion,
+            client_assertion_type,
         };
         self.generated
             .revoke_token(None, self.token.authorization(), &body)

@@ -3,8 +3,14 @@
 //! A client generated from `specs/ringcentral.yaml` ([`generated`]) and a small layer that maps
 //! it onto [`oauth_core`]: authorization URLs with PKCE S256 by default, code exchange,
 //! refresh (rotating), the JWT bearer grant and revocation. Confidential clients authenticate
-//! with HTTP Basic (id and secret form-encoded first, RFC 6749 §2.3.1); public clients send
-//! `client_id` in the body.
+//! with HTTP Basic (id and secret form-encoded first, RFC 6749 §2.3.1) or, with
+//! [`ClientAuthentication`], a fresh JWT per request (`client_secret_jwt`, `private_key_jwt`);
+//! public clients send `client_id` in the body.
+//!
+//! Signing users in (OpenID Connect): [`RingCentralClient::sign_in_request`] adds `openid` and a
+//! nonce it remembers, and [`RingCentralClient::sign_in`] exchanges the code and verifies the ID
+//! token against the platform's discovery document and key set ([`oauth_jwt`]), returning
+//! [`SignedIn`] with the typed claims, or a [`SignInError`] naming the failed check.
 //!
 //! ```no_run
 //! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant};
@@ -44,6 +50,7 @@
 pub mod api;
 mod authorize;
 mod client;
+mod client_auth;
 mod convert;
 #[rustfmt::skip]
 #[allow(clippy::all, missing_docs, unused, unreachable_pub)]
@@ -54,22 +61,31 @@ pub mod generated;
 pub mod generated_mock;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod sign_in;
 
 oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};
+pub use client_auth::{AssertionAudience, ClientAuthentication};
 pub use generated::types;
+pub use sign_in::{OidcSettings, SignInError, SignInGrant, SignInRequest, SignedIn};
 
 /// The core crate, re-exported so that an application needs no dependency of its own on it.
 pub use oauth_core;
+/// The JOSE crate (signing keys, ID token claims and errors), re-exported likewise.
+pub use oauth_jwt;
 
 /// Everything an application names in everyday use: this crate's client types with
 /// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
 /// stores). `use ringcentral_oauth::prelude::*;`
 pub mod prelude {
-    pub use crate::{AuthorizeParams, Environment, RingCentralClient, RingCentralClientBuilder};
+    pub use crate::{
+        AssertionAudience, AuthorizeParams, ClientAuthentication, Environment, RingCentralClient,
+        RingCentralClientBuilder, SignedIn,
+    };
     pub use oauth_core::prelude::*;
+    pub use oauth_jwt::{IdTokenClaims, SigningKey};
 }
 
 #[doc = include_str!("../README.md")]

@@ -36,22 +36,22 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint at `path` (starting with `/`) below `base`, taking a form-encoded body
     /// (`application/x-www-form-urlencoded`), reported to tracing as `operation` (the generated
-    /// operation's id).
-    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
-        Self {
-            url: base.endpoint(path),
+    /// operation's id). [`Error::Config`] for a path [`BaseUrl::endpoint`] refuses.
+    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Result<Self> {
+        Ok(Self {
+            url: base.endpoint(path)?,
             json: false,
             authorization: None,
             operation,
-        }
+        })
     }
 
     /// As [`Endpoint::form`], for an endpoint taking a JSON body.
-    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
-        Self {
+    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Result<Self> {
+        Ok(Self {
             json: true,
-            ..Self::form(base, path, operation)
-        }
+            ..Self::form(base, path, operation)?
+        })
     }
 
     /// Authenticates every request with HTTP Basic (`client_secret_basic`, id and secret
@@ -185,6 +185,7 @@ mod tests {
     fn debug_never_shows_the_credentials() {
         let base = BaseUrl::parse("https://platform.ringcentral.com").unwrap();
         let endpoint = Endpoint::form(&base, "/restapi/oauth/token", "get_token")
+            .unwrap()
             .with_basic("id", &ClientSecret::new("s3cr3t"))
             .unwrap();
         let shown = format!("{endpoint:?}");

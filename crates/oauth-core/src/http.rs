@@ -68,9 +68,17 @@ impl BaseUrl {
         self.0.as_str().trim_end_matches('/')
     }
 
-    /// The URL of `path` (starting with `/`) below this base.
-    pub fn endpoint(&self, path: &str) -> Url {
-        Url::parse(&format!("{}{path}", self.as_str())).expect("a base URL plus a path is a URL")
+    /// The URL of `path` below this base: a path starting with `/`, without a query or
+    /// fragment. Anything else is [`Error::Config`] (a path such as `:99999` or `@host` would
+    /// otherwise change the port or the host).
+    pub fn endpoint(&self, path: &str) -> Result<Url> {
+        if !path.starts_with('/') || path.contains(['?', '#']) {
+            return Err(Error::Config(format!(
+                "endpoint path {path:?} must start with `/` and have no query or fragment"
+            )));
+        }
+        Url::parse(&format!("{}{path}", self.as_str()))
+            .map_err(|e| Error::Config(format!("endpoint path {path:?} does not form a URL: {e}")))
     }
 }
 
@@ -464,9 +472,44 @@ mod tests {
         let b = BaseUrl::parse("https://oauth-bridge.zendesk.com/sc/").unwrap();
         assert_eq!(b.as_str(), "https://oauth-bridge.zendesk.com/sc");
         assert_eq!(
-            b.endpoint("/oauth/authorize").as_str(),
+            b.endpoint("/oauth/authorize").unwrap().as_str(),
             "https://oauth-bridge.zendesk.com/sc/oauth/authorize"
         );
+    }
+
+    #[test]
+    fn an_endpoint_path_that_is_not_a_path_is_an_error_not_a_panic() {
+        let bases = [
+            "https://api.example",
+            "https://api.example/v2",
+            "http://[::1]:8080",
+        ];
+        for base in bases {
+            let b = BaseUrl::parse(base).unwrap();
+            for path in [
+                ":99999",
+                "@evil.example",
+                "x",
+                "",
+                "/a?b",
+                "/a#b",
+                ":",
+                "//",
+                "/%",
+            ] {
+                match b.endpoint(path) {
+                    Ok(url) => {
+                        // Whatever parses stays on the base's host and port.
+                        let base = Url::parse(base).unwrap();
+                        assert_eq!(url.host_str(), base.host_str(), "{path}");
+                        assert_eq!(url.port(), base.port(), "{path}");
+                    }
+                    Err(e) => assert!(matches!(e, Error::Config(_)), "{e:?}"),
+                }
+            }
+            assert!(b.endpoint(":99999").is_err());
+            assert!(b.endpoint("@evil.example").is_err());
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use oauth_core::{
 
 use crate::convert;
 use crate::generated::{self, types};
+use url::Url;
 
 /// RingCentral environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,8 @@ pub struct TokenOptions {
 pub struct RingCentralClient {
     pub(crate) generated: generated::Client,
     pub(crate) base: BaseUrl,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
     /// The token endpoint, its URL and `Basic` credentials prepared once at build.
@@ -194,12 +197,13 @@ impl RingCentralClientBuilder {
         let connection = self.connection.connect()?;
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
-        let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token");
+        let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token")?;
         if let Some(secret) = &self.client_secret {
             token = token.with_basic(&self.client_id, secret)?;
         }
         Ok(RingCentralClient {
             generated,
+            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::generated::{self, types};
+use url::Url;
 
 /// Where the OAuth calls go.
 ///
@@ -51,6 +52,8 @@ impl Region {
 pub struct SunshineClient {
     generated: generated::Client,
     pub(crate) base: BaseUrl,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     pub(crate) client_id: String,
     client_secret: ClientSecret,
     /// The token endpoint, its URL prepared once at build.
@@ -151,7 +154,8 @@ impl SunshineClientBuilder {
         let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
             generated,
-            token: Endpoint::json(&base, "/oauth/token", "get_token"),
+            token: Endpoint::json(&base, "/oauth/token", "get_token")?,
+            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
             base,
             client_id: self.client_id,
             client_secret,

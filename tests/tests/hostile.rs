@@ -832,3 +832,148 @@ fn secrets_of_any_bytes_echoed_in_any_form_are_scrubbed() {
         })
         .unwrap();
 }
+
+/// The calls whose request does not carry the client secret, each on a client configured with
+/// it: an answer can still echo it (a server that logs or validates the client's registration).
+#[derive(Clone, Copy, Debug)]
+enum SecretlessCall {
+    ProcoreTokenInfo,
+    SunshineTokenInfo,
+    SunshineRevoke,
+    CalcomAuthorize,
+    RingCentralAuthorize,
+}
+
+impl SecretlessCall {
+    const ALL: [Self; 5] = [
+        Self::ProcoreTokenInfo,
+        Self::SunshineTokenInfo,
+        Self::SunshineRevoke,
+        Self::CalcomAuthorize,
+        Self::RingCentralAuthorize,
+    ];
+
+    /// Runs the call against `server`, reduced to its error.
+    async fn error(self, server: &MockServer) -> Error {
+        use oauth_core::{TokenIntrospection, TokenRevocation};
+        let base = server.base_url();
+        let secret = || ClientSecret::new(RESERVED_SECRET);
+        let token = Token::new(AccessToken::new("bearer-1"), t0());
+        let result = match self {
+            Self::ProcoreTokenInfo => ProcoreClient::builder("pc-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .token_info(token.access_token())
+                .await
+                .map(drop),
+            Self::SunshineTokenInfo | Self::SunshineRevoke => {
+                let client = SunshineClient::builder("sc-id")
+                    .client_secret(secret())
+                    .base_url(base)
+                    .build()
+                    .unwrap();
+                if matches!(self, Self::SunshineRevoke) {
+                    client.revoke(&token).await
+                } else {
+                    client.token_info(token.access_token()).await.map(drop)
+                }
+            }
+            Self::CalcomAuthorize => CalcomClient::builder("cal-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .authorize("https://app.example/cb", None)
+                .await
+                .map(drop),
+            Self::RingCentralAuthorize => RingCentralClient::builder("rc-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .authorize_with_post(&ringcentral_oauth::AuthorizeParams::new(
+                    "https://app.example/cb",
+                ))
+                .await
+                .map(drop),
+        };
+        result.expect_err("an error answer")
+    }
+}
+
+/// A client's own secret, echoed in any form in the answer to a call that did not send it,
+/// is printed neither by `Display` nor by `Debug` of the error: every call, every provider's
+/// error shape, every encoding [`encodings`] lists, client and server error statuses.
+#[tokio::test]
+async fn the_clients_own_secret_is_scrubbed_from_answers_to_calls_that_did_not_send_it() {
+    let server = MockServer::start_async().await;
+    let mut cases = 0;
+    for call in SecretlessCall::ALL {
+        for echoed in encodings(RESERVED_SECRET) {
+            let echoed = format!("client {echoed} is not registered");
+            let bodies = [
+                json!({"error": "invalid_client", "error_description": echoed}),
+                json!({"errors": [{"code": "unauthorized", "title": echoed}]}),
+                json!({"status": "error", "error": {"code": "BadRequestException", "message": echoed}}),
+                json!({"error": "invalid_request", "error_description": echoed,
+                       "errors": [{"errorCode": "OAU-101", "message": echoed}]}),
+            ];
+            for (status, body) in [400, 500]
+                .into_iter()
+                .zip(bodies.iter().cycle())
+                .chain([401, 403, 400, 502].into_iter().zip(bodies.iter()))
+            {
+                let mock = server
+                    .mock_async(|_, then| {
+                        then.status(status)
+                            .header("content-type", "application/json")
+                            .body(body.to_string());
+                    })
+                    .await;
+                let e = call.error(&server).await;
+                mock.delete_async().await;
+                let shown = format!("{e}\n{e:?}");
+                assert_scrubbed(&shown, &[RESERVED_SECRET.to_owned()])
+                    .unwrap_or_else(|failure| panic!("{call:?}, {status}: {failure}"));
+                cases += 1;
+            }
+        }
+    }
+    assert!(cases >= 150, "{cases} cases");
+}
+
+/// A redirect that carries an error and, all the same, a code that its error text repeats:
+/// the error does not print the code, in any form.
+#[test]
+fn a_code_echoed_in_a_redirect_error_is_not_printed() {
+    let code = "sekrit-code/1+2 é";
+    for echoed in encodings(code) {
+        let request = procore_oauth::ProcoreClient::builder("pc-id")
+            .client_secret(ClientSecret::new(RESERVED_SECRET))
+            .build()
+            .unwrap()
+            .authorization_request("https://app.example/cb");
+        let state = request
+            .url()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        let mut redirect = url::Url::parse("https://app.example/cb").unwrap();
+        redirect
+            .query_pairs_mut()
+            .append_pair("error", "access_denied")
+            .append_pair("error_description", &format!("code {echoed} was refused"))
+            .append_pair("error_uri", &format!("https://idp.example/e?code={echoed}"))
+            .append_pair("code", code)
+            .append_pair("state", &state);
+        let e = request.verify_redirect(redirect.as_str()).unwrap_err();
+        assert!(matches!(e, Error::Authorization(_)), "{e:?}");
+        let shown = format!("{e}\n{e:?}");
+        assert_scrubbed(&shown, &[code.to_owned()]).unwrap();
+        assert!(shown.contains("access_denied"), "{shown}");
+    }
+}

@@ -77,12 +77,13 @@ impl Endpoint {
     /// Sends `body` and reads a `200` answer as `T`, as the generated operation would: `4xx`
     /// and `5xx` answers are read as the error schema `E`, any other status is unexpected.
     ///
-    /// `limit` caps the answer's body, as the generated client's hooks do (pass the generated
-    /// client's own limit).
+    /// `vetting` caps the answer's body and names the client's own secrets to scrub from an
+    /// error answer, as the generated client's hooks do (pass the generated client's inner
+    /// value).
     pub async fn post<B, T, E>(
         &self,
         http: &reqwest::Client,
-        limit: crate::BodyLimit,
+        vetting: &crate::Vetting,
         body: &B,
     ) -> std::result::Result<T, GeneratedError<E>>
     where
@@ -101,7 +102,7 @@ impl Endpoint {
             self.request(encoded),
             &sent,
             self.operation,
-            limit,
+            vetting,
             answer::Success::Unchecked,
         )
         .await?;
@@ -112,7 +113,7 @@ impl Endpoint {
                 // Parsed where it lies, no response rebuilt; only a body that is not a `T` is
                 // looked at as an error (and scrubbed), as the generated operation would.
                 return serde_json::from_slice(&body).map_err(|e| {
-                    let body = answer::scrub_success::<E>(body, &sent, &mut response);
+                    let body = answer::scrub_success::<E>(body, &sent, vetting, &mut response);
                     GeneratedError::InvalidResponsePayload(body, e)
                 });
             }

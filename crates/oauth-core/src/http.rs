@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::limit::BodyLimit;
 use crate::response::ErrorBody;
+use crate::vetting::Vetting;
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -194,7 +195,7 @@ impl ClientOptions {
             base,
             http,
             clock: self.clock,
-            body_limit: self.body_limit,
+            vetting: Vetting::new(self.body_limit),
         })
     }
 }
@@ -265,9 +266,18 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The body limit: the generated client's inner value (see
-    /// [`client_hooks!`](crate::client_hooks)).
-    pub body_limit: BodyLimit,
+    /// The body limit and the secrets the client holds: the generated client's inner value
+    /// (see [`client_hooks!`](crate::client_hooks)).
+    pub vetting: Vetting,
+}
+
+impl Connection {
+    /// Also scrubs `secrets` (what the client holds, such as its client secret) out of every
+    /// error answer, including answers to requests that did not carry them.
+    pub fn holding<'a>(mut self, secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        self.vetting = self.vetting.holding(secrets);
+        self
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -305,11 +315,13 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 ///
 /// - an answer from another URL than the request's (a caller's HTTP client followed a
 ///   redirect) is refused;
-/// - every body but a redirect's is read with `limit` (`Content-Length` first), and a longer
+/// - every body but a redirect's is read with `vetting`'s limit (`Content-Length` first), and a longer
 ///   one is refused unread. Refusals reach [`crate::response::map_error`] as
 ///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::limit`]);
 /// - in an error answer (4xx, 5xx, or a 2xx whose body reports an error as `E`) every secret
-///   the request carried is scrubbed out of the text ([`crate::scrub`]), and an error body
+///   the request carried, and every secret `vetting` holds (the client's own, which an answer
+///   can echo to a request that did not carry it), is scrubbed out of the text
+///   ([`crate::scrub`]), and an error body
 ///   that does not read as the provider's error schema `E` (an HTML page from a proxy, a JSON
 ///   shape nobody documented) is replaced with `{}`.
 ///
@@ -321,7 +333,7 @@ pub async fn execute<E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
-    limit: BodyLimit,
+    vetting: &Vetting,
 ) -> reqwest::Result<reqwest::Response> {
     let sent = crate::scrub::Sent::capture(&request);
     answer::send::<E>(
@@ -329,7 +341,7 @@ pub async fn execute<E: ErrorBody>(
         request,
         &sent,
         operation,
-        limit,
+        vetting,
         answer::Success::Checked,
     )
     .await
@@ -340,7 +352,7 @@ pub async fn execute<E: ErrorBody>(
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
 /// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
-/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit); the macro also
+/// generated client's inner value is the [`Vetting`](crate::Vetting); the macro also
 /// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
 #[macro_export]
 macro_rules! client_hooks {
@@ -350,12 +362,12 @@ macro_rules! client_hooks {
                 Self::new_with_client(
                     connection.base.as_str(),
                     connection.http.clone(),
-                    connection.body_limit,
+                    connection.vetting.clone(),
                 )
             }
         }
 
-        impl ::progenitor_client::ClientHooks<$crate::BodyLimit> for $client {
+        impl ::progenitor_client::ClientHooks<$crate::Vetting> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -371,10 +383,10 @@ macro_rules! client_hooks {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::<$crate::BodyLimit>::client(self),
+                    ::progenitor_client::ClientInfo::<$crate::Vetting>::client(self),
                     request,
                     info.operation_id,
-                    *::progenitor_client::ClientInfo::<$crate::BodyLimit>::inner(self),
+                    ::progenitor_client::ClientInfo::<$crate::Vetting>::inner(self),
                 )
                 .await
             }

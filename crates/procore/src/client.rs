@@ -153,7 +153,7 @@ impl ProcoreClient {
             .token
             .post::<_, types::TokenResponse, types::Error>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 body,
             )
             .await
@@ -196,7 +196,12 @@ impl ProcoreClientBuilder {
                 "company ID {id} is not a Procore company ID (they are positive)"
             )));
         }
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {

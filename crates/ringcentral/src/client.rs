@@ -145,7 +145,7 @@ impl RingCentralClient {
             .token
             .post::<_, types::TokenInfo, types::ErrorResponse>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 body,
             )
             .await
@@ -194,7 +194,12 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         let mut token = Endpoint::form(&base, "/restapi/oauth/token", "get_token")?;

@@ -149,7 +149,9 @@ impl SunshineClientBuilder {
                 ));
             }
         };
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self.connection.connect()?.holding([client_secret.secret()]);
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
@@ -184,7 +186,7 @@ impl AuthorizationCodeGrant for SunshineClient {
             .token
             .post::<_, types::GetTokenResponse, types::ErrorResponse>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 &body,
             )
             .await

@@ -161,7 +161,12 @@ impl CalcomOAuth2ClientBuilder {
             ));
         }
         let app = BaseUrl::parse(&self.app_url)?;
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(CalcomOAuth2Client {

@@ -62,8 +62,7 @@ pub(super) fn resolve_private_dir(dir: &Path) -> Result<PathBuf, StoreError> {
             ),
         )
     };
-    let meta =
-        fs::metadata(&resolved).map_err(|e| io_error(dir, "inspect the directory", &e))?;
+    let meta = fs::metadata(&resolved).map_err(|e| io_error(dir, "inspect the directory", &e))?;
     if !meta.is_dir() {
         return Err(insecure("it is not a directory".into()));
     }
@@ -196,7 +195,11 @@ mod tests {
         // The store directory: ours, writable by us only. Root's is another user's.
         assert_eq!(untrusted(Place::Store, 1000, 0o700, me), None);
         assert_eq!(untrusted(Place::Store, 1000, 0o755, me), None);
-        assert!(untrusted(Place::Store, 0, 0o700, me).unwrap().contains("uid 0"));
+        assert!(
+            untrusted(Place::Store, 0, 0o700, me)
+                .unwrap()
+                .contains("uid 0")
+        );
         assert!(untrusted(Place::Store, other, 0o700, me).is_some());
         assert!(untrusted(Place::Store, 1000, 0o770, me).is_some());
         assert!(untrusted(Place::Store, 1000, 0o1777, me).is_some());

@@ -977,3 +977,66 @@ fn a_code_echoed_in_a_redirect_error_is_not_printed() {
         assert!(shown.contains("access_denied"), "{shown}");
     }
 }
+
+/// A generated request body, a generated answer and a stored token, serialized the ordinary
+/// way (an application's log line), print none of their secrets; the same body sent by the
+/// generated client carries every value, and the stored document read back is whole.
+#[tokio::test]
+async fn secrets_serialize_only_through_the_named_path() {
+    use procore_oauth::types;
+    let body = types::TokenRequest {
+        client_id: "pc-id".into(),
+        client_secret: ClientSecret::new("log-secret-1"),
+        code: Some(AuthorizationCode::new("log-code-1")),
+        grant_type: types::GrantType::AuthorizationCode,
+        redirect_uri: Some("https://app.example/cb".into()),
+        refresh_token: Some(RefreshToken::new("log-refresh-1")),
+    };
+    let answer: types::TokenResponse = serde_json::from_value(json!({
+        "access_token": "log-access-1", "refresh_token": "log-refresh-2", "expires_in": 60,
+    }))
+    .unwrap();
+    let token = Token::new(AccessToken::new("log-access-3"), t0())
+        .with_refresh_token(Some(RefreshToken::new("log-refresh-3")))
+        .with_extra(
+            [("id_token".to_owned(), json!("log-id-3"))]
+                .into_iter()
+                .collect::<serde_json::Map<_, _>>(),
+        );
+    let stored: oauth_core::StoredToken =
+        serde_json::from_str(&serde_json::to_string(&token.exposing_secrets()).unwrap()).unwrap();
+    for shown in [
+        serde_json::to_string(&body).unwrap(),
+        serde_json::to_string(&answer).unwrap(),
+        serde_json::to_string(&stored).unwrap(),
+    ] {
+        assert!(!shown.contains("log-"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+    assert_eq!(
+        Token::from_stored(stored).extra()["id_token"],
+        json!("log-id-3")
+    );
+
+    let server = MockServer::start_async().await;
+    let wire = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth/token").json_body(json!({
+                "client_id": "pc-id", "client_secret": "log-secret-1", "code": "log-code-1",
+                "grant_type": "authorization_code", "redirect_uri": "https://app.example/cb",
+                "refresh_token": "log-refresh-1",
+            }));
+            then.status(200)
+                .json_body(json!({"access_token": "at", "token_type": "bearer"}));
+        })
+        .await;
+    let client = procore_oauth::generated::Client::new_with_client(
+        &server.base_url(),
+        oauth_core::HttpSettings::new("oauth-sdk-tests")
+            .build()
+            .unwrap(),
+        oauth_core::Vetting::default(),
+    );
+    client.oauth_token_post(&body).await.unwrap();
+    wire.assert_async().await;
+}

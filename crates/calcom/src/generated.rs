@@ -503,7 +503,7 @@ Sends a `POST` request to `/v2/auth/oauth2/token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -557,7 +557,7 @@ header is not in the published spec and is declared so server-side callers can p
             header_map.append("Cookie", value.to_string().try_into()?);
         }
         #[allow(unused_mut)]
-        let mut request = self.client.post(url).json(&body).headers(header_map).build()?;
+        let mut request = self.client.post(url).json(&::oauth_core::secret::WithSecrets(body)).headers(header_map).build()?;
         let info = OperationInfo {
             operation_id: "o_auth_flow_controller_authorize",
         };
@@ -610,7 +610,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .json(&body)
+            .json(&::oauth_core::secret::WithSecrets(body))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -664,7 +664,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .json(&body)
+            .json(&::oauth_core::secret::WithSecrets(body))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

@@ -152,10 +152,12 @@ const ACCEPT_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
 
-/// `body` as JSON or form-encoded; `None` if it does not serialize.
+/// `body` as JSON or form-encoded, with the values of its secrets (it goes on the wire);
+/// `None` if it does not serialize.
 fn encode<B: Serialize + ?Sized>(json: bool, body: &B) -> Option<Vec<u8>> {
+    let body = crate::secret::WithSecrets(body);
     if json {
-        serde_json::to_vec(body).ok()
+        serde_json::to_vec(&body).ok()
     } else {
         serde_urlencoded::to_string(body)
             .ok()

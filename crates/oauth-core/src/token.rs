@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::extra::Extra;
 use crate::scopes::Scopes;
-use crate::secret::{AccessToken, RefreshToken};
+use crate::scrub::REDACTED;
+use crate::secret::{AccessToken, RefreshToken, WithSecrets, exposing};
 use crate::time;
 
 /// The `token_type` of a token. Servers send `bearer`, `Bearer` or nothing; all mean Bearer.
@@ -50,7 +51,9 @@ impl TokenType {
 /// after receipt: absurd lifetimes (`expires_in: 1e19`) are clamped to that.
 ///
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
-/// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
+/// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder. `Token`
+/// itself has no `Serialize`, so that no other path can write what looks like a stored token
+/// but lacks its secrets.
 #[derive(Clone)]
 #[repr(align(64))]
 pub struct Token {
@@ -229,7 +232,9 @@ impl Token {
         self
     }
 
-    /// A view of this token that serializes with its secrets, for token stores.
+    /// A view of this token that serializes with its secrets (through
+    /// [`WithSecrets`]), for token stores: the stored document, whose form is
+    /// [`StoredToken`]'s.
     pub fn exposing_secrets(&self) -> ExposeSecrets<'_> {
         ExposeSecrets(self)
     }
@@ -270,7 +275,12 @@ impl fmt::Debug for Token {
 }
 
 /// The stored form of a [`Token`]: times in unix milliseconds, secrets in clear.
-#[derive(Serialize, Deserialize)]
+///
+/// Its `Serialize` writes the stored form with [`REDACTED`] for the secrets and for the values
+/// of `extra` (names kept), as `Debug` shows a token; inside
+/// [`WithSecrets`] it writes the stored document itself, byte for byte what
+/// [`Token::exposing_secrets`] writes.
+#[derive(Deserialize)]
 pub struct StoredToken {
     /// The access token.
     pub access_token: AccessToken,
@@ -305,8 +315,24 @@ impl fmt::Debug for StoredToken {
 /// Serializes a [`Token`] with its secrets (see [`Token::exposing_secrets`]).
 pub struct ExposeSecrets<'a>(&'a Token);
 
-/// [`StoredToken`]'s fields borrowed from a [`Token`], serialized the same way: a store write
-/// copies nothing but the text it produces.
+impl Serialize for StoredToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredTokenRef {
+            access_token: &self.access_token,
+            token_type: self.token_type.as_deref(),
+            expires_at_ms: self.expires_at_ms,
+            refresh_token: self.refresh_token.as_ref(),
+            refresh_token_expires_at_ms: self.refresh_token_expires_at_ms,
+            scopes: &self.scopes,
+            received_at_ms: self.received_at_ms,
+            extra: ExtraOut(&self.extra),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// [`StoredToken`]'s fields borrowed (from a [`Token`] or a [`StoredToken`]), in the stored
+/// form: a store write copies nothing but the text it produces.
 #[derive(Serialize)]
 struct StoredTokenRef<'a> {
     access_token: &'a AccessToken,
@@ -320,13 +346,26 @@ struct StoredTokenRef<'a> {
     refresh_token_expires_at_ms: Option<u64>,
     scopes: &'a Scopes,
     received_at_ms: u64,
-    extra: &'a Extra,
+    extra: ExtraOut<'a>,
+}
+
+/// `extra` as stored inside [`WithSecrets`]; elsewhere its names with [`REDACTED`] values
+/// (providers put ID tokens there).
+struct ExtraOut<'a>(&'a Extra);
+
+impl Serialize for ExtraOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if exposing() {
+            return self.0.serialize(serializer);
+        }
+        serializer.collect_map(self.0.keys().map(|name| (name, REDACTED)))
+    }
 }
 
 impl Serialize for ExposeSecrets<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let t = self.0;
-        StoredTokenRef {
+        WithSecrets(StoredTokenRef {
             access_token: &t.access_token,
             token_type: Some(t.token_type.as_str()),
             expires_at_ms: t.expires_at.map(to_ms),
@@ -334,8 +373,8 @@ impl Serialize for ExposeSecrets<'_> {
             refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
             scopes: &t.scopes,
             received_at_ms: to_ms(t.received_at),
-            extra: &t.extra,
-        }
+            extra: ExtraOut(&t.extra),
+        })
         .serialize(serializer)
     }
 }
@@ -508,7 +547,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&t.exposing_secrets()).unwrap(),
-            serde_json::to_string(&owned).unwrap()
+            serde_json::to_string(&WithSecrets(&owned)).unwrap()
         );
         let bare = Token::new(AccessToken::new("at"), UNIX_EPOCH);
         let owned = StoredToken {
@@ -523,7 +562,47 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&bare.exposing_secrets()).unwrap(),
-            serde_json::to_string(&owned).unwrap()
+            serde_json::to_string(&WithSecrets(&owned)).unwrap()
+        );
+    }
+
+    /// The stored document's bytes, as every version of this crate has written them: files
+    /// and rows written before must read back, and what is written now must read in them.
+    const STORED: &str = r#"{"access_token":"at-secret-1","token_type":"Bearer","expires_at_ms":1700003600000,"refresh_token":"rt-secret-1","scopes":["read","write"],"received_at_ms":1700000000000,"extra":{"id_token":"eyJ-secret-id"}}"#;
+
+    #[test]
+    fn the_stored_form_is_unchanged_byte_for_byte() {
+        assert_eq!(
+            serde_json::to_string(&sample().exposing_secrets()).unwrap(),
+            STORED
+        );
+        let read: StoredToken = serde_json::from_str(STORED).unwrap();
+        assert_eq!(serde_json::to_string(&WithSecrets(&read)).unwrap(), STORED);
+        let token = Token::from_stored(read);
+        assert_eq!(token.access_token().secret(), "at-secret-1");
+        assert_eq!(token.refresh_token().unwrap().secret(), "rt-secret-1");
+    }
+
+    #[test]
+    fn a_stored_token_serialized_elsewhere_shows_no_secret() {
+        let read: StoredToken = serde_json::from_str(STORED).unwrap();
+        let shown = serde_json::to_string(&read).unwrap();
+        for secret in ["at-secret-1", "rt-secret-1", "eyJ-secret-id"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert_eq!(
+            shown,
+            r#"{"access_token":"[redacted]","token_type":"Bearer","expires_at_ms":1700003600000,"refresh_token":"[redacted]","scopes":["read","write"],"received_at_ms":1700000000000,"extra":{"id_token":"[redacted]"}}"#
+        );
+        // The token's own secrets, one by one, are as quiet.
+        let token = sample();
+        assert_eq!(
+            serde_json::to_string(token.access_token()).unwrap(),
+            r#""[redacted]""#
+        );
+        assert_eq!(
+            serde_json::to_string(&token.refresh_token()).unwrap(),
+            r#""[redacted]""#
         );
     }
 }

@@ -726,7 +726,7 @@ Sends a `POST` request to `/restapi/oauth/authorize`
         let mut request = self
             .client
             .post(url)
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -780,7 +780,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .query(&progenitor_client::QueryParam::new("token", &token))
             .headers(header_map)
             .build()?;
@@ -832,7 +832,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

@@ -405,7 +405,7 @@ Sends a `POST` request to `/oauth/token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .json(&body)
+            .json(&::oauth_core::secret::WithSecrets(body))
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

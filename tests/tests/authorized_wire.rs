@@ -703,62 +703,53 @@ async fn refuses<'a>(
     .await
 }
 
-#[tokio::test]
-async fn a_plain_401_for_a_missing_permission_renews_once_not_on_every_request() {
+/// Sends `requests` requests (through the middleware, or the plain client) to an API path
+/// that answers each 401, with `challenge` as `WWW-Authenticate` if given; each comes back as
+/// that 401. Returns how many refreshes and API calls they made.
+async fn after_401s(challenge: Option<&str>, requests: usize, middleware: bool) -> (usize, usize) {
     let (oauth, api) = servers().await;
     let (source, refresh) = source_renewing_any(&oauth).await;
-    let admin = refuses(&api, "/admin", 401, None).await;
-    let client = with_middleware(authorizer(source, &api));
-    for _ in 0..5 {
-        let response = client.get(api.url("/admin")).send().await.unwrap();
+    let admin = refuses(&api, "/admin", 401, challenge).await;
+    let authorizer = authorizer(source, &api);
+    let (through_middleware, plain) = (
+        with_middleware(authorizer.clone()),
+        AuthorizedClient::new(http(), authorizer),
+    );
+    for _ in 0..requests {
+        let response = if middleware {
+            through_middleware
+                .get(api.url("/admin"))
+                .send()
+                .await
+                .unwrap()
+        } else {
+            plain.send(plain.get("/admin").unwrap()).await.unwrap()
+        };
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
+    (refresh.calls_async().await, admin.calls_async().await)
+}
+
+#[tokio::test]
+async fn a_plain_401_for_a_missing_permission_renews_once_not_on_every_request() {
     // The first 401 renewed `access-1` and retried; the renewed token's 401 showed that the
     // token is not the problem, so no request after it renews again.
-    assert_eq!(refresh.calls_async().await, 1);
-    assert_eq!(admin.calls_async().await, 6);
+    assert_eq!(after_401s(None, 5, true).await, (1, 6));
+    assert_eq!(after_401s(None, 5, false).await, (1, 6));
 }
 
 #[tokio::test]
 async fn a_401_that_blames_the_scope_is_returned_without_renewing() {
-    let (oauth, api) = servers().await;
-    let (source, refresh) = source_renewing_any(&oauth).await;
-    let admin = refuses(
-        &api,
-        "/admin",
-        401,
-        Some(r#"Bearer realm="api", error="insufficient_scope", scope="admin""#),
-    )
-    .await;
-    let client = with_middleware(authorizer(source, &api));
-    for _ in 0..3 {
-        let response = client.get(api.url("/admin")).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    }
-    assert_eq!(refresh.calls_async().await, 0);
-    assert_eq!(admin.calls_async().await, 3);
+    let scope = r#"Bearer realm="api", error="insufficient_scope", scope="admin""#;
+    assert_eq!(after_401s(Some(scope), 3, true).await, (0, 3));
 }
 
 #[tokio::test]
 async fn an_invalid_token_challenge_renews_every_token_it_names() {
-    let (oauth, api) = servers().await;
-    let (source, refresh) = source_renewing_any(&oauth).await;
-    let me = refuses(
-        &api,
-        "/me",
-        401,
-        Some(r#"Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid""#),
-    )
-    .await;
-    let client = AuthorizedClient::new(http(), authorizer(source, &api));
-    for _ in 0..3 {
-        let response = client.send(client.get("/me").unwrap()).await.unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    }
+    let invalid = r#"Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid""#;
     // The server said each time that the token itself is dead: each is renewed (the first
     // request's retry token is the second request's token, so 1 + 1 + 1 renewals).
-    assert_eq!(refresh.calls_async().await, 3);
-    assert_eq!(me.calls_async().await, 6);
+    assert_eq!(after_401s(Some(invalid), 3, false).await, (3, 6));
 }
 
 #[tokio::test]

@@ -26,6 +26,21 @@ type RcSource = TokenSource<RingCentralClient, MemoryStore>;
 
 /// A RingCentral token source holding `access-1`, whose refresh (to `access-2`) `oauth` answers.
 async fn source(oauth: &MockServer) -> (RcSource, Mock<'_>) {
+    source_refreshing(oauth, Some("refresh-1")).await
+}
+
+/// A source holding `access-1` whose every refresh succeeds (with `access-2` again: a new
+/// token each time), and the refresh mock to count them.
+async fn source_renewing_any(oauth: &MockServer) -> (RcSource, Mock<'_>) {
+    source_refreshing(oauth, None).await
+}
+
+/// A source holding `access-1`; `oauth` answers a refresh with `access-2`, when it sends
+/// `refresh_token` (any, if `None`).
+async fn source_refreshing<'a>(
+    oauth: &'a MockServer,
+    refresh_token: Option<&str>,
+) -> (RcSource, Mock<'a>) {
     let clock = clock();
     let client = RingCentralClient::builder("rc-id")
         .client_secret(ClientSecret::new("rc-secret"))
@@ -35,10 +50,13 @@ async fn source(oauth: &MockServer) -> (RcSource, Mock<'_>) {
         .unwrap();
     let refresh = oauth
         .mock_async(|when, then| {
-            when.method(POST)
+            let when = when
+                .method(POST)
                 .path("/restapi/oauth/token")
-                .form_urlencoded_tuple("grant_type", "refresh_token")
-                .form_urlencoded_tuple("refresh_token", "refresh-1");
+                .form_urlencoded_tuple("grant_type", "refresh_token");
+            if let Some(refresh_token) = refresh_token {
+                when.form_urlencoded_tuple("refresh_token", refresh_token);
+            }
             then.status(200).json_body(json!({
                 "access_token": RENEWED,
                 "refresh_token": "refresh-2",
@@ -662,27 +680,6 @@ fn bad_authorizer_configuration_is_a_clear_error() {
     assert!(a.covers(&"https://api.example:443/x".parse().unwrap()));
     assert!(!a.covers(&"http://api.example/x".parse().unwrap()));
     assert!(!a.covers(&"https://api.example.evil/x".parse().unwrap()));
-}
-
-/// A source holding `access-1` whose every refresh succeeds (with `access-2` again: a new
-/// token each time), and the refresh mock to count them.
-async fn source_renewing_any(oauth: &MockServer) -> (RcSource, Mock<'_>) {
-    let (source, only_refresh_1) = source(oauth).await;
-    only_refresh_1.delete_async().await;
-    let refresh = oauth
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path("/restapi/oauth/token")
-                .form_urlencoded_tuple("grant_type", "refresh_token");
-            then.status(200).json_body(json!({
-                "access_token": RENEWED,
-                "refresh_token": "refresh-2",
-                "expires_in": 3600,
-                "token_type": "bearer"
-            }));
-        })
-        .await;
-    (source, refresh)
 }
 
 /// An API mock answering every request to `path` with `status` and, if given, a

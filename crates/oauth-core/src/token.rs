@@ -268,7 +268,8 @@ mod tests {
 
     use super::*;
 
-    fn sample() -> Token {
+    /// A token with every field set, secrets and an ID token in `extra` included.
+    pub(super) fn sample() -> Token {
         let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut extra = Extra::new();
         extra.insert("id_token", Value::String("eyJ-secret-id".into()));

@@ -157,18 +157,7 @@ mod tests {
 
     use super::*;
     use crate::time;
-
-    fn sample() -> Token {
-        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut extra = Extra::new();
-        extra.insert("id_token", Value::String("eyJ-secret-id".into()));
-        Token::new(AccessToken::new("at-secret-1"), at)
-            .with_token_type(TokenType::parse(Some("bearer")))
-            .with_expires_in(Some(Duration::from_secs(3600)))
-            .with_refresh_token(Some(RefreshToken::new("rt-secret-1")))
-            .with_scope_string(Some("read write"))
-            .with_extra(extra)
-    }
+    use crate::token::tests::sample;
 
     #[test]
     fn storage_round_trip_keeps_everything() {

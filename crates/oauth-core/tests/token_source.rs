@@ -150,7 +150,10 @@ async fn concurrent_callers_share_one_refresh() {
         tokio::task::yield_now().await;
     }
     assert_eq!(provider.calls(), 1, "the refresh is held at its gate");
-    assert!(tasks.iter().all(|t| !t.is_finished()), "a caller did not wait");
+    assert!(
+        tasks.iter().all(|t| !t.is_finished()),
+        "a caller did not wait"
+    );
     gate.notify_one();
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().access_token().secret(), "at-2");

@@ -7,7 +7,7 @@ use url::Url;
 use crate::client::RingCentralClient;
 use crate::generated::types;
 
-const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
+pub(crate) const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
 
 /// The parameters of an authorization request. `Default` gives the recommended one: PKCE S256
 /// and a random state, nothing else.
@@ -74,7 +74,7 @@ impl RingCentralClient {
     }
 
     fn build_request(&self, params: &AuthorizeParams, state: CsrfState) -> AuthorizationRequest {
-        let mut b = AuthorizationRequest::builder(self.base.endpoint(AUTHORIZE_PATH))
+        let mut b = AuthorizationRequest::builder(self.authorize.clone())
             .param("client_id", self.client_id.as_str())
             .param("response_type", "code");
         if let Some(uri) = &params.redirect_uri {

@@ -89,6 +89,19 @@ impl Home {
             "{}",
             login.stderr
         );
+        // `openid` is in the profile's scopes: a sign-in, its ID token verified.
+        assert!(
+            login.url.query_pairs().any(|(k, _)| k == "nonce"),
+            "{}",
+            login.url
+        );
+        assert!(
+            login
+                .stderr
+                .contains("Signed in: subject alice, ID token verified"),
+            "{}",
+            login.stderr
+        );
         self.collect_stored_secrets();
     }
 

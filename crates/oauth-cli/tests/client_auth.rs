@@ -4,8 +4,9 @@
 //! exit 6 and nothing is stored, although the token endpoint answered with a token.
 
 mod common;
+#[allow(dead_code, reason = "the shared helpers are not all needed here")]
+mod e2e;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -20,6 +21,12 @@ fn key_file(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/oidc-server/keys")
         .join(name)
+}
+
+/// The test RSA key as a private JWK (its public members serve as the provider's key set).
+fn rsa_jwk() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(key_file("client-rs256.jwk.json")).unwrap())
+        .unwrap()
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -74,9 +81,7 @@ fn profiles_take_a_key_file_path_and_refuse_what_does_not_fit() {
     // A file that is no private key (a public JWK): named, its contents not repeated.
     let public = home.dir.join("public.jwk");
     std::fs::create_dir_all(&home.dir).unwrap();
-    let jwk: Value =
-        serde_json::from_str(&std::fs::read_to_string(key_file("client-rs256.jwk.json")).unwrap())
-            .unwrap();
+    let jwk = rsa_jwk();
     let n = jwk["n"].as_str().unwrap();
     std::fs::write(
         &public,
@@ -179,9 +184,7 @@ fn now_secs() -> u64 {
 async fn an_id_token_with_another_nonce_fails_the_login_and_nothing_is_stored() {
     let server = MockServer::start_async().await;
     let issuer = server.base_url();
-    let jwk: Value =
-        serde_json::from_str(&std::fs::read_to_string(key_file("client-rs256.jwk.json")).unwrap())
-            .unwrap();
+    let jwk = rsa_jwk();
     let provider_key =
         SigningKey::from_pem(&std::fs::read_to_string(key_file("client-rs256.pem")).unwrap())
             .unwrap()
@@ -253,14 +256,8 @@ async fn an_id_token_with_another_nonce_fails_the_login_and_nothing_is_stored() 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("an authorization URL").unwrap();
-        home.transcript += &line;
-        if line.trim_start().starts_with("http://") {
-            break url::Url::parse(line.trim()).unwrap();
-        }
-    };
+    let mut lines = e2e::Stderr::of(&mut child);
+    let url = lines.authorization_url();
     let query: std::collections::BTreeMap<_, _> = url.query_pairs().into_owned().collect();
     assert!(query["nonce"].len() >= 22, "a sign-in request: {url}");
     let page = http_client()
@@ -269,9 +266,8 @@ async fn an_id_token_with_another_nonce_fails_the_login_and_nothing_is_stored() 
         .await
         .unwrap();
     assert_eq!(page.status(), 400, "the browser is told the login failed");
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    home.transcript += &rest.join("\n");
     let status = child.wait().unwrap();
+    home.transcript += &lines.rest();
     assert_eq!(status.code(), Some(6), "{}", home.transcript);
     assert_eq!(exchange.calls(), 1, "the code was exchanged");
     assert!(

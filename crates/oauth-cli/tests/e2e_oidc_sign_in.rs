@@ -13,7 +13,7 @@ mod e2e;
 
 use std::path::PathBuf;
 
-use common::{CliHome, http_client};
+use common::CliHome;
 use oauth_sdk_tests::{OidcServer, free_port};
 
 /// The server's `client_secret_jwt` secret (`tests/oidc-server/server.mjs`).
@@ -49,8 +49,26 @@ struct Case {
     secrets: Vec<String>,
 }
 
+/// `private_key_jwt` with the test key in `file`, naming `kid` when given.
+fn private_key(file: &str, kid: Option<&str>) -> Case {
+    let mut flags = vec![
+        "--client-auth".to_owned(),
+        "private-key-jwt".to_owned(),
+        "--key".to_owned(),
+        key_file(file).to_str().unwrap().to_owned(),
+    ];
+    if let Some(kid) = kid {
+        flags.extend(["--key-id".to_owned(), kid.to_owned()]);
+    }
+    Case {
+        method: "private_key_jwt",
+        client_id: "e2e-private-key-jwt",
+        flags,
+        secrets: key_material(file),
+    }
+}
+
 fn cases() -> Vec<Case> {
-    let path = |name| key_file(name).to_str().unwrap().to_owned();
     let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     vec![
         Case {
@@ -60,31 +78,9 @@ fn cases() -> Vec<Case> {
             flags: s(&["--client-auth", "client-secret-jwt", "--client-secret-file"]),
             secrets: vec![SECRET_JWT_SECRET.to_owned()],
         },
-        Case {
-            method: "private_key_jwt",
-            client_id: "e2e-private-key-jwt",
-            flags: vec![
-                "--client-auth".into(),
-                "private-key-jwt".into(),
-                "--key".into(),
-                path("client-rs256.pem"),
-                "--key-id".into(),
-                "client-rs256".into(),
-            ],
-            secrets: key_material("client-rs256.pem"),
-        },
-        Case {
-            method: "private_key_jwt",
-            client_id: "e2e-private-key-jwt",
-            // The JWK names its own kid.
-            flags: vec![
-                "--client-auth".into(),
-                "private-key-jwt".into(),
-                "--key".into(),
-                path("client-es256.jwk.json"),
-            ],
-            secrets: key_material("client-es256.jwk.json"),
-        },
+        private_key("client-rs256.pem", Some("client-rs256")),
+        // The JWK names its own kid.
+        private_key("client-es256.jwk.json", None),
     ]
 }
 
@@ -172,11 +168,11 @@ async fn each_jwt_method_signs_in_checks_refreshes_and_revokes() {
         e2e::wait_for_expiry(&mut cli, "rc");
         let second = token(&mut cli);
         assert_ne!(first, second, "{what}: refreshed");
-        assert_eq!(userinfo(&base, &second).await, 200, "{what}");
+        assert_eq!(e2e::userinfo_status(&base, &second).await, 200, "{what}");
 
         cli.ok(&["revoke", "rc"]);
         assert_eq!(
-            userinfo(&base, &second).await,
+            e2e::userinfo_status(&base, &second).await,
             401,
             "{what}: revoked at the server"
         );
@@ -193,16 +189,4 @@ fn token(cli: &mut CliHome) -> String {
     cli.ok(&["-vv", "token", "rc", "--min-lifetime", "0"])
         .trim()
         .to_owned()
-}
-
-/// The server's verdict on an access token (`GET /me`).
-async fn userinfo(base: &str, token: &str) -> u16 {
-    http_client()
-        .get(format!("{base}/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }

@@ -61,7 +61,7 @@ pub enum ClientAuth {
     ClientSecretBasic,
     /// A fresh HS256 assertion keyed with the client secret (at least 32 bytes) per request.
     ClientSecretJwt,
-    /// A fresh RS256 or ES256 assertion signed with the private key in `key_file`; no client
+    /// A fresh RS256 or ES256 assertion signed with the private key in the `--key` file; no client
     /// secret needed.
     PrivateKeyJwt,
 }

@@ -286,7 +286,9 @@ impl Provider for RingCentralClient {
 }
 
 impl AuthorizationCodeGrant for RingCentralClient {
-    /// Sends the code with its PKCE verifier and redirect URI.
+    /// Sends the code with its PKCE verifier and redirect URI. An `id_token` in the answer is
+    /// kept in [`Token::extra`] unverified: [`RingCentralClient::sign_in`] is the exchange
+    /// that verifies it (see [`RingCentralClient::authorization_request`]).
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
         let mut body = self.token_request(types::GrantType::AuthorizationCode)?;
         body.code = Some(grant.code.clone());

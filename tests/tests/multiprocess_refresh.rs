@@ -16,8 +16,8 @@ use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::{FileStore, TokenStore};
 use oauth_core::{ClientSecret, TokenSource};
-use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, run, serve};
 use oauth_sdk_tests::clock;
+use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, run, serve};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 

@@ -1,0 +1,127 @@
+//! The HTML pages: plain, readable, and each saying what to do next.
+
+use std::fmt::Write;
+
+use crate::providers::ProviderId;
+
+/// Where a provider stands for this browser.
+pub enum Status {
+    /// Not connected.
+    NotConnected,
+    /// Connected; the access token's expiry, if it has one.
+    Connected,
+    /// The provider refused a refresh: connect again.
+    NeedsReconnect,
+    /// No credentials for it in this run.
+    NotConfigured,
+}
+
+/// Text made safe for HTML (element content and quoted attribute values).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page around `body` (trusted HTML: every value in it was escaped by the caller).
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>\
+         body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
+         h1{{font-size:1.5rem}} table{{border-collapse:collapse;width:100%}}\
+         td,th{{text-align:left;padding:.5rem;border-bottom:1px solid #ddd}}\
+         button{{font:inherit;padding:.3rem .9rem;cursor:pointer}} form{{display:inline}}\
+         pre{{background:#f4f4f4;padding:1rem;overflow:auto;white-space:pre-wrap}}\
+         .error{{border-left:4px solid #b00020;padding-left:1rem}} .ok{{border-left:4px solid #137333;padding-left:1rem}}\
+         </style></head><body>{body}</body></html>",
+        title = escape(title),
+    )
+}
+
+/// The list of providers with a button each.
+pub fn index(rows: &[(ProviderId, Status)]) -> String {
+    let mut body = String::from(
+        "<h1>Connected accounts</h1><p>Connect an account to let this app call its API on \
+         your behalf. You can disconnect at any time.</p><table><tr><th>Provider</th>\
+         <th>Status</th><th></th></tr>",
+    );
+    for (id, status) in rows {
+        let slug = id.slug();
+        let (text, actions) = match status {
+            Status::NotConnected => ("Not connected", connect_button(*id, "Connect")),
+            Status::NeedsReconnect => (
+                "Needs reconnecting (the provider refused a renewal)",
+                connect_button(*id, "Reconnect"),
+            ),
+            Status::NotConfigured => (
+                "Not configured (no client credentials in this run)",
+                String::new(),
+            ),
+            Status::Connected => (
+                "Connected",
+                format!(
+                    "<a href=\"/api/{slug}\" id=\"api-{slug}\">Call the API</a> \
+                     <form method=\"post\" action=\"/disconnect/{slug}\">\
+                     <button id=\"disconnect-{slug}\">Disconnect</button></form>"
+                ),
+            ),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{name}</td><td id=\"status-{slug}\">{text}</td><td>{actions}</td></tr>",
+            name = escape(id.name()),
+        );
+    }
+    body.push_str("</table>");
+    page("Connected accounts", &body)
+}
+
+fn connect_button(id: ProviderId, label: &str) -> String {
+    let slug = id.slug();
+    format!(
+        "<form method=\"post\" action=\"/connect/{slug}\">\
+         <button id=\"connect-{slug}\">{label} {name}</button></form>",
+        name = escape(id.name()),
+    )
+}
+
+/// A result page: a heading, paragraphs (already escaped HTML), and the way back.
+pub fn notice(ok: bool, title: &str, paragraphs: &[String]) -> String {
+    let mut body = format!(
+        "<div class=\"{}\" id=\"notice\"><h1>{}</h1>",
+        if ok { "ok" } else { "error" },
+        escape(title)
+    );
+    for p in paragraphs {
+        let _ = write!(body, "<p>{p}</p>");
+    }
+    body.push_str("</div><p><a href=\"/\" id=\"back\">Back to your connected accounts</a></p>");
+    page(title, &body)
+}
+
+/// The answer of an API call.
+pub fn api_answer(id: ProviderId, url: &str, status: u16, answer: &str) -> String {
+    let ok = (200..300).contains(&status);
+    let body = format!(
+        "<div class=\"{cls}\" id=\"notice\"><h1>{name} answered {status}</h1>\
+         <p>GET <code>{url}</code> with this connection's token:</p>\
+         <pre id=\"answer\">{answer}</pre></div>\
+         <p><a href=\"/\" id=\"back\">Back to your connected accounts</a></p>",
+        cls = if ok { "ok" } else { "error" },
+        name = escape(id.name()),
+        url = escape(url),
+        answer = escape(answer),
+    );
+    page(&format!("{} API", id.name()), &body)
+}

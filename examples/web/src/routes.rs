@@ -1,0 +1,499 @@
+//! The routes: the list, connect, the callback, the API call, disconnect.
+//!
+//! Who is who: a random session id in an `HttpOnly`, `SameSite=Lax` cookie (an application
+//! would use its own login). The authorizations in flight are a sealed
+//! [`PendingAuthorizations`] in a second cookie, so any replica with the key can take the
+//! callback and a browser can have several in flight (one per tab). `SameSite=Lax` keeps both
+//! cookies off cross-site POSTs, so another site cannot disconnect or connect for the user.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth_core::pending::{
+    DEFAULT_TTL, PendingAuthorization, PendingAuthorizations, PendingError, SealingKey,
+};
+use oauth_core::store::{AnyStore, TokenStore};
+use oauth_core::{Error, StoreErrorKind, Token};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::pages::{self, Status, escape};
+use crate::providers::{Connector, ProviderId, Revoked};
+
+const SESSION_COOKIE: &str = "sid";
+const PENDING_COOKIE: &str = "oauth_pending";
+/// What the pending cookie is sealed for: a sealed value from elsewhere does not open here.
+const PENDING_PURPOSE: &[u8] = b"oauth-web-example oauth_pending";
+
+/// The application's state.
+pub struct App {
+    connectors: Vec<Connector>,
+    store: Arc<AnyStore>,
+    key: SealingKey,
+}
+
+impl App {
+    /// The app over these providers, store and sealing key; `base` is its own URL.
+    pub fn new(
+        connectors: Vec<Connector>,
+        store: Arc<AnyStore>,
+        key: SealingKey,
+        _base: String,
+    ) -> Self {
+        Self {
+            connectors,
+            store,
+            key,
+        }
+    }
+
+    fn connector(&self, id: ProviderId) -> Option<&Connector> {
+        self.connectors.iter().find(|c| c.id == id)
+    }
+}
+
+/// Every route.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/connect/{provider}", post(connect))
+        .route("/callback/{provider}", get(callback))
+        .route("/api/{provider}", get(call_api))
+        .route("/disconnect/{provider}", post(disconnect))
+        .fallback(|| async {
+            html(
+                StatusCode::NOT_FOUND,
+                pages::notice(
+                    false,
+                    "Page not found",
+                    &["There is no such page here.".into()],
+                ),
+                &[],
+            )
+        })
+        .with_state(app)
+}
+
+async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let (sid, set) = session_or_new(&headers);
+    let mut rows = Vec::new();
+    for id in ProviderId::ALL {
+        let status = if app.connector(id).is_none() {
+            Status::NotConfigured
+        } else {
+            match app.store.load(&store_key(id, &sid)).await {
+                Ok(Some(v)) if v.token.refusal().is_some() => Status::NeedsReconnect,
+                Ok(Some(_)) => Status::Connected,
+                Ok(None) => Status::NotConnected,
+                Err(e) => return store_failed(&e),
+            }
+        };
+        rows.push((id, status));
+    }
+    html(StatusCode::OK, pages::index(&rows), &set)
+}
+
+async fn connect(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((id, connector)) = provider(&app, &slug) else {
+        return unknown_provider();
+    };
+    let (_, mut cookies) = session_or_new(&headers);
+    let now = SystemTime::now();
+    let request = connector.authorization_request();
+    let mut pending = pending_of(&app, &headers);
+    pending.insert(PendingAuthorization::new(&request, id.slug(), now), now);
+    cookies.push(pending_cookie(&app, &pending));
+    let mut response = html(
+        StatusCode::SEE_OTHER,
+        pages::notice(true, "Redirecting", &["Taking you to the provider.".into()]),
+        &cookies,
+    );
+    if let Ok(location) = HeaderValue::from_str(request.url().as_str()) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
+}
+
+async fn callback(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let Some((id, connector)) = provider(&app, &slug) else {
+        return unknown_provider();
+    };
+    let start_again = "Nothing was changed. Go back to your connected accounts and press \
+                       Connect again.";
+    let Some(sid) = session(&headers) else {
+        return refused(
+            "This sign-in cannot be completed",
+            "This browser did not start it (no session cookie).",
+            start_again,
+            &[],
+        );
+    };
+    let mut pending = pending_of(&app, &headers);
+    let query = format!("?{}", uri.query().unwrap_or_default());
+    let result = pending.complete(&query, SystemTime::now());
+    // The match (if any) is spent, whatever happens next.
+    let cookies = [pending_cookie(&app, &pending)];
+    let done = match result {
+        Ok(done) => done,
+        Err(PendingError::Unknown) => {
+            return refused(
+                "This sign-in link is not valid",
+                "It was already used, it was started in another browser, or it was not \
+                 sent by the provider.",
+                start_again,
+                &cookies,
+            );
+        }
+        Err(PendingError::Expired { .. }) => {
+            return refused(
+                "This sign-in took too long",
+                &format!(
+                    "A sign-in must be completed within {} minutes.",
+                    DEFAULT_TTL.as_secs() / 60
+                ),
+                start_again,
+                &cookies,
+            );
+        }
+        Err(PendingError::Redirect { source, .. }) => {
+            let said = match &source {
+                Error::Authorization(a) => format!(
+                    "{} said: {}{}",
+                    id.name(),
+                    a.code,
+                    a.description
+                        .as_deref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                ),
+                other => other.to_string(),
+            };
+            return refused(
+                &format!("{} did not connect your account", id.name()),
+                &said,
+                "If you declined by mistake, press Connect again.",
+                &cookies,
+            );
+        }
+        Err(e) => {
+            return refused(
+                "This sign-in link is not valid",
+                &e.to_string(),
+                start_again,
+                &cookies,
+            );
+        }
+    };
+    // The state was issued for one provider: a callback arriving at another's URL is a
+    // mix-up (or a forgery), never exchanged.
+    if done.label() != id.slug() {
+        return refused(
+            "This sign-in link is not valid",
+            "It belongs to a sign-in with another provider.",
+            start_again,
+            &cookies,
+        );
+    }
+    let token = match connector.exchange(done.grant()).await {
+        Ok(token) => token,
+        Err(e) => {
+            return html(
+                StatusCode::BAD_GATEWAY,
+                pages::notice(
+                    false,
+                    &format!("{} did not accept the sign-in", id.name()),
+                    &[
+                        escape(&e.to_string()),
+                        "Press Connect again; if it keeps failing, check this app's client \
+                         settings at the provider."
+                            .into(),
+                    ],
+                ),
+                &cookies,
+            );
+        }
+    };
+    if let Err(e) = save(&app.store, &store_key(id, &sid), &token).await {
+        return store_failed(&e);
+    }
+    html(
+        StatusCode::OK,
+        pages::notice(
+            true,
+            &format!("{} is connected", id.name()),
+            &[format!(
+                "This app can now call the {} API for you. \
+                 <a href=\"/api/{slug}\" id=\"api\">Call the API now</a>.",
+                escape(id.name()),
+                slug = id.slug()
+            )],
+        ),
+        &cookies,
+    )
+}
+
+async fn call_api(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((id, connector)) = provider(&app, &slug) else {
+        return unknown_provider();
+    };
+    let key = match connected(&app, id, &headers).await {
+        Ok(Some((key, _))) => key,
+        Ok(None) => return not_connected(id),
+        Err(e) => return store_failed(&e),
+    };
+    match connector.call_api(&app.store, &key).await {
+        Ok(answer) => html(
+            StatusCode::OK,
+            pages::api_answer(id, &answer.url, answer.status, &answer.body),
+            &[],
+        ),
+        Err(Error::NeedsReauthorization(cause)) => html(
+            StatusCode::OK,
+            pages::notice(
+                false,
+                &format!("{} needs you to connect again", id.name()),
+                &[
+                    escape(&format!("It refused to renew access: {cause}.")),
+                    "Go back and press Reconnect.".into(),
+                ],
+            ),
+            &[],
+        ),
+        Err(e) => html(
+            StatusCode::BAD_GATEWAY,
+            pages::notice(
+                false,
+                &format!("The call to {} failed", id.name()),
+                &[
+                    escape(&e.to_string()),
+                    "Try again in a moment; if it keeps failing, disconnect and connect again."
+                        .into(),
+                ],
+            ),
+            &[],
+        ),
+    }
+}
+
+async fn disconnect(
+    State(app): State<Arc<App>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((id, connector)) = provider(&app, &slug) else {
+        return unknown_provider();
+    };
+    let (key, token) = match connected(&app, id, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_connected(id),
+        Err(e) => return store_failed(&e),
+    };
+    let outcome = match connector.revoke(&token).await {
+        Ok(Revoked::Yes) => format!("{} revoked this app's access.", escape(id.name())),
+        Ok(Revoked::NotSupported) => format!(
+            "{} has no way for an app to revoke its access: remove this app in your {} \
+             settings if you want it gone there too.",
+            escape(id.name()),
+            escape(id.name())
+        ),
+        Err(e) => format!(
+            "{} did not confirm the revocation ({}): remove this app in your {} settings to \
+             be sure.",
+            escape(id.name()),
+            escape(&e.to_string()),
+            escape(id.name())
+        ),
+    };
+    if let Err(e) = app.store.delete(&key).await {
+        return store_failed(&e);
+    }
+    html(
+        StatusCode::OK,
+        pages::notice(
+            true,
+            &format!("{} is disconnected", id.name()),
+            &[
+                outcome,
+                "This app no longer keeps a token for it. You can connect again at any time."
+                    .into(),
+            ],
+        ),
+        &[],
+    )
+}
+
+/// The stored connection of this browser with `id`, if any.
+async fn connected(
+    app: &App,
+    id: ProviderId,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Token)>, oauth_core::StoreError> {
+    let Some(sid) = session(headers) else {
+        return Ok(None);
+    };
+    let key = store_key(id, &sid);
+    Ok(app.store.load(&key).await?.map(|v| (key, v.token)))
+}
+
+/// Writes a new authorization over whatever is stored (a reconnect ends a refusal).
+async fn save(store: &AnyStore, key: &str, token: &Token) -> Result<(), oauth_core::StoreError> {
+    // A conflict means another request wrote in between: read the version again and retry.
+    let mut attempts = 0;
+    loop {
+        let version = store.load(key).await?.map(|v| v.version);
+        match store.compare_and_swap(key, version, token).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind == StoreErrorKind::Conflict && attempts < 3 => attempts += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn provider<'a>(app: &'a App, slug: &str) -> Option<(ProviderId, &'a Connector)> {
+    let id = ProviderId::from_slug(slug)?;
+    Some((id, app.connector(id)?))
+}
+
+fn store_key(id: ProviderId, sid: &str) -> String {
+    format!("{}.{sid}", id.slug())
+}
+
+/// The value of cookie `name`.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The session id, if the browser has a well-formed one.
+fn session(headers: &HeaderMap) -> Option<String> {
+    let sid = cookie(headers, SESSION_COOKIE)?;
+    let well_formed = sid.len() == 43
+        && sid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| sid.to_owned())
+}
+
+/// The session id, or a new one with the cookie that sets it.
+fn session_or_new(headers: &HeaderMap) -> (String, Vec<String>) {
+    if let Some(sid) = session(headers) {
+        return (sid, Vec::new());
+    }
+    let mut bytes = [0u8; 32];
+    // Without randomness there is no safe session id to hand out.
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the operating system's CSPRNG is available");
+    let sid = URL_SAFE_NO_PAD.encode(bytes);
+    let set = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000");
+    (sid, vec![set])
+}
+
+/// The authorizations in flight of this browser; none if its cookie cannot be opened (sealed
+/// under a key this run does not have, or altered).
+fn pending_of(app: &App, headers: &HeaderMap) -> PendingAuthorizations {
+    cookie(headers, PENDING_COOKIE)
+        .and_then(|text| PendingAuthorizations::open(&app.key, PENDING_PURPOSE, text).ok())
+        .unwrap_or_default()
+}
+
+fn pending_cookie(app: &App, pending: &PendingAuthorizations) -> String {
+    if pending.is_empty() {
+        return format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    }
+    format!(
+        "{PENDING_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        pending.seal(&app.key, PENDING_PURPOSE).as_str(),
+        DEFAULT_TTL.as_secs()
+    )
+}
+
+fn html(status: StatusCode, body: String, cookies: &[String]) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            h.append(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+fn refused(title: &str, why: &str, next: &str, cookies: &[String]) -> Response {
+    html(
+        StatusCode::BAD_REQUEST,
+        pages::notice(false, title, &[escape(why), escape(next)]),
+        cookies,
+    )
+}
+
+fn unknown_provider() -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        pages::notice(
+            false,
+            "Unknown provider",
+            &[
+                "This app does not connect to that provider (or has no credentials for it \
+               in this run). Choose one from the list."
+                    .into(),
+            ],
+        ),
+        &[],
+    )
+}
+
+fn not_connected(id: ProviderId) -> Response {
+    html(
+        StatusCode::OK,
+        pages::notice(
+            false,
+            &format!("{} is not connected", id.name()),
+            &["Go back and press Connect first.".into()],
+        ),
+        &[],
+    )
+}
+
+fn store_failed(e: &oauth_core::StoreError) -> Response {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::notice(
+            false,
+            "Your connections cannot be read right now",
+            &[escape(&e.to_string()), "Try again in a moment.".into()],
+        ),
+        &[],
+    )
+}

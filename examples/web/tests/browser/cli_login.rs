@@ -56,13 +56,27 @@ async fn cli_login_opens_chromium_through_browser_and_lands_on_its_callback_page
         command
     };
     let added = cli(&[
-        "profile", "add", "rc", "--provider", "ringcentral", "--client-id", "e2e-client",
-        "--client-secret-env", "TEST_CLIENT_SECRET", "--base-url", server.base_url(),
-        "--redirect-uri", &redirect,
+        "profile",
+        "add",
+        "rc",
+        "--provider",
+        "ringcentral",
+        "--client-id",
+        "e2e-client",
+        "--client-secret-env",
+        "TEST_CLIENT_SECRET",
+        "--base-url",
+        server.base_url(),
+        "--redirect-uri",
+        &redirect,
     ])
     .output()
     .expect("oauth profile add runs");
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
 
     // BROWSER: a script that starts Chromium on the URL it is given, with remote debugging so
     // that WebDriver can take over the window the CLI opened.
@@ -109,16 +123,26 @@ async fn cli_login_opens_chromium_through_browser_and_lands_on_its_callback_page
         if let Some(status) = login.0.try_wait().expect("the login's status") {
             break status;
         }
-        assert!(Instant::now() < deadline, "oauth login did not end within {WAIT:?}");
+        assert!(
+            Instant::now() < deadline,
+            "oauth login did not end within {WAIT:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
     assert!(status.success(), "oauth login: {status:?}\n{stderr}");
     let token = cli(&["token", "rc"]).output().expect("oauth token runs");
-    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
     let token = String::from_utf8(token.stdout).expect("UTF-8");
     assert!(!token.trim().is_empty() && !token.trim().contains(char::is_whitespace));
-    assert!(!stderr.contains(token.trim()), "the token was printed on stderr");
+    assert!(
+        !stderr.contains(token.trim()),
+        "the token was printed on stderr"
+    );
     let _ = client.close().await;
 }
 

@@ -44,7 +44,10 @@ pub fn wait_for_line(child: &mut Child, prefix: &'static str, what: &str) -> Str
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.find(prefix).map(|i| line[i + prefix.len()..].to_owned()) {
+            if let Some(rest) = line
+                .find(prefix)
+                .map(|i| line[i + prefix.len()..].to_owned())
+            {
                 let _ = tx.send(rest);
             }
         }
@@ -63,7 +66,10 @@ pub fn binary(var: &str, paths: &[&str], package: &str) -> PathBuf {
         .map(PathBuf::from)
         .find(|p| p.exists())
         .unwrap_or_else(|| {
-            panic!("{} not found: install the Debian package `{package}` (or set {var})", paths[0])
+            panic!(
+                "{} not found: install the Debian package `{package}` (or set {var})",
+                paths[0]
+            )
         })
 }
 
@@ -124,7 +130,9 @@ impl Driver {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = tokio::time::timeout(
             WAIT,
-            ClientBuilder::new(connector).capabilities(caps).connect(&self.url),
+            ClientBuilder::new(connector)
+                .capabilities(caps)
+                .connect(&self.url),
         )
         .await
         .expect("a WebDriver session within the wait")
@@ -134,7 +142,10 @@ impl Driver {
             Some(WAIT),
             Some(Duration::ZERO),
         );
-        client.update_timeouts(timeouts).await.expect("timeouts set");
+        client
+            .update_timeouts(timeouts)
+            .await
+            .expect("timeouts set");
         client
     }
 }
@@ -181,6 +192,10 @@ pub struct Shots {
 
 impl Shots {
     /// Screenshots into `target/tmp/browser-screenshots/<test>/` (printed).
+    #[allow(
+        clippy::print_stdout,
+        reason = "where the screenshots are is the test's output"
+    )]
     pub fn new(test: &str) -> Self {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("browser-screenshots")

@@ -11,12 +11,25 @@ const PROVIDERS: [(&str, &str, &str); 4] = [
     ("ringcentral", "RingCentral", "revoked this app's access"),
     ("calcom", "Cal.com", "has no way for an app to revoke"),
     ("procore", "Procore", "revoked this app's access"),
-    ("sunshine", "Sunshine Conversations", "revoked this app's access"),
+    (
+        "sunshine",
+        "Sunshine Conversations",
+        "revoked this app's access",
+    ),
 ];
 
 /// Connects `slug` in the current tab as `user`; returns the callback URL the browser landed on.
-async fn connect(client: &Client, app: &WebApp, slug: &str, user: &str, shots: &mut Shots) -> String {
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+async fn connect(
+    client: &Client,
+    app: &WebApp,
+    slug: &str,
+    user: &str,
+    shots: &mut Shots,
+) -> String {
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     click(client, &format!("#connect-{slug}")).await;
     provider_login(client, user, shots, &format!("{slug}-provider-login")).await;
     wait_text(client, "#notice h1", "is connected").await;
@@ -30,7 +43,10 @@ async fn each_provider_connects_calls_its_api_and_disconnects() {
     let client = driver.session(&fresh_dir("web-each-chromium")).await;
     let mut shots = Shots::new("each_provider");
 
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     for (slug, _, _) in PROVIDERS {
         wait_text(&client, &format!("#status-{slug}"), "Not connected").await;
     }
@@ -54,7 +70,9 @@ async fn each_provider_connects_calls_its_api_and_disconnects() {
 
         click(&client, "#back").await;
         wait_text(&client, &format!("#status-{slug}"), "Connected").await;
-        shots.take(&client, &format!("{slug}-listed-connected")).await;
+        shots
+            .take(&client, &format!("{slug}-listed-connected"))
+            .await;
         click(&client, &format!("#disconnect-{slug}")).await;
         wait_text(&client, "#notice h1", &format!("{name} is disconnected")).await;
         wait_text(&client, "#notice", revoked).await;
@@ -64,9 +82,14 @@ async fn each_provider_connects_calls_its_api_and_disconnects() {
         client.goto(&callback).await.expect("the callback again");
         wait_text(&client, "#notice h1", "This sign-in link is not valid").await;
         wait_text(&client, "#notice", "press Connect again").await;
-        shots.take(&client, &format!("{slug}-replayed-callback")).await;
+        shots
+            .take(&client, &format!("{slug}-replayed-callback"))
+            .await;
 
-        client.goto(&format!("{}/", app.base)).await.expect("the list");
+        client
+            .goto(&format!("{}/", app.base))
+            .await
+            .expect("the list");
         wait_text(&client, &format!("#status-{slug}"), "Not connected").await;
     }
     client.close().await.expect("the session closed");
@@ -81,14 +104,20 @@ async fn a_second_tab_completes_first_and_the_first_tab_still_completes() {
 
     // Tab A starts a RingCentral connection and stops at the provider's login page.
     let tab_a = client.window().await.expect("the first tab");
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     click(&client, "#connect-ringcentral").await;
     wait_text(&client, "form", "Sign in").await;
 
     // Tab B starts another and completes it.
     let tab_b = client.new_window(true).await.expect("a second tab").handle;
     client.switch_to_window(tab_b).await.expect("tab B");
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     click(&client, "#connect-ringcentral").await;
     provider_login(&client, "bob", &mut shots, "tab-b-login").await;
     wait_text(&client, "#notice h1", "RingCentral is connected").await;
@@ -122,7 +151,10 @@ async fn forged_callbacks_get_a_readable_refusal_and_change_nothing() {
     shots.take(&client, "forged-no-session").await;
 
     // With one started: a made-up state still matches nothing, and the real one still works.
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     click(&client, "#connect-procore").await;
     wait_text(&client, "form", "Sign in").await;
     let login_page = client.current_url().await.expect("a URL");
@@ -130,15 +162,26 @@ async fn forged_callbacks_get_a_readable_refusal_and_change_nothing() {
     wait_text(&client, "#notice h1", "This sign-in link is not valid").await;
     shots.take(&client, "forged-state").await;
     // A provider's error answer for a state this browser never issued is refused the same way.
-    let denied = format!("{}/callback/procore?error=access_denied&state=forged", app.base);
+    let denied = format!(
+        "{}/callback/procore?error=access_denied&state=forged",
+        app.base
+    );
     client.goto(&denied).await.expect("a forged error");
     wait_text(&client, "#notice h1", "This sign-in link is not valid").await;
-    client.goto(&format!("{}/", app.base)).await.expect("the list");
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
     wait_text(&client, "#status-procore", "Not connected").await;
 
-    client.goto(login_page.as_str()).await.expect("back to the login");
+    client
+        .goto(login_page.as_str())
+        .await
+        .expect("back to the login");
     provider_login(&client, "carol", &mut shots, "procore-login").await;
     wait_text(&client, "#notice h1", "Procore is connected").await;
-    shots.take(&client, "procore-connected-after-forgeries").await;
+    shots
+        .take(&client, "procore-connected-after-forgeries")
+        .await;
     client.close().await.expect("the session closed");
 }

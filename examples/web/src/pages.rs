@@ -125,3 +125,21 @@ pub fn api_answer(id: ProviderId, url: &str, status: u16, answer: &str) -> Strin
     );
     page(&format!("{} API", id.name()), &body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_markup_character_is_escaped() {
+        let hostile = r#"<script>alert("x")</script> & 'quoted' <img src=x onerror=y>"#;
+        let escaped = escape(hostile);
+        assert!(!escaped.contains(['<', '>', '"', '\'']), "{escaped}");
+        assert_eq!(escape("a&b"), "a&amp;b");
+        let page = api_answer(ProviderId::Calcom, "http://h/<p>", 200, hostile);
+        assert!(
+            !page.contains("<script>") && !page.contains("<img"),
+            "{page}"
+        );
+    }
+}

@@ -497,3 +497,39 @@ fn store_failed(e: &oauth_core::StoreError) -> Response {
         &[],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookie_header: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_str(cookie_header).unwrap());
+        h
+    }
+
+    #[test]
+    fn only_a_well_formed_session_cookie_counts() {
+        let sid = "A".repeat(43);
+        assert_eq!(
+            session(&headers(&format!("x=1; sid={sid}"))),
+            Some(sid.clone())
+        );
+        for bad in [
+            "sid=",
+            "sid=short",
+            &format!("sid={sid}A"),
+            &format!("sid={}", "A/".repeat(22)[..43].to_owned()),
+        ] {
+            assert_eq!(session(&headers(bad)), None, "{bad}");
+        }
+        let (new, set) = session_or_new(&headers("sid=../../etc"));
+        assert_eq!(new.len(), 43);
+        assert!(set[0].contains("HttpOnly") && set[0].contains("SameSite=Lax"));
+        assert!(validate_store_key(&store_key(ProviderId::Procore, &new)));
+    }
+
+    fn validate_store_key(key: &str) -> bool {
+        oauth_core::store::validate_key(key).is_ok()
+    }
+}

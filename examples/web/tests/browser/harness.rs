@@ -160,9 +160,14 @@ pub struct WebApp {
 impl WebApp {
     /// Starts `oauth-web-example --local`, its connections stored under `store_dir`.
     pub fn start(store_dir: &Path) -> Self {
+        Self::start_with(&["--store-dir".into(), store_dir.as_os_str().to_owned()])
+    }
+
+    /// Starts `oauth-web-example --local` with more arguments.
+    pub fn start_with(args: &[std::ffi::OsString]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-web-example"))
-            .args(["--local", "--port", "0", "--store-dir"])
-            .arg(store_dir)
+            .args(["--local", "--port", "0"])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -8,8 +8,8 @@
 //! ```
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (or `CHROMIUM` and
-//! `CHROMEDRIVER` naming the binaries) and Node.js; each test starts and stops chromedriver,
-//! the app and the servers itself. Screenshots of every page go to the folder the tests
+//! `CHROMEDRIVER` naming the binaries), `postgresql` (binaries only) and Node.js; each test
+//! starts and stops chromedriver, the app and the servers itself. Screenshots of every page go to the folder the tests
 //! print (`target/tmp/browser-screenshots/`).
 
 mod cli_login;

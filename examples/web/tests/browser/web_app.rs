@@ -185,3 +185,46 @@ async fn forged_callbacks_get_a_readable_refusal_and_change_nothing() {
         .await;
     client.close().await.expect("the session closed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_postgres_a_connection_outlives_the_process_that_made_it() {
+    let Some(postgres) = oauth_sdk_tests::postgres::PostgresServer::start() else {
+        return;
+    };
+    let url = postgres.url();
+    // Each process also gets a file store of its own, which must stay unused.
+    let (files_1, files_2) = (fresh_dir("web-pg-files-1"), fresh_dir("web-pg-files-2"));
+    let args = |files: &std::path::Path| {
+        let mut args = vec![std::ffi::OsString::from("--postgres"), url.clone().into()];
+        args.extend(["--store-dir".into(), files.as_os_str().to_owned()]);
+        args
+    };
+    let driver = Driver::start();
+    let client = driver.session(&fresh_dir("web-pg-chromium")).await;
+    let mut shots = Shots::new("postgres");
+    {
+        let app = WebApp::start_with(&args(&files_1));
+        connect(&client, &app, "ringcentral", "erin", &mut shots).await;
+    }
+    // Another process (another port; cookies are per host) reads the same table.
+    let app = WebApp::start_with(&args(&files_2));
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
+    wait_text(&client, "#status-ringcentral", "Connected").await;
+    shots.take(&client, "listed-by-another-process").await;
+    click(&client, "#disconnect-ringcentral").await;
+    wait_text(&client, "#notice h1", "RingCentral is disconnected").await;
+    client
+        .goto(&format!("{}/", app.base))
+        .await
+        .expect("the list");
+    wait_text(&client, "#status-ringcentral", "Not connected").await;
+    let unused = |dir: &std::path::Path| std::fs::read_dir(dir).map_or(0, Iterator::count) == 0;
+    assert!(
+        unused(&files_1) && unused(&files_2),
+        "a token went to a file"
+    );
+    client.close().await.expect("the session closed");
+}

@@ -86,12 +86,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         Ok(text) => SealingKey::from_base64(&text)?,
         Err(_) => SealingKey::generate(),
     };
-    let app = routes::router(Arc::new(routes::App::new(
-        connectors,
-        store,
-        key,
-        base.clone(),
-    )));
+    let app = routes::router(Arc::new(routes::App::new(connectors, store, key)));
     // The tests read this line for the address.
     println!("listening {base}");
     eprintln!("open {base}/ in a browser; Ctrl-C stops");

@@ -5,6 +5,10 @@
 //! [`PendingAuthorizations`] in a second cookie, so any replica with the key can take the
 //! callback and a browser can have several in flight (one per tab). `SameSite=Lax` keeps both
 //! cookies off cross-site POSTs, so another site cannot disconnect or connect for the user.
+//!
+//! Two tabs pressing Connect at the same instant race on the cookie (the last answer's copy
+//! wins, and the other tab's callback is then refused as unknown); an application that must
+//! rule that out keeps the pending authorizations server-side, in the user's session.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -40,13 +44,8 @@ pub struct App {
 }
 
 impl App {
-    /// The app over these providers, store and sealing key; `base` is its own URL.
-    pub fn new(
-        connectors: Vec<Connector>,
-        store: Arc<AnyStore>,
-        key: SealingKey,
-        _base: String,
-    ) -> Self {
+    /// The app over these providers, store and sealing key.
+    pub fn new(connectors: Vec<Connector>, store: Arc<AnyStore>, key: SealingKey) -> Self {
         Self {
             connectors,
             store,

@@ -150,6 +150,26 @@ impl Driver {
     }
 }
 
+/// Runs `body` in a fresh Chromium session and closes the session afterwards, also when
+/// `body` fails: chromedriver leaves the browser running when it is killed with a session
+/// open.
+pub async fn in_browser<F, Fut>(profile: &str, body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let driver = Driver::start();
+    let client = driver.session(&fresh_dir(profile)).await;
+    let outcome = tokio::spawn(body(client.clone())).await;
+    let _ = client.close().await;
+    if let Err(e) = outcome {
+        match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("the test body did not finish: {e}"),
+        }
+    }
+}
+
 /// The example app as a process, with its local servers, on a free port.
 pub struct WebApp {
     _process: Process,

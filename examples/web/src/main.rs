@@ -21,6 +21,7 @@ mod local;
 mod pages;
 mod providers;
 mod routes;
+mod session;
 mod store;
 
 use std::path::PathBuf;

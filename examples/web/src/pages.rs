@@ -1,6 +1,11 @@
-//! The HTML pages: plain, readable, and each saying what to do next.
+//! The HTML pages (plain, readable, and each saying what to do next) and the responses that
+//! carry them.
 
 use std::fmt::Write;
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::providers::ProviderId;
 
@@ -124,6 +129,77 @@ pub fn api_answer(id: ProviderId, url: &str, status: u16, answer: &str) -> Strin
         answer = escape(answer),
     );
     page(&format!("{} API", id.name()), &body)
+}
+
+// The responses that carry the pages.
+
+/// A page as a response: HTML, never cached, with these `Set-Cookie` values.
+pub fn html(status: StatusCode, body: String, cookies: &[String]) -> Response {
+    let mut response = (status, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            h.append(SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// A refusal (400): what happened, why, and what to do next.
+pub fn refused(title: &str, why: &str, next: &str, cookies: &[String]) -> Response {
+    html(
+        StatusCode::BAD_REQUEST,
+        notice(false, title, &[escape(why), escape(next)]),
+        cookies,
+    )
+}
+
+/// A provider this run does not have (404).
+pub fn unknown_provider() -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        notice(
+            false,
+            "Unknown provider",
+            &[
+                "This app does not connect to that provider (or has no credentials for it \
+               in this run). Choose one from the list."
+                    .into(),
+            ],
+        ),
+        &[],
+    )
+}
+
+/// A provider this browser has not connected.
+pub fn not_connected(id: ProviderId) -> Response {
+    html(
+        StatusCode::OK,
+        notice(
+            false,
+            &format!("{} is not connected", id.name()),
+            &["Go back and press Connect first.".into()],
+        ),
+        &[],
+    )
+}
+
+/// The store did not answer (503).
+pub fn store_failed(e: &oauth_core::StoreError) -> Response {
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        notice(
+            false,
+            "Your connections cannot be read right now",
+            &[escape(&e.to_string()), "Try again in a moment.".into()],
+        ),
+        &[],
+    )
 }
 
 #[cfg(test)]

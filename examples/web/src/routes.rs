@@ -1,10 +1,7 @@
 //! The routes: the list, connect, the callback, the API call, disconnect.
 //!
-//! Who is who: a random session id in an `HttpOnly`, `SameSite=Lax` cookie (an application
-//! would use its own login). The authorizations in flight are a sealed
-//! [`PendingAuthorizations`] in a second cookie, so any replica with the key can take the
-//! callback and a browser can have several in flight (one per tab). `SameSite=Lax` keeps both
-//! cookies off cross-site POSTs, so another site cannot disconnect or connect for the user.
+//! Connect and disconnect are POSTs: the cookies ([`crate::session`]) are `SameSite=Lax`, so
+//! they do not come with another site's POST, which therefore cannot act for the user.
 //!
 //! Two tabs pressing Connect at the same instant race on the cookie (the last answer's copy
 //! wins, and the other tab's callback is then refused as unknown); an application that must
@@ -15,26 +12,19 @@ use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oauth_core::pending::{
-    DEFAULT_TTL, PendingAuthorization, PendingAuthorizations, PendingError, SealingKey,
-};
+use oauth_core::pending::{DEFAULT_TTL, PendingAuthorization, PendingError, SealingKey};
 use oauth_core::store::{AnyStore, TokenStore};
 use oauth_core::{Error, StoreErrorKind, Token};
-use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::pages::{self, Status, escape};
+use crate::pages::{
+    self, Status, escape, html, not_connected, refused, store_failed, unknown_provider,
+};
 use crate::providers::{Connector, ProviderId, Revoked};
-
-const SESSION_COOKIE: &str = "sid";
-const PENDING_COOKIE: &str = "oauth_pending";
-/// What the pending cookie is sealed for: a sealed value from elsewhere does not open here.
-const PENDING_PURPOSE: &[u8] = b"oauth-web-example oauth_pending";
+use crate::session;
 
 /// The application's state.
 pub struct App {
@@ -81,7 +71,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 async fn index(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let (sid, set) = session_or_new(&headers);
+    let (sid, set) = session::session_or_new(&headers);
     let mut rows = Vec::new();
     for id in ProviderId::ALL {
         let status = if app.connector(id).is_none() {
@@ -107,12 +97,12 @@ async fn connect(
     let Some((id, connector)) = provider(&app, &slug) else {
         return unknown_provider();
     };
-    let (_, mut cookies) = session_or_new(&headers);
+    let (_, mut cookies) = session::session_or_new(&headers);
     let now = SystemTime::now();
     let request = connector.authorization_request();
-    let mut pending = pending_of(&app, &headers);
+    let mut pending = session::pending_of(&app.key, &headers);
     pending.insert(PendingAuthorization::new(&request, id.slug(), now), now);
-    cookies.push(pending_cookie(&app, &pending));
+    cookies.push(session::pending_cookie(&app.key, &pending));
     let mut response = html(
         StatusCode::SEE_OTHER,
         pages::notice(true, "Redirecting", &["Taking you to the provider.".into()]),
@@ -135,7 +125,7 @@ async fn callback(
     };
     let start_again = "Nothing was changed. Go back to your connected accounts and press \
                        Connect again.";
-    let Some(sid) = session(&headers) else {
+    let Some(sid) = session::session(&headers) else {
         return refused(
             "This sign-in cannot be completed",
             "This browser did not start it (no session cookie).",
@@ -143,11 +133,11 @@ async fn callback(
             &[],
         );
     };
-    let mut pending = pending_of(&app, &headers);
+    let mut pending = session::pending_of(&app.key, &headers);
     let query = format!("?{}", uri.query().unwrap_or_default());
     let result = pending.complete(&query, SystemTime::now());
     // The match (if any) is spent, whatever happens next.
-    let cookies = [pending_cookie(&app, &pending)];
+    let cookies = [session::pending_cookie(&app.key, &pending)];
     let done = match result {
         Ok(done) => done,
         Err(PendingError::Unknown) => {
@@ -347,7 +337,7 @@ async fn connected(
     id: ProviderId,
     headers: &HeaderMap,
 ) -> Result<Option<(String, Token)>, oauth_core::StoreError> {
-    let Some(sid) = session(headers) else {
+    let Some(sid) = session::session(headers) else {
         return Ok(None);
     };
     let key = store_key(id, &sid);
@@ -373,162 +363,6 @@ fn provider<'a>(app: &'a App, slug: &str) -> Option<(ProviderId, &'a Connector)>
     Some((id, app.connector(id)?))
 }
 
-fn store_key(id: ProviderId, sid: &str) -> String {
+pub fn store_key(id: ProviderId, sid: &str) -> String {
     format!("{}.{sid}", id.slug())
-}
-
-/// The value of cookie `name`.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The session id, if the browser has a well-formed one.
-fn session(headers: &HeaderMap) -> Option<String> {
-    let sid = cookie(headers, SESSION_COOKIE)?;
-    let well_formed = sid.len() == 43
-        && sid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    well_formed.then(|| sid.to_owned())
-}
-
-/// The session id, or a new one with the cookie that sets it.
-fn session_or_new(headers: &HeaderMap) -> (String, Vec<String>) {
-    if let Some(sid) = session(headers) {
-        return (sid, Vec::new());
-    }
-    let mut bytes = [0u8; 32];
-    // Without randomness there is no safe session id to hand out.
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .expect("the operating system's CSPRNG is available");
-    let sid = URL_SAFE_NO_PAD.encode(bytes);
-    let set = format!("{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000");
-    (sid, vec![set])
-}
-
-/// The authorizations in flight of this browser; none if its cookie cannot be opened (sealed
-/// under a key this run does not have, or altered).
-fn pending_of(app: &App, headers: &HeaderMap) -> PendingAuthorizations {
-    cookie(headers, PENDING_COOKIE)
-        .and_then(|text| PendingAuthorizations::open(&app.key, PENDING_PURPOSE, text).ok())
-        .unwrap_or_default()
-}
-
-fn pending_cookie(app: &App, pending: &PendingAuthorizations) -> String {
-    if pending.is_empty() {
-        return format!("{PENDING_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    }
-    format!(
-        "{PENDING_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        pending.seal(&app.key, PENDING_PURPOSE).as_str(),
-        DEFAULT_TTL.as_secs()
-    )
-}
-
-fn html(status: StatusCode, body: String, cookies: &[String]) -> Response {
-    let mut response = (status, body).into_response();
-    let h = response.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(c) {
-            h.append(SET_COOKIE, v);
-        }
-    }
-    response
-}
-
-fn refused(title: &str, why: &str, next: &str, cookies: &[String]) -> Response {
-    html(
-        StatusCode::BAD_REQUEST,
-        pages::notice(false, title, &[escape(why), escape(next)]),
-        cookies,
-    )
-}
-
-fn unknown_provider() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        pages::notice(
-            false,
-            "Unknown provider",
-            &[
-                "This app does not connect to that provider (or has no credentials for it \
-               in this run). Choose one from the list."
-                    .into(),
-            ],
-        ),
-        &[],
-    )
-}
-
-fn not_connected(id: ProviderId) -> Response {
-    html(
-        StatusCode::OK,
-        pages::notice(
-            false,
-            &format!("{} is not connected", id.name()),
-            &["Go back and press Connect first.".into()],
-        ),
-        &[],
-    )
-}
-
-fn store_failed(e: &oauth_core::StoreError) -> Response {
-    html(
-        StatusCode::SERVICE_UNAVAILABLE,
-        pages::notice(
-            false,
-            "Your connections cannot be read right now",
-            &[escape(&e.to_string()), "Try again in a moment.".into()],
-        ),
-        &[],
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(cookie_header: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_str(cookie_header).unwrap());
-        h
-    }
-
-    #[test]
-    fn only_a_well_formed_session_cookie_counts() {
-        let sid = "A".repeat(43);
-        assert_eq!(
-            session(&headers(&format!("x=1; sid={sid}"))),
-            Some(sid.clone())
-        );
-        for bad in [
-            "sid=",
-            "sid=short",
-            &format!("sid={sid}A"),
-            &format!("sid={}", "A/".repeat(22)[..43].to_owned()),
-        ] {
-            assert_eq!(session(&headers(bad)), None, "{bad}");
-        }
-        let (new, set) = session_or_new(&headers("sid=../../etc"));
-        assert_eq!(new.len(), 43);
-        assert!(set[0].contains("HttpOnly") && set[0].contains("SameSite=Lax"));
-        assert!(validate_store_key(&store_key(ProviderId::Procore, &new)));
-    }
-
-    fn validate_store_key(key: &str) -> bool {
-        oauth_core::store::validate_key(key).is_ok()
-    }
 }

@@ -2,7 +2,9 @@
 // end-to-end tests. By default its OAuth paths and client are RingCentral's, so the RingCentral
 // client runs against it unchanged; `E2E_OIDC_PROFILE=calcom` gives Cal.com's OAuth 2.0 paths and
 // clients instead (a public and a confidential one) and, with `E2E_CALCOM_SHAPE`, the answer
-// shapes of older Cal.com servers. Test use only: in-memory storage, fixed clients, fixed cookie
+// shapes of older Cal.com servers; `procore` and `sunshine` give those providers' paths, JSON
+// token bodies and revocation (for the example web app). Every profile also answers one API
+// path of its provider with the bearer token's owner (`API_PATHS`). Test use only: in-memory storage, fixed clients, fixed cookie
 // key, plain http on 127.0.0.1. See README.md for the login sequence and the environment
 // variables.
 
@@ -24,7 +26,7 @@ const CLIENT_SECRET = 'p@ss:w/rd+%&= ~!';
 const REDIRECT_URI = process.env.E2E_REDIRECT_URI || 'http://127.0.0.1:8976/callback';
 const ACCESS_TOKEN_TTL = integerEnv('E2E_ACCESS_TOKEN_TTL', 2, 1, 86400);
 const PORT = integerEnv('E2E_OIDC_PORT', 0, 0, 65535);
-const PROFILE = choiceEnv('E2E_OIDC_PROFILE', 'ringcentral', ['ringcentral', 'calcom']);
+const PROFILE = choiceEnv('E2E_OIDC_PROFILE', 'ringcentral', ['ringcentral', 'calcom', 'procore', 'sunshine']);
 // Cal.com's token answers: today's bare RFC 6749 body, or the `{status, data}` envelope of older
 // servers with snake_case or camelCase fields (their errors in Cal.com's error envelope).
 const CALCOM_SHAPE = choiceEnv('E2E_CALCOM_SHAPE', 'bare', ['bare', 'envelope', 'envelope-camel']);
@@ -112,6 +114,59 @@ const PROFILES = {
     defaultScope: 'PROFILE_READ',
     revocation: false,
   },
+  // Procore: JSON token and revocation bodies with the client credentials in them
+  // (client_secret_post once converted to a form), no PKCE, refresh tokens rotated; the
+  // revocation wants `Procore-Company-Id`. Procore has no scopes: every grant gets `api`.
+  procore: {
+    clients: [{
+      client_id: 'procore-client',
+      client_secret: CLIENT_SECRET,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    }],
+    routes: {
+      authorization: '/oauth/authorize',
+      token: '/oauth/token',
+      revocation: '/oauth/revoke',
+    },
+    scopes: ['api'],
+    defaultScope: 'api',
+    revocation: true,
+    pkce: false,
+    jsonBodies: true,
+  },
+  // Sunshine Conversations: a JSON token body, no PKCE, no refresh token, a token that never
+  // expires (no `expires_in` in the answer), and `DELETE /oauth/authorization` with the token
+  // as Bearer to revoke it (handled below, outside oidc-provider).
+  sunshine: {
+    clients: [{
+      client_id: 'sunshine-client',
+      client_secret: CLIENT_SECRET,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+    }],
+    routes: {
+      authorization: '/oauth/authorize',
+      token: '/oauth/token',
+    },
+    scopes: ['app'],
+    defaultScope: 'app',
+    revocation: false,
+    pkce: false,
+    jsonBodies: true,
+  },
+};
+// One API path per profile, as the provider names it, answering who the bearer token's owner
+// is (401 `invalid_token` for an unknown, expired or revoked token).
+const API_PATHS = {
+  ringcentral: '/restapi/v1.0/account/~/extension/~',
+  calcom: '/v2/me',
+  procore: '/rest/v1.0/me',
+  sunshine: '/v2/tokenInfo',
 };
 const profile = PROFILES[PROFILE];
 const CLIENT_IDS = new Set(profile.clients.map((c) => c.client_id));
@@ -193,8 +248,9 @@ const provider = new Provider(issuer, {
       if (!value) ctx.oidc.params.scope = DEFAULT_SCOPE;
     },
   },
-  // PKCE on every authorization request; oidc-provider 9 implements S256 only (plain is refused).
-  pkce: { required: () => true },
+  // PKCE on every authorization request (but Procore's and Sunshine's, which do not send it);
+  // oidc-provider implements S256 only (plain is refused).
+  pkce: { required: () => profile.pkce !== false },
   features: {
     devInteractions: { enabled: false },
     revocation: {
@@ -295,6 +351,16 @@ if (PROFILE === 'calcom') {
   });
 }
 
+// Sunshine's token answer has no lifetime: its tokens never expire.
+if (PROFILE === 'sunshine') {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== profile.routes.token || !ctx.body || typeof ctx.body !== 'object') return;
+    const { expires_in: _dropped, ...body } = ctx.body;
+    ctx.body = body;
+  });
+}
+
 // The interaction: `GET /interaction/<uid>` shows a form (optional), and
 // `POST /interaction/<uid>/login` with the form field `login=<user>` logs that user in, after
 // which consent is automatic; it answers 303 back to `/restapi/oauth/authorize/<uid>`.
@@ -353,13 +419,90 @@ function readBody(req) {
   });
 }
 
+// The access token a request's `Authorization: Bearer` names, if it is live.
+async function bearerToken(req) {
+  const [scheme, value] = (req.headers.authorization || '').split(' ');
+  if (!/^bearer$/i.test(scheme || '') || !value) return undefined;
+  const token = await provider.AccessToken.find(value);
+  return token && !token.isExpired ? token : undefined;
+}
+
+// The profile's API path: who the token's owner is, in the provider's shape.
+async function api(req, res) {
+  const token = await bearerToken(req);
+  if (!token) return sendError(res, 401, 'invalid_token', 'the access token is unknown, expired or revoked');
+  const who = token.accountId;
+  const body = {
+    ringcentral: { id: 101, extensionNumber: '101', name: who, status: 'Enabled', account: { id: '37439510' } },
+    calcom: { status: 'success', data: { id: 1, username: who, email: `${who}@example.com` } },
+    procore: { id: 42, login: `${who}@example.com`, name: who },
+    sunshine: { app: { id: 'e2e-app', displayName: `${who}'s app`, subdomain: 'e2e' } },
+  }[PROFILE];
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  return res.end(JSON.stringify(body));
+}
+
+// Sunshine's revocation: `DELETE /oauth/authorization`, the token as Bearer; `{}` when done.
+async function sunshineRevoke(req, res) {
+  const token = await bearerToken(req);
+  if (!token) return sendError(res, 401, 'invalid_token', 'the access token is unknown, expired or revoked');
+  await token.destroy();
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  return res.end('{}');
+}
+
+// Procore and Sunshine send JSON to the token and revocation endpoints, which oidc-provider
+// reads as forms only: the JSON object is handed on as the form it stands for. Procore's
+// revocation also needs its company header.
+async function jsonToForm(req, res) {
+  const text = await readBody(req);
+  let fields;
+  try {
+    fields = JSON.parse(text);
+  } catch {
+    sendError(res, 400, 'invalid_request', 'the body is not JSON');
+    return false;
+  }
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) {
+    sendError(res, 400, 'invalid_request', 'the body is not a JSON object');
+    return false;
+  }
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === 'string' || typeof v === 'number') form.append(k, String(v));
+  }
+  req.body = form.toString();
+  req.headers['content-type'] = 'application/x-www-form-urlencoded';
+  // Koa looks for a body by its length header; chunked transfer no longer applies.
+  req.headers['content-length'] = String(Buffer.byteLength(req.body));
+  delete req.headers['transfer-encoding'];
+  return true;
+}
+
 const handle = provider.callback();
-server.on('request', (req, res) => {
-  const match = INTERACTION.exec(new URL(req.url, issuer).pathname);
-  if (match) {
-    interaction(req, res, match[1], Boolean(match[2]));
-  } else {
-    handle(req, res);
+server.on('request', async (req, res) => {
+  const { pathname } = new URL(req.url, issuer);
+  const match = INTERACTION.exec(pathname);
+  try {
+    if (match) {
+      interaction(req, res, match[1], Boolean(match[2]));
+    } else if (req.method === 'GET' && pathname === API_PATHS[PROFILE]) {
+      await api(req, res);
+    } else if (PROFILE === 'sunshine' && req.method === 'DELETE' && pathname === '/oauth/authorization') {
+      await sunshineRevoke(req, res);
+    } else if (profile.jsonBodies && req.method === 'POST'
+      && [profile.routes.token, profile.routes.revocation].includes(pathname)
+      && (req.headers['content-type'] || '').toLowerCase().startsWith('application/json')) {
+      if (pathname === '/oauth/revoke' && !/^\d+$/.test(req.headers['procore-company-id'] || '')) {
+        sendError(res, 400, 'invalid_request', 'Procore-Company-Id is required');
+      } else if (await jsonToForm(req, res)) {
+        handle(req, res);
+      }
+    } else {
+      handle(req, res);
+    }
+  } catch (err) {
+    sendError(res, 500, 'server_error', err.message);
   }
 });
 

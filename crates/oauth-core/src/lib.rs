@@ -10,6 +10,8 @@
 //!   redirect,
 //! - capability traits ([`RefreshTokenGrant`], [`TokenRevocation`], ...) that say at compile
 //!   time what each provider can do,
+//! - [`pending`], the authorizations a web server keeps between the redirect and its callback
+//!   (several tabs, expiring, single-use, sealed),
 //! - [`Renew`], how a token source gets its next token (refresh, or a grant run again),
 //! - [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across
 //!   tasks (and, with a shared [`store::TokenStore`], across processes), and never loses a
@@ -32,6 +34,7 @@ pub mod extra;
 pub mod fake;
 pub mod http;
 pub mod limit;
+pub mod pending;
 pub mod pkce;
 pub mod prelude;
 pub mod refusal;

@@ -21,6 +21,12 @@ pub trait Clock: Send + Sync + 'static {
     fn recent(&self) -> SystemTime {
         self.now()
     }
+
+    /// [`Clock::recent`] in unix milliseconds (0 before the epoch): what the fresh path
+    /// compares, without time arithmetic.
+    fn recent_ms(&self) -> u64 {
+        unix_ms(self.recent())
+    }
 }
 
 /// How often the [`SystemClock`]'s background thread renews [`Clock::recent`]: the most that
@@ -50,16 +56,20 @@ fn unix_ms(at: SystemTime) -> u64 {
 
 fn ticker_started() -> bool {
     *TICKER.get_or_init(|| {
-        RECENT_MS.store(unix_ms(SystemTime::now()), Ordering::Relaxed);
-        std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("oauth-recent-clock".into())
             .spawn(|| {
                 loop {
-                    std::thread::sleep(RECENT_TICK);
                     RECENT_MS.store(unix_ms(SystemTime::now()), Ordering::Relaxed);
+                    std::thread::sleep(RECENT_TICK);
                 }
             })
-            .is_ok()
+            .is_ok();
+        if started {
+            // Not left at 0 until the thread first runs.
+            RECENT_MS.store(unix_ms(SystemTime::now()), Ordering::Relaxed);
+        }
+        started
     })
 }
 
@@ -68,13 +78,18 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 
-    #[inline]
     fn recent(&self) -> SystemTime {
-        if ticker_started() {
-            // Truncated to the millisecond, so never ahead of the wall clock it was read from.
-            UNIX_EPOCH + Duration::from_millis(RECENT_MS.load(Ordering::Relaxed))
-        } else {
-            SystemTime::now()
+        UNIX_EPOCH + Duration::from_millis(self.recent_ms())
+    }
+
+    #[inline]
+    fn recent_ms(&self) -> u64 {
+        // Truncated to the millisecond, so never ahead of the wall clock it was read from; 0
+        // only until the ticker has started (or when it cannot be).
+        match RECENT_MS.load(Ordering::Relaxed) {
+            0 if !ticker_started() => unix_ms(SystemTime::now()),
+            0 => RECENT_MS.load(Ordering::Relaxed),
+            ms => ms,
         }
     }
 }

@@ -129,6 +129,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
                 token: Arc::clone(&token),
                 version: Some(version),
                 due_at: None,
+                due_ms: 0,
                 state: State::Invalidated,
             }),
             published: Default::default(),

@@ -468,6 +468,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         if let Some(expires_at) = current.token.expires_at() {
             current.due_at = current.due_at.map(|due| due.min(expires_at));
         }
+        current.due_ms = super::due_ms(current.due_at);
         Ok(Arc::clone(&current.token))
     }
 }

@@ -91,6 +91,8 @@ struct Current {
     version: Option<u64>,
     /// When `token` becomes due (expiry minus the clamped margin); `None`: never.
     due_at: Option<SystemTime>,
+    /// `due_at` in unix milliseconds (`u64::MAX`: never), for the fresh path.
+    due_ms: u64,
     state: State,
 }
 
@@ -223,18 +225,18 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// The current token if it may be handed out as it is.
     #[inline]
     fn fresh(&self) -> Option<Arc<Token>> {
-        let now = self.settings.clock.recent();
+        let now = self.settings.clock.recent_ms();
         if let Some(token) = self.published.kept(now) {
             return Some(token);
         }
         let current = read(&self.current);
-        if !matches!(current.state, State::Servable) || current.due_at.is_some_and(|at| now >= at) {
+        if !matches!(current.state, State::Servable) || now >= current.due_ms {
             return None;
         }
         let token = Arc::clone(&current.token);
-        let due_at = current.due_at;
+        let due_ms = current.due_ms;
         drop(current);
-        served::remember(std::ptr::from_ref(self) as usize, &token, due_at);
+        served::remember(std::ptr::from_ref(self) as usize, &token, due_ms);
         Some(token)
     }
 
@@ -261,6 +263,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             token,
             version,
             due_at,
+            due_ms: 0,
             state: State::Servable,
         });
     }
@@ -272,6 +275,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             token,
             version,
             due_at,
+            due_ms: 0,
             state: State::Unpersisted,
         });
     }
@@ -304,6 +308,7 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             token,
             version,
             due_at,
+            due_ms: 0,
             state: State::Dead {
                 cause: Arc::clone(&cause),
                 look_again_at,
@@ -312,7 +317,8 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
         Error::NeedsReauthorization(cause)
     }
 
-    fn set(&self, next: Current) {
+    fn set(&self, mut next: Current) {
+        next.due_ms = due_ms(next.due_at);
         let mut current = write(&self.current);
         let servable = matches!(next.state, State::Servable).then_some(&next.token);
         self.published.set(servable);
@@ -343,6 +349,12 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
             listener(event);
         }
     }
+}
+
+/// `due_at` as the fresh path compares it: unix milliseconds, truncated (so never later than
+/// `due_at`), `u64::MAX` for never.
+fn due_ms(due_at: Option<SystemTime>) -> u64 {
+    due_at.map_or(u64::MAX, crate::time::to_unix_ms)
 }
 
 /// Locks a std mutex whose data stays consistent even if a holder panicked (each critical

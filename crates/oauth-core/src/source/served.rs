@@ -14,13 +14,12 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::time::SystemTime;
 
 use crate::token::Token;
 
 struct Served {
-    /// The token kept, and when it becomes due.
-    token: Option<(Arc<Token>, Option<SystemTime>)>,
+    /// The token kept, and when it becomes due (unix milliseconds).
+    token: Option<(Arc<Token>, u64)>,
     /// The source served last (its address, compared only).
     last: usize,
 }
@@ -48,16 +47,15 @@ impl Published {
 
     /// The token this thread kept, if the source still publishes it and it is not due at `now`.
     #[inline]
-    pub(super) fn kept(&self, now: SystemTime) -> Option<Arc<Token>> {
+    pub(super) fn kept(&self, now_ms: u64) -> Option<Arc<Token>> {
         let address = self.0.load(Ordering::Acquire);
         if address.is_null() {
             return None;
         }
         SERVED
             .try_with(|served| match &served.borrow().token {
-                Some((token, due_at))
-                    if std::ptr::eq(Arc::as_ptr(token), address)
-                        && due_at.is_none_or(|at| now < at) =>
+                Some((token, due_ms))
+                    if std::ptr::eq(Arc::as_ptr(token), address) && now_ms < *due_ms =>
                 {
                     Some(Arc::clone(token))
                 }
@@ -68,9 +66,9 @@ impl Published {
     }
 }
 
-/// Notes that this thread served `token` (due at `due_at`) from the source at `source`; keeps
+/// Notes that this thread served `token` (due at `due_ms`) from the source at `source`; keeps
 /// it if the thread served that source just before too.
-pub(super) fn remember(source: usize, token: &Arc<Token>, due_at: Option<SystemTime>) {
+pub(super) fn remember(source: usize, token: &Arc<Token>, due_ms: u64) {
     let _ = SERVED.try_with(|served| {
         let replaced = {
             let mut served = served.borrow_mut();
@@ -78,7 +76,7 @@ pub(super) fn remember(source: usize, token: &Arc<Token>, due_at: Option<SystemT
                 served.last = source;
                 return;
             }
-            served.token.replace((Arc::clone(token), due_at))
+            served.token.replace((Arc::clone(token), due_ms))
         };
         // Dropped outside the borrow: dropping a token wipes its secrets.
         drop(replaced);

@@ -61,6 +61,7 @@ mod builder;
 mod flight;
 mod guards;
 mod lease;
+mod outcome;
 mod policy;
 mod served;
 

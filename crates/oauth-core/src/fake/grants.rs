@@ -16,6 +16,8 @@ use super::counts::{Counter, Counters};
 use super::values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
 use crate::Clock;
 
+mod seed;
+
 struct Client {
     secret: Option<String>,
 }
@@ -62,6 +64,7 @@ pub struct Grants {
     clock: Arc<dyn Clock>,
     subject: String,
     pub(crate) counters: Counters,
+    meter: seed::Meter,
 }
 
 impl std::fmt::Debug for Grants {
@@ -80,6 +83,7 @@ impl Grants {
             clock,
             subject,
             counters: Counters::default(),
+            meter: seed::Meter::default(),
         }
     }
 
@@ -214,15 +218,24 @@ impl Grants {
     /// The refresh grant: valid once; the answer carries a new refresh token.
     pub fn refresh(&self, client_id: &str, refresh_token: &str) -> Result<Issued, GrantError> {
         self.counters.bump(Counter::Refresh);
+        self.meter.record();
         let now = self.now();
         let mut state = self.state();
         let Some(record) = state.refresh.get_mut(refresh_token) else {
             return Err(invalid_grant("refresh token is unknown"));
         };
         if record.used {
+            // Reuse detection (RFC 9700 §4.14.2): a rotated refresh token presented again may
+            // have been stolen, so the whole grant is revoked.
+            let grant = record.grant;
+            self.counters.bump(Counter::Reused);
+            if let Some(grant) = state.grants.get_mut(&grant) {
+                grant.revoked = true;
+            }
             return Err(invalid_grant("refresh token was already used"));
         }
         if record.expires_at.is_some_and(|at| now >= at) {
+            self.counters.bump(Counter::RefreshExpired);
             return Err(invalid_grant("refresh token expired"));
         }
         let grant_id = record.grant;

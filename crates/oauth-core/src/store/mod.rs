@@ -10,6 +10,9 @@
 //!   at rest.
 //! - [`AnyStore`]: any of them behind one type, chosen at run time.
 //!
+//! [`DueIndex`] (memory, Redis, PostgreSQL, and through `Arc` and `EncryptedStore`) keeps when
+//! each key must next be looked at, for workers that keep idle connections alive.
+//!
 //! The network stores speak TLS (`rediss://`, `sslmode=verify-full`) and refuse plaintext to
 //! a host that is not loopback; `TlsOptions` gives them a private CA or opts back in.
 
@@ -21,6 +24,7 @@ use crate::error::StoreError;
 use crate::token::Token;
 
 mod any;
+mod due;
 #[cfg(feature = "encryption")]
 mod encrypted;
 mod file;
@@ -37,6 +41,7 @@ mod redis;
 mod tls;
 
 pub use any::AnyStore;
+pub use due::{Claim, DueBacklog, DueIndex};
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;

@@ -218,7 +218,6 @@ impl Grants {
     /// The refresh grant: valid once; the answer carries a new refresh token.
     pub fn refresh(&self, client_id: &str, refresh_token: &str) -> Result<Issued, GrantError> {
         self.counters.bump(Counter::Refresh);
-        self.meter.record();
         let now = self.now();
         let mut state = self.state();
         let Some(record) = state.refresh.get_mut(refresh_token) else {

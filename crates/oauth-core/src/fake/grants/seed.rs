@@ -1,6 +1,6 @@
 //! What a test of many connections needs from the fake beyond the wire: grants made directly
 //! (as if consented at some earlier time, without a browser round trip each), and the rate
-//! at which refreshes arrived.
+//! at which requests arrived.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::{Grants, new_grant};
 use crate::fake::values::Issued;
 
-/// The (monotonic) arrival time of every refresh request.
+/// The (monotonic) arrival time of every request.
 #[derive(Debug, Default)]
 pub(super) struct Meter {
     arrivals: Mutex<Vec<Instant>>,
@@ -53,10 +53,15 @@ impl Grants {
         self.issue(&mut state, grant, true, issued_at)
     }
 
-    /// The most refresh requests that arrived within any span of `window` (real time): what a
-    /// rate budget must keep below its limit.
-    pub fn refresh_peak(&self, window: Duration) -> usize {
+    /// The most requests that arrived within any span of `window` (real time), as the server
+    /// read them: what a rate budget must keep the token endpoint below.
+    pub fn request_peak(&self, window: Duration) -> usize {
         self.meter.peak(window)
+    }
+
+    /// Records a request's arrival (the server calls it for every request it reads).
+    pub(crate) fn note_request(&self) {
+        self.meter.record();
     }
 }
 

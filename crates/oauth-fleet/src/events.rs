@@ -9,6 +9,11 @@ use oauth_core::Error;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FleetEvent<'a> {
+    /// This worker claimed a batch of due connections from the index.
+    Claimed {
+        /// How many.
+        count: usize,
+    },
     /// Refreshed ahead of its lapse (or found refreshed by another process).
     Refreshed {
         /// The connection.

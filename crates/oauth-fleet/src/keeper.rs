@@ -28,6 +28,9 @@ pub struct KeeperSettings {
     pub backoff: Duration,
     /// ...up to this (default 6 h).
     pub max_backoff: Duration,
+    /// The store refresh lock's lease per refresh (default 30 s, real time): how long a
+    /// killed worker's lock blocks the worker taking over its claim.
+    pub lock_ttl: Duration,
 }
 
 impl Default for KeeperSettings {
@@ -39,6 +42,7 @@ impl Default for KeeperSettings {
             idle: Duration::from_secs(1),
             backoff: Duration::from_secs(60),
             max_backoff: Duration::from_secs(6 * 3600),
+            lock_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -189,6 +193,9 @@ where
             .await?;
         let claimed = claims.len();
         shared.counters.add(Count::Claimed, claimed as u64);
+        if claimed > 0 {
+            shared.emit(&FleetEvent::Claimed { count: claimed });
+        }
         let mut running = JoinSet::new();
         for claim in claims {
             while running.len() >= shared.settings.concurrency.max(1) {
@@ -305,6 +312,10 @@ where
                 max_attempts: 1,
                 ..RetryPolicy::default()
             })
+            .lock_timing(
+                self.settings.lock_ttl,
+                self.settings.lock_ttl.saturating_mul(2),
+            )
             .build()
             .await?;
         let token = source.access_token().await?;

@@ -34,6 +34,9 @@ pub struct DueBacklog {
     pub due: u64,
     /// The earliest such due time.
     pub oldest: Option<SystemTime>,
+    /// Keys claimed and not yet released whose lease has not lapsed: work in flight (a
+    /// killed worker's claims count here until their lease lapses).
+    pub in_flight: u64,
 }
 
 /// A due-time index kept by a token store (see the module documentation).

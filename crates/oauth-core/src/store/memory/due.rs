@@ -117,9 +117,15 @@ impl DueIndex for MemoryStore {
         let mut due = map.order.iter().take_while(|(at, _)| *at <= now_ms);
         let oldest = due.next().map(|(at, _)| from_millis(*at));
         let count = u64::from(oldest.is_some()) + due.count() as u64;
+        let in_flight = map
+            .entries
+            .values()
+            .filter(|e| e.owner.is_some() && e.due_ms > now_ms)
+            .count() as u64;
         Ok(DueBacklog {
             due: count,
             oldest,
+            in_flight,
         })
     }
 }

@@ -11,6 +11,10 @@ use crate::store::due::{Claim, DueBacklog, DueIndex, lease_end, new_owner};
 /// The columns and index the due-time index needs, added to a table of any earlier version
 /// (`ADD COLUMN IF NOT EXISTS`, `CREATE INDEX IF NOT EXISTS`): applying it again changes
 /// nothing. `t` is the quoted table name.
+///
+/// A row is due when written (`DEFAULT now()`), and every row of an earlier table is due
+/// when the column is added: a keeper's first look at each schedules it by its policy, so
+/// connections made by plain token sources, or before the upgrade, are kept alive too.
 pub(super) fn migration(t: &str) -> String {
     // The index lives in the table's schema and takes the table's own name with a suffix.
     let bare = t.rsplit('.').next().unwrap_or(t).trim_matches('"');
@@ -18,7 +22,7 @@ pub(super) fn migration(t: &str) -> String {
     index.truncate(63);
     format!(
         "ALTER TABLE {t}\n\
-         \x20   ADD COLUMN IF NOT EXISTS refresh_due_at timestamptz,\n\
+         \x20   ADD COLUMN IF NOT EXISTS refresh_due_at timestamptz DEFAULT now(),\n\
          \x20   ADD COLUMN IF NOT EXISTS due_owner text,\n\
          \x20   ADD COLUMN IF NOT EXISTS due_attempts integer NOT NULL DEFAULT 0;\n\
          CREATE INDEX IF NOT EXISTS \"{index}\" ON {t} (refresh_due_at) \
@@ -137,16 +141,20 @@ impl DueIndex for PostgresStore {
 
     async fn backlog(&self, now: SystemTime) -> Result<DueBacklog, StoreError> {
         let sql = format!(
-            "SELECT count(*), min(refresh_due_at) FROM {} \
-             WHERE refresh_due_at <= $1 AND document IS NOT NULL",
+            "SELECT count(*) FILTER (WHERE refresh_due_at <= $1), \
+             min(refresh_due_at) FILTER (WHERE refresh_due_at <= $1), \
+             count(*) FILTER (WHERE refresh_due_at > $1 AND due_owner IS NOT NULL) \
+             FROM {} WHERE refresh_due_at IS NOT NULL AND document IS NOT NULL",
             self.table
         );
         let rows = self.due_query("count due keys", &sql, &[&now]).await?;
         let parse = |row: &tokio_postgres::Row| -> Result<DueBacklog, tokio_postgres::Error> {
             let due: i64 = row.try_get(0)?;
+            let in_flight: i64 = row.try_get(2)?;
             Ok(DueBacklog {
                 due: u64::try_from(due).unwrap_or(0),
                 oldest: row.try_get(1)?,
+                in_flight: u64::try_from(in_flight).unwrap_or(0),
             })
         };
         match rows.first() {

@@ -44,6 +44,16 @@ end
 return 1
 "#;
 
+/// KEYS: as above. ARGV: now. Claims whose lease has not lapsed.
+const IN_FLIGHT: &str = r#"
+local n = 0
+for _, k in ipairs(redis.call('HKEYS', KEYS[2])) do
+  local score = redis.call('ZSCORE', KEYS[1], k)
+  if score and tonumber(score) > tonumber(ARGV[1]) then n = n + 1 end
+end
+return n
+"#;
+
 /// KEYS: as above. ARGV: the key, the due time (`''`: forget).
 const SCHEDULE: &str = r#"
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -170,6 +180,14 @@ impl DueIndex for RedisStore {
             .map(|(_, score)| score.max(0.0) as u64)
             .filter(|ms| *ms <= now_ms)
             .map(from_millis);
-        Ok(DueBacklog { due, oldest })
+        let script = redis::Script::new(IN_FLIGHT);
+        let in_flight: u64 = self
+            .run_script("count claims", &script, &[now_ms.to_string()])
+            .await?;
+        Ok(DueBacklog {
+            due,
+            oldest,
+            in_flight,
+        })
     }
 }

@@ -134,7 +134,9 @@ where
         .unwrap();
     // Opened on the runtime that uses it: its connections' tasks live there.
     let store = rt.block_on(open());
-    let clock = Arc::new(FileClock::new(Path::new(&std::env::var(CLOCK_ENV).unwrap())));
+    let clock = Arc::new(FileClock::new(Path::new(
+        &std::env::var(CLOCK_ENV).unwrap(),
+    )));
     let budget: u32 = std::env::var(BUDGET_ENV).unwrap().parse().unwrap();
     let client = RingCentralClient::builder(mock::CLIENT_ID)
         .client_secret(ClientSecret::new(mock::CLIENT_SECRET))
@@ -198,8 +200,8 @@ fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
 }
 
 /// The parent: seeds the store `open` gives, runs the month, checks the outcome. `schedule`:
-/// whether each new connection must be put in the due index (Redis); PostgreSQL's rows are
-/// due on write.
+/// whether each new connection is put in the due index as the registry's `connect` does
+/// (else PostgreSQL's rows are due on write, and the keepers' first look schedules them).
 #[allow(clippy::print_stderr, reason = "the run's figures, for the log")]
 pub fn run<S, Fut>(
     open: impl FnOnce() -> Fut,
@@ -282,7 +284,8 @@ pub fn run<S, Fut>(
         let out = child.stdout.take().unwrap();
         let tx = claims_tx.clone();
         std::thread::spawn(move || {
-            for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok)
+            {
                 if let Some(n) = line.strip_prefix("claimed ").and_then(|n| n.parse().ok()) {
                     let _ = tx.send((w, n));
                 }
@@ -335,7 +338,10 @@ pub fn run<S, Fut>(
     assert_eq!(counts.refresh_expired, 0, "no refresh token lapsed");
     // Every refresh token lapses within the month, and a refreshed one lives past its end:
     // n refreshes in all means each connection was refreshed exactly once.
-    assert_eq!(counts.refresh, n as u64, "each connection refreshed exactly once");
+    assert_eq!(
+        counts.refresh, n as u64,
+        "each connection refreshed exactly once"
+    );
     assert_eq!(fake.grants().live_grants(), n, "no grant was revoked");
     // The pacer lets a worker send one request per 1/budget s: at most budget + 1 in any
     // second, cold start included.
@@ -346,7 +352,11 @@ pub fn run<S, Fut>(
         for i in (0..n).step_by(50) {
             let stored = store.load(&key(i)).await.unwrap().unwrap().token;
             assert!(stored.refusal().is_none());
-            assert!(stored.refresh_token_expires_at().unwrap() > end, "{}", key(i));
+            assert!(
+                stored.refresh_token_expires_at().unwrap() > end,
+                "{}",
+                key(i)
+            );
         }
     });
     let _ = std::fs::remove_dir_all(&dir);
@@ -386,11 +396,7 @@ fn kill_mid_batch(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let (victim, _) = claimed
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, c)| **c)
-        .unwrap();
+    let (victim, _) = claimed.iter().enumerate().max_by_key(|(_, c)| **c).unwrap();
     let mut child = workers.0.remove(victim);
     eprintln!(
         "killing worker {victim}: {} claimed, {} refreshes in flight",

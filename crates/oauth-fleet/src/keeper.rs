@@ -9,7 +9,7 @@ use oauth_core::{Clock, Error, Renew, RetryPolicy, StoreError, SystemClock, Toke
 use tokio::task::JoinSet;
 
 use crate::budget::Budget;
-use crate::events::{Count, Counters, FleetEvent, Figures, Listener};
+use crate::events::{Count, Counters, Figures, FleetEvent, Listener};
 use crate::policy::KeepAlive;
 
 /// How a keeper works through the index.
@@ -268,14 +268,34 @@ where
 
     /// `Ok(next due time)` (`None`: nothing more to do), or why it failed.
     async fn look(&self, claim: &Claim) -> Result<Option<SystemTime>, Error> {
-        let Some(stored) = self.store.load(&claim.key).await? else {
-            return Ok(None);
-        };
-        if let Some(refusal) = stored.token.refusal() {
+        // A source reads the store once; it also refreshes under the store's refresh lock,
+        // with its lease, rotation and refusal recording, as any other refresh.
+        let source =
+            match TokenSource::builder(self.provider.clone(), self.store.clone(), &*claim.key)
+                .clock(Arc::clone(&self.clock))
+                // The keeper's own backoff retries, at a pace the budget allows.
+                .retry(RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                })
+                .lock_timing(
+                    self.settings.lock_ttl,
+                    self.settings.lock_ttl.saturating_mul(2),
+                )
+                .build()
+                .await
+            {
+                Ok(source) => source,
+                // Deleted (a disconnect): nothing to keep alive.
+                Err(Error::Config(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+        let stored = source.current();
+        if let Some(refusal) = stored.refusal() {
             return Err(refusal.to_error());
         }
         let now = self.clock.now();
-        match self.policy.next_refresh(&claim.key, &stored.token) {
+        match self.policy.next_refresh(&claim.key, &stored) {
             None => return Ok(None),
             Some(due) if due > now => {
                 self.counters.add(Count::Rescheduled, 1);
@@ -284,8 +304,12 @@ where
             Some(_) => {}
         }
         self.budget.acquire().await;
-        let token = self.refresh(&claim.key).await?;
-        let lag = self.clock.now().duration_since(claim.due_at).unwrap_or_default();
+        let token = self.refresh(&claim.key, &source).await?;
+        let lag = self
+            .clock
+            .now()
+            .duration_since(claim.due_at)
+            .unwrap_or_default();
         self.counters.add(Count::Refreshed, 1);
         self.counters.lag(lag);
         self.emit(&FleetEvent::Refreshed {
@@ -302,22 +326,9 @@ where
         }))
     }
 
-    /// Refreshes through a token source, so the store's refresh lock, lease, rotation and
-    /// refusal recording are the same as for any other refresh.
-    async fn refresh(&self, key: &str) -> Result<Arc<Token>, Error> {
-        let source = TokenSource::builder(self.provider.clone(), self.store.clone(), key)
-            .clock(Arc::clone(&self.clock))
-            // The keeper's own backoff retries, at a pace the budget allows.
-            .retry(RetryPolicy {
-                max_attempts: 1,
-                ..RetryPolicy::default()
-            })
-            .lock_timing(
-                self.settings.lock_ttl,
-                self.settings.lock_ttl.saturating_mul(2),
-            )
-            .build()
-            .await?;
+    /// Refreshes the source's token: its first call does when the access token has expired
+    /// (an idle connection's has), else the token is invalidated and refreshed.
+    async fn refresh(&self, key: &str, source: &TokenSource<P, S>) -> Result<Arc<Token>, Error> {
         let token = source.access_token().await?;
         let now = self.clock.now();
         if self
@@ -325,8 +336,7 @@ where
             .next_refresh(key, &token)
             .is_some_and(|due| due > now)
         {
-            // Refreshed by the call above (its access token had expired), or by another
-            // process since the claim.
+            // Refreshed by the call above, or by another process since the claim.
             return Ok(token);
         }
         source.invalidate(&token);

@@ -91,11 +91,7 @@ impl KeepAlive {
             assumed_lifetime.and_then(|lifetime| token.received_at().checked_add(lifetime))
         })?;
         let before = margin.saturating_add(spread(key, margin / 4));
-        Some(
-            lapses
-                .checked_sub(before)
-                .unwrap_or(SystemTime::UNIX_EPOCH),
-        )
+        Some(lapses.checked_sub(before).unwrap_or(SystemTime::UNIX_EPOCH))
     }
 }
 
@@ -149,7 +145,10 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1 << 31);
         let live = token(now, Some(now + DAY));
         assert_eq!(KeepAlive::procore().next_refresh("k", &live), None);
-        assert_eq!(KeepAlive::sunshine_conversations().next_refresh("k", &live), None);
+        assert_eq!(
+            KeepAlive::sunshine_conversations().next_refresh("k", &live),
+            None
+        );
         let refusal = Refusal {
             error: "invalid_grant".into(),
             description: None,

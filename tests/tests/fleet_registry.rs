@@ -124,7 +124,10 @@ async fn registry_connects_gets_bounds_and_disconnects() {
         .access_token()
         .await
         .unwrap();
-    assert_eq!(token.access_token().secret(), stored.access_token().secret());
+    assert_eq!(
+        token.access_token().secret(),
+        stored.access_token().secret()
+    );
     assert_eq!(s.fake.counts().refresh, 0, "a fresh token is not refreshed");
     // Scheduled by its policy: a day (and at most a quarter more) before the 7-day lapse.
     let due = keep_alive_at(registry.status("a").await.unwrap());

@@ -76,8 +76,10 @@ pub trait DueIndex: Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The keys due at `now` that nobody holds: the backlog an application exports.
-    fn backlog(&self, now: SystemTime)
-    -> impl Future<Output = Result<DueBacklog, StoreError>> + Send;
+    fn backlog(
+        &self,
+        now: SystemTime,
+    ) -> impl Future<Output = Result<DueBacklog, StoreError>> + Send;
 }
 
 /// A random owner value for a claim batch.

@@ -41,10 +41,10 @@ mod redis;
 mod tls;
 
 pub use any::AnyStore;
-pub use due::{Claim, DueBacklog, DueIndex};
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;
+pub use due::{Claim, DueBacklog, DueIndex};
 #[cfg(feature = "encryption")]
 pub use encrypted::{EncryptedStore, RewrapReport, is_sealed};
 pub use file::FileStore;

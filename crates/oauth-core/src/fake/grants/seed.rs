@@ -44,12 +44,7 @@ impl Grants {
     /// authorization step. Counted as issued, not as a code exchange.
     pub fn issue_grant_at(&self, client_id: &str, issued_at: SystemTime) -> Issued {
         let mut state = self.state();
-        let grant = new_grant(
-            &mut state,
-            client_id.to_owned(),
-            self.subject.clone(),
-            None,
-        );
+        let grant = new_grant(&mut state, client_id.to_owned(), self.subject.clone(), None);
         self.issue(&mut state, grant, true, issued_at)
     }
 

@@ -124,9 +124,7 @@ impl DueIndex for RedisStore {
             millis(lease_end(now, lease)).to_string(),
             owner.clone(),
         ];
-        let flat: Vec<String> = self
-            .run_script("claim due keys", &script, &args)
-            .await?;
+        let flat: Vec<String> = self.run_script("claim due keys", &script, &args).await?;
         flat.chunks(3)
             .map(|triple| match triple {
                 [key, score, attempts] => Ok(Claim {
@@ -156,9 +154,7 @@ impl DueIndex for RedisStore {
             next.map(|at| millis(at).to_string()).unwrap_or_default(),
             attempts.to_string(),
         ];
-        let released: i64 = self
-            .run_script("release a due key", &script, &args)
-            .await?;
+        let released: i64 = self.run_script("release a due key", &script, &args).await?;
         Ok(released == 1)
     }
 

@@ -144,11 +144,12 @@ where
         .clock(clock.clone())
         .build()
         .unwrap();
+    let listener_clock = clock.clone();
     let keeper = Keeper::builder(Arc::new(client), store, policy())
         .budget(Budget::per_second(budget))
         .clock(clock)
         .settings(KeeperSettings {
-            batch: 100,
+            batch: CONCURRENCY,
             concurrency: CONCURRENCY,
             lease: LEASE,
             idle: Duration::from_millis(10),
@@ -156,11 +157,17 @@ where
             max_backoff: STEP,
             lock_ttl: Duration::from_secs(3),
         })
-        .on_event(|event| match event {
+        .on_event(move |event| match event {
             FleetEvent::Claimed { count } => {
-                // The parent counts each worker's claims to know what it has in flight.
+                // The parent counts each worker's claims of a step to know what it has in
+                // flight; the time says which step (a line can reach it late).
+                let at = listener_clock
+                    .now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis();
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "claimed {count}");
+                let _ = writeln!(out, "claimed {count} at {at}");
                 let _ = out.flush();
             }
             FleetEvent::Failed { key, error, .. } => eprintln!("failed {key}: {error}"),
@@ -278,16 +285,20 @@ pub fn run<S, Fut>(
             })
             .collect(),
     );
-    // Each worker's "claimed N" lines, as (worker, N).
-    let (claims_tx, claims) = std::sync::mpsc::channel::<(usize, usize)>();
+    // Each worker's "claimed N at T" lines, as (worker, N, T).
+    let (claims_tx, claims) = std::sync::mpsc::channel::<(usize, usize, u128)>();
     for (w, child) in workers.0.iter_mut().enumerate() {
         let out = child.stdout.take().unwrap();
         let tx = claims_tx.clone();
         std::thread::spawn(move || {
             for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok)
             {
-                if let Some(n) = line.strip_prefix("claimed ").and_then(|n| n.parse().ok()) {
-                    let _ = tx.send((w, n));
+                let parsed = line.strip_prefix("claimed ").and_then(|rest| {
+                    let (n, at) = rest.split_once(" at ")?;
+                    Some((n.parse().ok()?, at.parse().ok()?))
+                });
+                if let Some((n, at)) = parsed {
+                    let _ = tx.send((w, n, at));
                 }
             }
         });
@@ -301,14 +312,12 @@ pub fn run<S, Fut>(
         FileClock::set(&clock_file, now);
         let kill_now = step == scenario.kill_at_step;
         if kill_now {
-            // Claims of earlier steps are all done: what arrives from now on is this step's.
-            while claims.try_recv().is_ok() {}
             fake.hold_requests();
         }
         // The fake's clock moves with the workers': tokens it issues live 30 days from now.
         fake_clock_to(&fake_clock, now);
         if kill_now {
-            kill_mid_batch(&mut workers, &claims, &fake);
+            kill_mid_batch(&mut workers, &claims, &fake, now);
             killed = true;
         }
         wait_until(STEP_LIMIT, &format!("step {step} done"), || {
@@ -370,9 +379,11 @@ pub fn run<S, Fut>(
 #[allow(clippy::print_stderr, reason = "what was killed, for the log")]
 fn kill_mid_batch(
     workers: &mut Workers,
-    claims: &std::sync::mpsc::Receiver<(usize, usize)>,
+    claims: &std::sync::mpsc::Receiver<(usize, usize, u128)>,
     fake: &FakeRingCentral,
+    now: SystemTime,
 ) {
+    let step = now.duration_since(UNIX_EPOCH).unwrap().as_millis();
     let mut claimed = vec![0usize; workers.0.len()];
     let in_flight = |claimed: &[usize]| claimed.iter().map(|c| (*c).min(CONCURRENCY)).sum();
     let start = Instant::now();
@@ -381,9 +392,11 @@ fn kill_mid_batch(
     let mut settled_since: Option<Instant> = None;
     loop {
         assert!(start.elapsed() < STEP_LIMIT, "the kill step did not settle");
-        while let Ok((w, n)) = claims.try_recv() {
-            claimed[w] += n;
-            settled_since = None;
+        while let Ok((w, n, at)) = claims.try_recv() {
+            if at == step {
+                claimed[w] += n;
+                settled_since = None;
+            }
         }
         let expected: usize = in_flight(&claimed);
         if expected > 0 && fake.held_requests() == expected {

@@ -48,10 +48,13 @@ fn token(fake: &FakeRingCentral, at: SystemTime) -> Token {
     let issued = fake
         .grants()
         .issue_grant_at(mock::CLIENT_ID, at - 30 * DAY + DAY / 2);
-    Token::new(AccessToken::new(issued.access_token.clone()), issued.issued_at)
-        .with_expires_in(issued.expires_in)
-        .with_refresh_token(issued.refresh_token.clone().map(RefreshToken::new))
-        .with_refresh_token_expires_at(Some(at + DAY / 2))
+    Token::new(
+        AccessToken::new(issued.access_token.clone()),
+        issued.issued_at,
+    )
+    .with_expires_in(issued.expires_in)
+    .with_refresh_token(issued.refresh_token.clone().map(RefreshToken::new))
+    .with_refresh_token_expires_at(Some(at + DAY / 2))
 }
 
 async fn seed<S: TokenStore + DueIndex + Clone>(
@@ -92,7 +95,10 @@ async fn keep(
     let elapsed = started.elapsed().as_secs_f64();
     assert_eq!(store.backlog(now).await.unwrap().due, 0);
     let refreshed: u64 = keepers.iter().map(|k| k.figures().refreshed).sum();
-    let failed: u64 = keepers.iter().map(|k| k.figures().failed + k.figures().dead).sum();
+    let failed: u64 = keepers
+        .iter()
+        .map(|k| k.figures().failed + k.figures().dead)
+        .sum();
     assert_eq!(failed, 0, "every refresh succeeded");
     (refreshed, elapsed)
 }
@@ -118,7 +124,9 @@ fn main() {
     let client = Arc::new(fake.client());
     let now = clock.now();
     rt.block_on(async {
-        let store = PostgresStore::connect(&server.url(), "fleet_bench").await.unwrap();
+        let store = PostgresStore::connect(&server.url(), "fleet_bench")
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
         let keeper = |store: &PostgresStore| {
             Keeper::builder(client.clone(), store.clone(), KeepAlive::ringcentral())

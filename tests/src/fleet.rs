@@ -232,6 +232,8 @@ pub fn run<S, Fut>(
         })
         .clock(fake_clock.clone());
     let fake = FakeRingCentral::start_with(config).unwrap();
+    // A refresh token spent twice would revoke its grant (and show in `live_grants`).
+    fake.grants().set_revoke_on_reuse(true);
     let n = scenario.connections;
 
     // Connections made over the past month, each at its own time.

@@ -65,6 +65,7 @@ pub struct Grants {
     subject: String,
     pub(crate) counters: Counters,
     meter: seed::Meter,
+    revoke_on_reuse: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Grants {
@@ -84,6 +85,7 @@ impl Grants {
             subject,
             counters: Counters::default(),
             meter: seed::Meter::default(),
+            revoke_on_reuse: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -224,11 +226,15 @@ impl Grants {
             return Err(invalid_grant("refresh token is unknown"));
         };
         if record.used {
-            // Reuse detection (RFC 9700 §4.14.2): a rotated refresh token presented again may
-            // have been stolen, so the whole grant is revoked.
+            // Reuse detection (RFC 9700 §4.14.2), when on: a rotated refresh token presented
+            // again may have been stolen, so the whole grant is revoked.
             let grant = record.grant;
             self.counters.bump(Counter::Reused);
-            if let Some(grant) = state.grants.get_mut(&grant) {
+            if self
+                .revoke_on_reuse
+                .load(std::sync::atomic::Ordering::SeqCst)
+                && let Some(grant) = state.grants.get_mut(&grant)
+            {
                 grant.revoked = true;
             }
             return Err(invalid_grant("refresh token was already used"));

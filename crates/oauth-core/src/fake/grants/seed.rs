@@ -39,6 +39,14 @@ impl Meter {
 }
 
 impl Grants {
+    /// Reuse detection (RFC 9700 §4.14.2): with it on, a refresh token presented again after
+    /// its use revokes its whole grant, as a server that suspects theft does. Off by default
+    /// (the reuse is refused either way, and counted in `Counts::reused`).
+    pub fn set_revoke_on_reuse(&self, on: bool) {
+        self.revoke_on_reuse
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// A grant for `client_id` issued at `issued_at` (on the fake's clock, possibly in the
     /// past), with tokens of the lifetimes in force: a connection made earlier, without the
     /// authorization step. Counted as issued, not as a code exchange.
@@ -74,6 +82,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(UNIX_EPOCH + Duration::from_secs(1 << 30)));
         let grants = Grants::new(clock.clone(), Lifetimes::default(), "user".into());
         grants.register_client("app", None);
+        grants.set_revoke_on_reuse(true);
         let first = grants.issue_grant_at("app", clock.now());
         let old = first.refresh_token.unwrap();
         let next = grants.refresh("app", &old).unwrap();

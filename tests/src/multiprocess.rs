@@ -163,10 +163,7 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
             }))
         })
         .collect();
-    let first = Token::new(AccessToken::new("at-0"), t0())
-        .with_expires_in(Some(hour(1)))
-        .with_refresh_token(Some(RefreshToken::new("rt-0")));
-    rt.block_on(store.compare_and_swap(KEY, None, &first))
+    rt.block_on(store.compare_and_swap(KEY, None, &first_token()))
         .unwrap();
 
     let base_url = server.base_url();
@@ -196,8 +193,25 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
     );
 }
 
+/// The token every scenario starts from: `at-0` with refresh token `rt-0`, an hour long.
+pub fn first_token() -> Token {
+    Token::new(AccessToken::new("at-0"), t0())
+        .with_expires_in(Some(hour(1)))
+        .with_refresh_token(Some(RefreshToken::new("rt-0")))
+}
+
 /// One worker over `store`: reads round numbers on stdin, answers `token <round> <access>`.
 pub async fn serve<S: TokenStore>(store: S) {
+    serve_with(store, |builder| builder).await;
+}
+
+/// [`serve`], with the source's settings changed by `configure`.
+pub async fn serve_with<S: TokenStore>(
+    store: S,
+    configure: impl FnOnce(
+        oauth_core::TokenSourceBuilder<RingCentralClient, S>,
+    ) -> oauth_core::TokenSourceBuilder<RingCentralClient, S>,
+) {
     let clock = clock();
     let client = RingCentralClient::builder("mp-client")
         .client_secret(ClientSecret::new("mp-secret"))
@@ -205,11 +219,9 @@ pub async fn serve<S: TokenStore>(store: S) {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let source = TokenSource::builder(client, store, KEY)
+    let builder = TokenSource::builder(client, store, KEY)
         .clock(clock.clone())
-        .poll_interval(Duration::from_millis(5))
-        .build()
-        .await
-        .unwrap();
+        .poll_interval(Duration::from_millis(5));
+    let source = configure(builder).build().await.unwrap();
     serve_rounds(&source, &clock).await;
 }

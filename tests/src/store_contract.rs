@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
-use oauth_core::store::TokenStore;
+use oauth_core::store::{RefreshLock, TokenStore};
 use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token};
 
 /// Token `n` of a test whose secrets start with `label` (`<label>-access-<n>`), so a test can
@@ -215,27 +215,43 @@ pub async fn refresh_lock_is_exclusive_and_only_its_owner_releases_it<S: TokenSt
 }
 
 /// A lock whose holder never releases it lapses after its TTL (stores whose lock has one).
+///
+/// No assertion here can be broken by a stalled machine: "still held" is checked on a lock
+/// whose TTL (a minute) no stall outlasts, and the short lock's expiry is bounded from below
+/// only (a stall can only make the wait longer).
 pub async fn refresh_lock_expires_after_its_ttl<S: TokenStore>(store: &S) {
+    let long = Duration::from_secs(60);
+    let held = store.try_lock("acct", long).await.unwrap().expect("free");
+    assert!(store.try_lock("acct", long).await.unwrap().is_none());
+    store.unlock("acct", &held).await.unwrap();
+
     let ttl = Duration::from_millis(200);
     let start = std::time::Instant::now();
     let _abandoned = store.try_lock("acct", ttl).await.unwrap().expect("free");
-    assert!(store.try_lock("acct", ttl).await.unwrap().is_none());
-    let mut polls = 0;
-    let taken = loop {
-        if let Some(lock) = store.try_lock("acct", ttl).await.unwrap() {
-            break lock;
-        }
-        polls += 1;
-        assert!(polls < 500, "the lock never expired");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    assert!(polls > 0, "acquirable without waiting");
+    let taken = wait_until_free(store, "acct", ttl).await;
+    // Taken after `start`, the abandoned lock cannot have lapsed before its TTL from `start`
+    // (less the store's clock granularity).
     assert!(
-        start.elapsed() >= Duration::from_millis(150),
-        "{:?}",
+        start.elapsed() >= ttl - Duration::from_millis(20),
+        "acquirable after {:?}",
         start.elapsed()
     );
     store.unlock("acct", &taken).await.unwrap();
+}
+
+/// Polls `try_lock(key)` until it succeeds (for at most 30 s, however slow the machine).
+pub async fn wait_until_free<S: TokenStore>(store: &S, key: &str, ttl: Duration) -> RefreshLock {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(lock) = store.try_lock(key, ttl).await.unwrap() {
+            return lock;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock on {key} never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Key rotation over a store that lists its keys (`inner`, empty): documents sealed under an

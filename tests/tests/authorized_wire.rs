@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
-use oauth_core::access::{AuthorizedClient, Authorizer, StaticToken, oauth_error};
+use oauth_core::access::{
+    AccessTokenSource, AuthorizedClient, Authorizer, StaticToken, oauth_error,
+};
 use oauth_core::reqwest_middleware::{self, ClientBuilder, ClientWithMiddleware, Middleware, Next};
 use oauth_core::store::MemoryStore;
 use oauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Token, TokenSource};
@@ -24,6 +26,21 @@ type RcSource = TokenSource<RingCentralClient, MemoryStore>;
 
 /// A RingCentral token source holding `access-1`, whose refresh (to `access-2`) `oauth` answers.
 async fn source(oauth: &MockServer) -> (RcSource, Mock<'_>) {
+    source_refreshing(oauth, Some("refresh-1")).await
+}
+
+/// A source holding `access-1` whose every refresh succeeds (with `access-2` again: a new
+/// token each time), and the refresh mock to count them.
+async fn source_renewing_any(oauth: &MockServer) -> (RcSource, Mock<'_>) {
+    source_refreshing(oauth, None).await
+}
+
+/// A source holding `access-1`; `oauth` answers a refresh with `access-2`, when it sends
+/// `refresh_token` (any, if `None`).
+async fn source_refreshing<'a>(
+    oauth: &'a MockServer,
+    refresh_token: Option<&str>,
+) -> (RcSource, Mock<'a>) {
     let clock = clock();
     let client = RingCentralClient::builder("rc-id")
         .client_secret(ClientSecret::new("rc-secret"))
@@ -33,10 +50,13 @@ async fn source(oauth: &MockServer) -> (RcSource, Mock<'_>) {
         .unwrap();
     let refresh = oauth
         .mock_async(|when, then| {
-            when.method(POST)
+            let when = when
+                .method(POST)
                 .path("/restapi/oauth/token")
-                .form_urlencoded_tuple("grant_type", "refresh_token")
-                .form_urlencoded_tuple("refresh_token", "refresh-1");
+                .form_urlencoded_tuple("grant_type", "refresh_token");
+            if let Some(refresh_token) = refresh_token {
+                when.form_urlencoded_tuple("refresh_token", refresh_token);
+            }
             then.status(200).json_body(json!({
                 "access_token": RENEWED,
                 "refresh_token": "refresh-2",
@@ -660,4 +680,126 @@ fn bad_authorizer_configuration_is_a_clear_error() {
     assert!(a.covers(&"https://api.example:443/x".parse().unwrap()));
     assert!(!a.covers(&"http://api.example/x".parse().unwrap()));
     assert!(!a.covers(&"https://api.example.evil/x".parse().unwrap()));
+}
+
+/// An API mock answering every request to `path` with `status` and, if given, a
+/// `WWW-Authenticate` challenge.
+async fn refuses<'a>(
+    api: &'a MockServer,
+    path: &str,
+    status: u16,
+    challenge: Option<&str>,
+) -> Mock<'a> {
+    api.mock_async(|when, then| {
+        when.path(path);
+        let then = then.status(status).body("{}");
+        if let Some(challenge) = challenge {
+            then.header("www-authenticate", challenge);
+        }
+    })
+    .await
+}
+
+/// Sends `requests` requests (through the middleware, or the plain client) to an API path
+/// that answers each 401, with `challenge` as `WWW-Authenticate` if given; each comes back as
+/// that 401. Returns how many refreshes and API calls they made.
+async fn after_401s(challenge: Option<&str>, requests: usize, middleware: bool) -> (usize, usize) {
+    let (oauth, api) = servers().await;
+    let (source, refresh) = source_renewing_any(&oauth).await;
+    let admin = refuses(&api, "/admin", 401, challenge).await;
+    let authorizer = authorizer(source, &api);
+    let (through_middleware, plain) = (
+        with_middleware(authorizer.clone()),
+        AuthorizedClient::new(http(), authorizer),
+    );
+    for _ in 0..requests {
+        let response = if middleware {
+            through_middleware
+                .get(api.url("/admin"))
+                .send()
+                .await
+                .unwrap()
+        } else {
+            plain.send(plain.get("/admin").unwrap()).await.unwrap()
+        };
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    (refresh.calls_async().await, admin.calls_async().await)
+}
+
+#[tokio::test]
+async fn a_plain_401_for_a_missing_permission_renews_once_not_on_every_request() {
+    // The first 401 renewed `access-1` and retried; the renewed token's 401 showed that the
+    // token is not the problem, so no request after it renews again.
+    assert_eq!(after_401s(None, 5, true).await, (1, 6));
+    assert_eq!(after_401s(None, 5, false).await, (1, 6));
+}
+
+#[tokio::test]
+async fn a_401_that_blames_the_scope_is_returned_without_renewing() {
+    let scope = r#"Bearer realm="api", error="insufficient_scope", scope="admin""#;
+    assert_eq!(after_401s(Some(scope), 3, true).await, (0, 3));
+}
+
+#[tokio::test]
+async fn an_invalid_token_challenge_renews_every_token_it_names() {
+    let invalid = r#"Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid""#;
+    // The server said each time that the token itself is dead: each is renewed (the first
+    // request's retry token is the second request's token, so 1 + 1 + 1 renewals).
+    assert_eq!(after_401s(Some(invalid), 3, false).await, (3, 6));
+}
+
+#[tokio::test]
+async fn a_plain_401_leaves_a_static_token_usable_for_other_requests() {
+    let api = MockServer::start_async().await;
+    let admin = refuses(&api, "/admin", 401, None).await;
+    let me = answers(&api, "/me", "long-lived", 200).await;
+    let source = Arc::new(StaticToken::new(Token::new(
+        AccessToken::new("long-lived"),
+        t0(),
+    )));
+    let client = with_middleware(
+        Authorizer::builder(source.clone(), api.base_url())
+            .build()
+            .unwrap(),
+    );
+    let response = client.get(api.url("/admin")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(source.needs_reauthorization().is_none());
+    let response = client.get(api.url("/me")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!((admin.calls_async().await, me.calls_async().await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_static_token_rejected_by_name_is_reported_and_its_replacement_works() {
+    let api = MockServer::start_async().await;
+    let rejected = api
+        .mock_async(|when, then| {
+            when.path("/me").header("authorization", bearer("old"));
+            then.status(401)
+                .header("www-authenticate", r#"Bearer error="invalid_token""#);
+        })
+        .await;
+    let accepted = answers(&api, "/me", "new", 200).await;
+    let source = Arc::new(StaticToken::new(Token::new(AccessToken::new("old"), t0())));
+    let client = AuthorizedClient::new(
+        http(),
+        Authorizer::builder(source.clone(), api.base_url())
+            .build()
+            .unwrap(),
+    );
+    let old = source.access_token().await.unwrap();
+    let e = client.send(client.get("/me").unwrap()).await.unwrap_err();
+    assert!(matches!(e, Error::NeedsReauthorization(_)), "{e:?}");
+    assert!(source.needs_reauthorization().is_some());
+    source.replace(Token::new(AccessToken::new("new"), t0()));
+    // A report about the old token arriving late leaves the new one alone.
+    source.invalidate(&old);
+    let response = client.send(client.get("/me").unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        (rejected.calls_async().await, accepted.calls_async().await),
+        (1, 1)
+    );
 }

@@ -227,3 +227,40 @@ async fn a_rotated_signing_key_is_found_with_one_more_key_set_fetch() {
     sign_in(&server, &client, "carol").await;
     assert_eq!(keys.fetch_count(), 2, "the new key is cached");
 }
+
+#[tokio::test]
+async fn the_plain_request_with_openid_is_verified_only_by_verify_id_token_with_its_nonce() {
+    use oauth_core::AuthorizationCodeGrant;
+    let server = OidcServer::start(30);
+    let client = RingCentralClient::builder("e2e-client")
+        .client_secret(ClientSecret::new(RESERVED_SECRET))
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let nonce = oauth_core::CsrfState::new_random().secret().to_owned();
+    let mut params = AuthorizeParams::new(REDIRECT_URI);
+    params.scope = Some("openid".into());
+    params.nonce = Some(nonce.clone());
+    let request = client.authorization_request(&params);
+    let back = Browser::new()
+        .authorize(server.base_url(), request.url(), "dave")
+        .await;
+    let grant = request.verify_redirect(&back).unwrap();
+    // The exchange keeps the ID token without checking it (the documented gap)...
+    let token = client.exchange_code(&grant).await.unwrap();
+    assert!(token.extra().get("id_token").is_some());
+    // ...and verify_id_token with the request's nonce is what checks it.
+    let claims = client.verify_id_token(&token, Some(&nonce)).await.unwrap();
+    assert_eq!(claims.subject, "dave");
+    let e = client
+        .verify_id_token(&token, Some("another request's nonce"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ringcentral_oauth::SignInError::IdToken(oauth_jwt::IdTokenError::Nonce)
+        ),
+        "{e:?}"
+    );
+}

@@ -549,3 +549,76 @@ async fn directories_others_own_or_can_write_are_refused() {
         }
     }
 }
+
+/// The store's path is resolved once and every directory on the resolved path is judged: one
+/// above the store that another user owns, or that others can write without the sticky bit,
+/// could have the store directory renamed away and another put in its place, so it is refused
+/// (a symbolic link leading there included); root's directories and sticky ones like `/tmp`
+/// are fine, and the store then works on the resolved path.
+///
+/// The other-owner case needs root to `chown` (CI and the dev machines run as root); run as
+/// another user it is reported on stderr as not exercised.
+#[tokio::test]
+#[allow(
+    clippy::print_stderr,
+    reason = "reports what the test could not exercise"
+)]
+async fn directories_above_the_store_that_others_can_change_are_refused() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new("above");
+    let planted = valid_document(&dir.0.join("scratch"), 5).await;
+    // `<name>/tokens`, the store holding a document, below a parent of `mode`.
+    let make = |name: &str, mode: u32| {
+        let parent = dir.0.join(name);
+        let tokens = parent.join("tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::write(tokens.join("acct.json"), &planted).unwrap();
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(mode)).unwrap();
+        (parent, tokens)
+    };
+
+    for mode in [0o777, 0o775, 0o757] {
+        let (parent, tokens) = make(&format!("open-{mode:o}"), mode);
+        let (kind, message) = refused(&tokens);
+        assert_eq!(kind, StoreErrorKind::Insecure, "{message}");
+        assert!(message.contains(&parent.display().to_string()), "{message}");
+        assert!(message.contains(&format!("mode {mode:04o}")), "{message}");
+        // Reached through a symbolic link, it is judged where it really is.
+        let link = dir.0.join(format!("link-{mode:o}"));
+        symlink(&tokens, &link).unwrap();
+        assert_eq!(refused(&link).0, StoreErrorKind::Insecure);
+    }
+    // Sticky (as `/tmp`) or writable by its owner only: accepted, through a link too.
+    for mode in [0o1777, 0o755, 0o700] {
+        let (_, tokens) = make(&format!("fine-{mode:o}"), mode);
+        let link = dir.0.join(format!("fine-link-{mode:o}"));
+        symlink(&tokens, &link).unwrap();
+        let store = FileStore::new(&link).unwrap();
+        assert_eq!(store.dir(), std::fs::canonicalize(&tokens).unwrap());
+        let read = store.load("acct").await.unwrap().unwrap();
+        assert_eq!(read.token.access_token().secret(), "file-access-5");
+    }
+
+    let own_uid = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&dir.0).unwrap());
+    let other = if own_uid == 65534 { 65533 } else { 65534 };
+    let (parent, tokens) = make("others", 0o755);
+    match std::os::unix::fs::chown(&parent, Some(other), Some(other)) {
+        Ok(()) => {
+            let (kind, message) = refused(&tokens);
+            assert_eq!(kind, StoreErrorKind::Insecure, "{message}");
+            assert!(
+                message.contains(&format!("owned by uid {other}")),
+                "{message}"
+            );
+            assert!(message.contains(&parent.display().to_string()), "{message}");
+            let link = dir.0.join("link-others");
+            symlink(&tokens, &link).unwrap();
+            assert_eq!(refused(&link).0, StoreErrorKind::Insecure);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            eprintln!("not root: a directory above the store of another owner was not exercised");
+        }
+        Err(e) => panic!("chown: {e}"),
+    }
+}

@@ -124,6 +124,9 @@ async fn sunshine_error_answers_are_typed_too() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(401));
-    assert!(e.is_permanent());
+    let oauth_core::Error::Server(s) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(s.details[0].code.as_deref(), Some("unauthorized"));
     mock.assert();
 }

@@ -832,3 +832,211 @@ fn secrets_of_any_bytes_echoed_in_any_form_are_scrubbed() {
         })
         .unwrap();
 }
+
+/// The calls whose request does not carry the client secret, each on a client configured with
+/// it: an answer can still echo it (a server that logs or validates the client's registration).
+#[derive(Clone, Copy, Debug)]
+enum SecretlessCall {
+    ProcoreTokenInfo,
+    SunshineTokenInfo,
+    SunshineRevoke,
+    CalcomAuthorize,
+    RingCentralAuthorize,
+}
+
+impl SecretlessCall {
+    const ALL: [Self; 5] = [
+        Self::ProcoreTokenInfo,
+        Self::SunshineTokenInfo,
+        Self::SunshineRevoke,
+        Self::CalcomAuthorize,
+        Self::RingCentralAuthorize,
+    ];
+
+    /// Runs the call against `server`, reduced to its error.
+    async fn error(self, server: &MockServer) -> Error {
+        use oauth_core::{TokenIntrospection, TokenRevocation};
+        let base = server.base_url();
+        let secret = || ClientSecret::new(RESERVED_SECRET);
+        let token = Token::new(AccessToken::new("bearer-1"), t0());
+        let result = match self {
+            Self::ProcoreTokenInfo => ProcoreClient::builder("pc-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .token_info(token.access_token())
+                .await
+                .map(drop),
+            Self::SunshineTokenInfo | Self::SunshineRevoke => {
+                let client = SunshineClient::builder("sc-id")
+                    .client_secret(secret())
+                    .base_url(base)
+                    .build()
+                    .unwrap();
+                if matches!(self, Self::SunshineRevoke) {
+                    client.revoke(&token).await
+                } else {
+                    client.token_info(token.access_token()).await.map(drop)
+                }
+            }
+            Self::CalcomAuthorize => CalcomClient::builder("cal-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .authorize("https://app.example/cb", None)
+                .await
+                .map(drop),
+            Self::RingCentralAuthorize => RingCentralClient::builder("rc-id")
+                .client_secret(secret())
+                .base_url(base)
+                .build()
+                .unwrap()
+                .authorize_with_post(&ringcentral_oauth::AuthorizeParams::new(
+                    "https://app.example/cb",
+                ))
+                .await
+                .map(drop),
+        };
+        result.expect_err("an error answer")
+    }
+}
+
+/// A client's own secret, echoed in any form in the answer to a call that did not send it,
+/// is printed neither by `Display` nor by `Debug` of the error: every call, every provider's
+/// error shape, every encoding [`encodings`] lists, client and server error statuses.
+#[tokio::test]
+async fn the_clients_own_secret_is_scrubbed_from_answers_to_calls_that_did_not_send_it() {
+    let server = MockServer::start_async().await;
+    let mut cases = 0;
+    for call in SecretlessCall::ALL {
+        for echoed in encodings(RESERVED_SECRET) {
+            let echoed = format!("client {echoed} is not registered");
+            let bodies = [
+                json!({"error": "invalid_client", "error_description": echoed}),
+                json!({"errors": [{"code": "unauthorized", "title": echoed}]}),
+                json!({"status": "error", "error": {"code": "BadRequestException", "message": echoed}}),
+                json!({"error": "invalid_request", "error_description": echoed,
+                       "errors": [{"errorCode": "OAU-101", "message": echoed}]}),
+            ];
+            for (status, body) in [400, 500]
+                .into_iter()
+                .zip(bodies.iter().cycle())
+                .chain([401, 403, 400, 502].into_iter().zip(bodies.iter()))
+            {
+                let mock = server
+                    .mock_async(|_, then| {
+                        then.status(status)
+                            .header("content-type", "application/json")
+                            .body(body.to_string());
+                    })
+                    .await;
+                let e = call.error(&server).await;
+                mock.delete_async().await;
+                let shown = format!("{e}\n{e:?}");
+                assert_scrubbed(&shown, &[RESERVED_SECRET.to_owned()])
+                    .unwrap_or_else(|failure| panic!("{call:?}, {status}: {failure}"));
+                cases += 1;
+            }
+        }
+    }
+    assert!(cases >= 150, "{cases} cases");
+}
+
+/// A redirect that carries an error and, all the same, a code that its error text repeats:
+/// the error does not print the code, in any form.
+#[test]
+fn a_code_echoed_in_a_redirect_error_is_not_printed() {
+    let code = "sekrit-code/1+2 é";
+    for echoed in encodings(code) {
+        let request = procore_oauth::ProcoreClient::builder("pc-id")
+            .client_secret(ClientSecret::new(RESERVED_SECRET))
+            .build()
+            .unwrap()
+            .authorization_request("https://app.example/cb");
+        let state = request
+            .url()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        let mut redirect = url::Url::parse("https://app.example/cb").unwrap();
+        redirect
+            .query_pairs_mut()
+            .append_pair("error", "access_denied")
+            .append_pair("error_description", &format!("code {echoed} was refused"))
+            .append_pair("error_uri", &format!("https://idp.example/e?code={echoed}"))
+            .append_pair("code", code)
+            .append_pair("state", &state);
+        let e = request.verify_redirect(redirect.as_str()).unwrap_err();
+        assert!(matches!(e, Error::Authorization(_)), "{e:?}");
+        let shown = format!("{e}\n{e:?}");
+        assert_scrubbed(&shown, &[code.to_owned()]).unwrap();
+        assert!(shown.contains("access_denied"), "{shown}");
+    }
+}
+
+/// A generated request body, a generated answer and a stored token, serialized the ordinary
+/// way (an application's log line), print none of their secrets; the same body sent by the
+/// generated client carries every value, and the stored document read back is whole.
+#[tokio::test]
+async fn secrets_serialize_only_through_the_named_path() {
+    use procore_oauth::types;
+    let body = types::TokenRequest {
+        client_id: "pc-id".into(),
+        client_secret: ClientSecret::new("log-secret-1"),
+        code: Some(AuthorizationCode::new("log-code-1")),
+        grant_type: types::GrantType::AuthorizationCode,
+        redirect_uri: Some("https://app.example/cb".into()),
+        refresh_token: Some(RefreshToken::new("log-refresh-1")),
+    };
+    let answer: types::TokenResponse = serde_json::from_value(json!({
+        "access_token": "log-access-1", "refresh_token": "log-refresh-2", "expires_in": 60,
+    }))
+    .unwrap();
+    let token = Token::new(AccessToken::new("log-access-3"), t0())
+        .with_refresh_token(Some(RefreshToken::new("log-refresh-3")))
+        .with_extra(
+            [("id_token".to_owned(), json!("log-id-3"))]
+                .into_iter()
+                .collect::<serde_json::Map<_, _>>(),
+        );
+    let stored: oauth_core::StoredToken =
+        serde_json::from_str(&serde_json::to_string(&token.exposing_secrets()).unwrap()).unwrap();
+    for shown in [
+        serde_json::to_string(&body).unwrap(),
+        serde_json::to_string(&answer).unwrap(),
+        serde_json::to_string(&stored).unwrap(),
+    ] {
+        assert!(!shown.contains("log-"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+    assert_eq!(
+        Token::from_stored(stored).extra()["id_token"],
+        json!("log-id-3")
+    );
+
+    let server = MockServer::start_async().await;
+    let wire = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/oauth/token").json_body(json!({
+                "client_id": "pc-id", "client_secret": "log-secret-1", "code": "log-code-1",
+                "grant_type": "authorization_code", "redirect_uri": "https://app.example/cb",
+                "refresh_token": "log-refresh-1",
+            }));
+            then.status(200)
+                .json_body(json!({"access_token": "at", "token_type": "bearer"}));
+        })
+        .await;
+    let client = procore_oauth::generated::Client::new_with_client(
+        &server.base_url(),
+        oauth_core::HttpSettings::new("oauth-sdk-tests")
+            .build()
+            .unwrap(),
+        oauth_core::Vetting::default(),
+    );
+    client.oauth_token_post(&body).await.unwrap();
+    wire.assert_async().await;
+}

@@ -14,10 +14,7 @@ use std::time::Duration;
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::TokenStore;
-use oauth_core::{AccessToken, ClientSecret, RefreshToken, Token, TokenSource};
-use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, Workers, hour, serve_rounds};
-use oauth_sdk_tests::{clock, t0};
-use ringcentral_oauth::RingCentralClient;
+use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, Workers, first_token, serve_with};
 use serde_json::json;
 
 /// The lease every worker takes: shorter than the provider's answer.
@@ -40,10 +37,7 @@ fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store: &st
             "token_type": "bearer"
         }));
     }));
-    let first = Token::new(AccessToken::new("at-0"), t0())
-        .with_expires_in(Some(hour(1)))
-        .with_refresh_token(Some(RefreshToken::new("rt-0")));
-    rt.block_on(store.compare_and_swap(KEY, None, &first))
+    rt.block_on(store.compare_and_swap(KEY, None, &first_token()))
         .unwrap();
 
     let mut workers = Workers::spawn(
@@ -70,21 +64,12 @@ fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store: &st
 /// One worker: a source with a one-second lease that waits up to ten seconds for another
 /// holder's token.
 async fn serve<S: TokenStore>(store: S) {
-    let clock = clock();
-    let client = RingCentralClient::builder("mp-client")
-        .client_secret(ClientSecret::new("mp-secret"))
-        .base_url(std::env::var("OAUTH_MP_SERVER").unwrap())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let source = TokenSource::builder(client, store, KEY)
-        .clock(clock.clone())
-        .lock_timing(LEASE, Duration::from_secs(10))
-        .poll_interval(Duration::from_millis(20))
-        .build()
-        .await
-        .unwrap();
-    serve_rounds(&source, &clock).await;
+    serve_with(store, |builder| {
+        builder
+            .lock_timing(LEASE, Duration::from_secs(10))
+            .poll_interval(Duration::from_millis(20))
+    })
+    .await;
 }
 
 fn worker(store: &str) {

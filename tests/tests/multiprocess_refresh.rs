@@ -15,9 +15,9 @@ use std::time::Duration;
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{AccessToken, ClientSecret, RefreshToken, Token, TokenSource};
+use oauth_core::{ClientSecret, TokenSource};
+use oauth_sdk_tests::clock;
 use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, run, serve};
-use oauth_sdk_tests::{clock, t0};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
@@ -107,10 +107,7 @@ fn a_process_killed_mid_refresh_loses_the_rotation_but_not_the_lock() {
                 "token_type": "bearer"
             }));
     }));
-    let first = Token::new(AccessToken::new("at-0"), t0())
-        .with_expires_in(Some(hour(1)))
-        .with_refresh_token(Some(RefreshToken::new("rt-0")));
-    rt.block_on(store.compare_and_swap(KEY, None, &first))
+    rt.block_on(store.compare_and_swap(KEY, None, &oauth_sdk_tests::multiprocess::first_token()))
         .unwrap();
 
     let mut worker = Command::new(std::env::current_exe().unwrap())

@@ -19,7 +19,7 @@ const PROGENITOR: &str = "progenitor 0.15.1";
 const NATIVE_CRATES: &[&str] = &["oauth-core"];
 
 /// The generated client's inner value, which its hooks read through `&self`.
-const INNER_TYPE: &str = "oauth_core::BodyLimit";
+const INNER_TYPE: &str = "oauth_core::Vetting";
 
 /// Generates the complete file text for the spec shown to users as `display`.
 pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
@@ -41,7 +41,17 @@ pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
         message: format!("the generator produced code that does not parse: {e}"),
     })?;
     postprocess(&mut file);
-    let body = prettyplease::unparse(&file);
+    let body = expose_request_bodies(&prettyplease::unparse(&file));
+    if body.contains("(&body)") {
+        return Err(RegenError::Generator {
+            file: display.to_owned(),
+            operation: None,
+            message: "the generator serializes a request body in a way `generate::\
+                      expose_request_bodies` does not know; its secrets would be sent as \
+                      `[redacted]`"
+                .into(),
+        });
+    }
     if body.contains(r#"from_static("api-version")"#) {
         return Err(RegenError::Generator {
             file: display.to_owned(),
@@ -114,6 +124,20 @@ fn postprocess_item(item: &mut syn::Item) {
         }
         _ => {}
     }
+}
+
+/// Has every operation serialize its request body through `oauth_core::secret::WithSecrets`:
+/// a secret type's own `Serialize` writes `[redacted]` (so that a body in a log line shows no
+/// secret), and the body on the wire must carry the values.
+fn expose_request_bodies(body: &str) -> String {
+    body.replace(
+        ".json(&body)",
+        ".json(&::oauth_core::secret::WithSecrets(body))",
+    )
+    .replace(
+        ".form_urlencoded(&body)",
+        ".form_urlencoded(&::oauth_core::secret::WithSecrets(body))",
+    )
 }
 
 /// `header_map.append(HeaderName::from_static("api-version"), ...);`

@@ -92,6 +92,9 @@ fn wildcard(path: &str) -> String {
 /// (Its `regex::Regex` paths are kept: the crates' `mock` feature adds `regex`, which httpmock
 /// already builds.)
 ///
+/// Every typed answer and body matcher serializes through `oauth_core::secret::WithSecrets`,
+/// so that the secrets in it are the values, not `[redacted]`.
+///
 /// It matches every request body with `json_body_obj`, but the OAuth token, revoke and
 ///   authorize endpoints are form-encoded: a JSON matcher never matches them. In the `When`
 ///   of a form-encoded operation the body matcher becomes [`FORM_HELPER`]'s `form_body`,
@@ -115,6 +118,12 @@ fn patch(body: &str, form_ops: &[(String, String)]) -> String {
             out.push_str(block);
         }
     }
+    // Typed answers and body matchers serialize the generated types, whose secrets write
+    // `[redacted]` unless serialized through `WithSecrets`: a mock must hold the values.
+    out = out.replace(
+        "json_body_obj(value)",
+        "json_body_obj(&::oauth_core::secret::WithSecrets(value))",
+    );
     if patched_any {
         out = out.replacen(
             "    use crate::generated::*;\n",
@@ -131,7 +140,7 @@ const FORM_HELPER: &str = r#"    /// Requires each field `value` serialises to a
     /// Added by the xtask: progenitor matches every body as JSON, but this operation's body
     /// is `application/x-www-form-urlencoded`.
     fn form_body<T: ::serde::Serialize>(when: ::httpmock::When, value: &T) -> ::httpmock::When {
-        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(value)
+        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(::oauth_core::secret::WithSecrets(value))
             .unwrap_or_default() else {
             return when;
         };

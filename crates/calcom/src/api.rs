@@ -1,7 +1,9 @@
 //! Calling Cal.com's v2 API with a token source.
 //!
 //! Cal.com answers a request with an expired access token with the non-standard status 498
-//! (its own atoms client refreshes and retries once on it); [`authorizer`] treats 498 like 401.
+//! (its own atoms client refreshes and retries once on it); [`authorizer`] treats 498 as a
+//! rejected token, and a plain 401 as unclear (renewed at most once per token: see
+//! `oauth_core::access`).
 
 use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 

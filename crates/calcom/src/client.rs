@@ -124,7 +124,9 @@ impl CalcomClientBuilder {
                     .into(),
             ));
         }
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self.connection.connect()?.holding([client_secret.secret()]);
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(CalcomClient {

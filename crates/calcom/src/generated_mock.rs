@@ -13,7 +13,7 @@ pub mod operations {
     /// Added by the xtask: progenitor matches every body as JSON, but this operation's body
     /// is `application/x-www-form-urlencoded`.
     fn form_body<T: ::serde::Serialize>(when: ::httpmock::When, value: &T) -> ::httpmock::When {
-        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(value)
+        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(::oauth_core::secret::WithSecrets(value))
             .unwrap_or_default() else {
             return when;
         };
@@ -58,7 +58,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -68,7 +68,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -78,7 +78,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -114,7 +114,7 @@ pub mod operations {
             }
         }
         pub fn body(self, value: &types::OAuthAuthorizeInput) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct OAuthFlowControllerAuthorizeThen(::httpmock::Then);
@@ -135,7 +135,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -145,7 +145,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
@@ -184,7 +184,7 @@ pub mod operations {
             Self(self.0.header("Authorization", value.to_string()))
         }
         pub fn body(self, value: &types::ExchangeAuthorizationCodeInput) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct OAuthFlowControllerExchangeThen(::httpmock::Then);
@@ -201,7 +201,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -211,7 +211,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -221,7 +221,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -250,7 +250,7 @@ pub mod operations {
             Self(self.0.header("x-cal-secret-key", value.to_string()))
         }
         pub fn body(self, value: &types::RefreshTokenInput) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct OAuthFlowControllerRefreshAccessTokenThen(::httpmock::Then);
@@ -267,7 +267,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -277,7 +277,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -287,7 +287,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::CalcomFlow;
+use crate::config::{CalcomFlow, ClientAuth};
 use crate::provider::ProviderKind;
 
 // Paragraphs are single lines, for clap to wrap at the terminal's width; the example commands
@@ -87,7 +87,11 @@ Log in and store the token.
 
 By provider:
   ringcentral             browser, authorization code with PKCE S256 through a loopback redirect;
-                          or --jwt FILE (the JWT credential from the developer console)
+                          or --jwt FILE (the JWT credential from the developer console). With
+                          `openid` among the profile's scopes: OpenID Connect sign-in, a nonce
+                          sent and the ID token verified (signature, issuer, audience, expiry,
+                          nonce); its subject (and email) is printed, and a token whose ID token
+                          fails is not stored (exit 6)
   procore                 browser, authorization code through a loopback redirect (Procore has no
                           PKCE; the state is checked); or --client-credentials (service account)
   sunshine-conversations  browser, authorization code through a loopback redirect; the token never
@@ -208,6 +212,21 @@ pub struct ProfileSettings {
     /// Procore: the company id sent with revocation.
     #[arg(long)]
     pub company_id: Option<i64>,
+    /// RingCentral: how the client authenticates at the token and revocation endpoints.
+    /// `client-secret-basic` (the default with a secret), `client-secret-jwt` (an HS256
+    /// assertion over the client secret, which must be at least 32 bytes) or `private-key-jwt`
+    /// (an RS256 or ES256 assertion signed with --key; no client secret needed).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub client_auth: Option<ClientAuth>,
+    /// RingCentral private-key-jwt: the private key, a PEM file (PKCS#8, or PKCS#1 for RSA)
+    /// or a private JWK (JSON). The profile keeps the path, never the key; the file is read at
+    /// every use, so a key replaced in the file is picked up.
+    #[arg(long = "key", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// RingCentral private-key-jwt: the key id (`kid`) registered with the public key, sent
+    /// in each assertion's header (a JWK's own `kid` is used when this is not given).
+    #[arg(long, value_name = "KID")]
+    pub key_id: Option<String>,
     /// Where the client secret comes from.
     #[command(flatten)]
     pub secret: SecretSourceArgs,

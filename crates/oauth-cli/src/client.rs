@@ -3,16 +3,16 @@
 
 use calcom_oauth::{CalcomClient, CalcomOAuth2Client};
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, ClientSecret, Token,
-    TokenRevocation,
+    AuthorizationCodeGrant, AuthorizationGrant, ClientSecret, Token, TokenRevocation,
 };
 use procore_oauth::ProcoreClient;
-use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
+use ringcentral_oauth::{AuthorizeParams, RingCentralClient, SignInError};
 use sunshine_conversations_oauth::SunshineClient;
 
 use crate::config::{CalcomFlow, Profile};
 use crate::error::{CliError, CliResult};
 use crate::provider::ProviderKind;
+use crate::sign_in::{BrowserGrant, BrowserRequest, LoggedIn};
 
 /// A provider client built from a profile.
 #[derive(Debug, Clone)]
@@ -83,13 +83,16 @@ impl Client {
                 }),
                 Self::Sunshine
             ),
-            ProviderKind::Ringcentral => build!(
-                RingCentralClient::builder(id).environment(match env {
+            ProviderKind::Ringcentral => {
+                let mut b = RingCentralClient::builder(id).environment(match env {
                     "sandbox" => ringcentral_oauth::Environment::Sandbox,
                     _ => ringcentral_oauth::Environment::Production,
-                }),
-                Self::RingCentral
-            ),
+                });
+                if let Some(method) = crate::client_auth::for_profile(profile)? {
+                    b = b.client_authentication(method);
+                }
+                build!(b, Self::RingCentral)
+            }
         };
         built.map_err(|e| {
             CliError::Config(format!(
@@ -100,19 +103,21 @@ impl Client {
     }
 
     /// The browser authorization request (state, and PKCE S256 where the provider has it), or
-    /// `None` for a provider without a browser flow.
-    pub fn browser_request(
-        &self,
-        profile: &Profile,
-        redirect_uri: &str,
-    ) -> Option<AuthorizationRequest> {
+    /// `None` for a provider without a browser flow. A RingCentral profile with `openid` among
+    /// its scopes signs the user in: the request carries a nonce its ID token must return.
+    pub fn browser_request(&self, profile: &Profile, redirect_uri: &str) -> Option<BrowserRequest> {
+        let plain = |request| Some(BrowserRequest::Plain(request));
         match self {
-            Self::Procore(c) => Some(c.authorization_request(redirect_uri)),
-            Self::Sunshine(c) => Some(c.authorization_request(Some(redirect_uri))),
+            Self::Procore(c) => plain(c.authorization_request(redirect_uri)),
+            Self::Sunshine(c) => plain(c.authorization_request(Some(redirect_uri))),
             Self::RingCentral(c) => {
                 let mut params = AuthorizeParams::new(redirect_uri);
                 params.scope = profile.scope();
-                Some(c.authorization_request(&params))
+                if profile.scopes.iter().any(|s| s == "openid") {
+                    Some(BrowserRequest::SignIn(c.sign_in_request(&params)))
+                } else {
+                    plain(c.authorization_request(&params))
+                }
             }
             Self::CalcomOAuth2(c) => {
                 let params = profile
@@ -121,9 +126,31 @@ impl Client {
                     .fold(calcom_oauth::AuthorizeParams::new(redirect_uri), |p, s| {
                         p.scope(s)
                     });
-                Some(c.authorization_request(&params))
+                plain(c.authorization_request(&params))
             }
             Self::Calcom(_) => None,
+        }
+    }
+
+    /// Exchanges the code of a browser login; a sign-in's ID token is verified and its claims
+    /// returned.
+    pub async fn finish_browser(&self, grant: &BrowserGrant) -> Result<LoggedIn, SignInError> {
+        match (self, grant) {
+            (Self::RingCentral(c), BrowserGrant::SignIn(grant)) => {
+                let signed_in = c.sign_in(grant).await?;
+                Ok(LoggedIn {
+                    token: signed_in.token,
+                    id_token: Some(signed_in.id_token),
+                })
+            }
+            (_, BrowserGrant::SignIn(grant)) => Ok(LoggedIn {
+                token: self.exchange(&grant.grant).await?,
+                id_token: None,
+            }),
+            (_, BrowserGrant::Plain(grant)) => Ok(LoggedIn {
+                token: self.exchange(grant).await?,
+                id_token: None,
+            }),
         }
     }
 
@@ -168,6 +195,9 @@ mod tests {
             company_id: Some(7),
             client_secret_env: None,
             client_secret_file: None,
+            client_auth: None,
+            key_file: None,
+            key_id: None,
             grant: Grant::AuthorizationCode,
             jwt_file: None,
         }

@@ -51,6 +51,32 @@ pub enum CalcomFlow {
     Platform,
 }
 
+/// How a RingCentral profile's client authenticates at the token and revocation endpoints
+/// (OpenID Connect Core §9 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAuth {
+    /// HTTP Basic with the client secret: what a profile with a secret and no `client_auth`
+    /// setting does.
+    ClientSecretBasic,
+    /// A fresh HS256 assertion keyed with the client secret (at least 32 bytes) per request.
+    ClientSecretJwt,
+    /// A fresh RS256 or ES256 assertion signed with the private key in the `--key` file; no client
+    /// secret needed.
+    PrivateKeyJwt,
+}
+
+impl ClientAuth {
+    /// The method's name as OpenID Connect spells it (and the library reports it).
+    pub fn oidc_name(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+}
+
 /// One profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,6 +114,18 @@ pub struct Profile {
     /// The file holding the client secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret_file: Option<PathBuf>,
+    /// RingCentral: the client authentication method; absent means `client_secret_basic` with a
+    /// secret and none (a public client) without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth: Option<ClientAuth>,
+    /// RingCentral `private_key_jwt`: the private key's file (PEM or JWK), read at every use;
+    /// the config holds its path, never the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// RingCentral `private_key_jwt`: the `kid` registered with the key, when the file does not
+    /// name it (a JWK's own `kid` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     /// How the token is obtained (set by `oauth login`).
     #[serde(default)]
     pub grant: Grant,
@@ -119,6 +157,20 @@ impl Profile {
             (None, Some(file)) => format!("file {}", file.display()),
             (None, None) => "none".into(),
         }
+    }
+
+    /// The client authentication method this profile's client uses, as OpenID Connect names
+    /// it (`none` for a public client); `None` for the providers that have no choice.
+    pub fn client_auth_name(&self) -> Option<&'static str> {
+        if self.provider != ProviderKind::Ringcentral {
+            return None;
+        }
+        let has_secret = self.client_secret_env.is_some() || self.client_secret_file.is_some();
+        Some(match self.client_auth {
+            Some(method) => method.oidc_name(),
+            None if has_secret => ClientAuth::ClientSecretBasic.oidc_name(),
+            None => "none",
+        })
     }
 }
 
@@ -212,9 +264,35 @@ mod tests {
             company_id: None,
             client_secret_env: Some("RC_SECRET".into()),
             client_secret_file: None,
+            client_auth: None,
+            key_file: None,
+            key_id: None,
             grant: Grant::AuthorizationCode,
             jwt_file: None,
         }
+    }
+
+    #[test]
+    fn the_client_auth_method_is_stored_by_name_with_the_key_path_only() {
+        let mut p = profile();
+        assert_eq!(p.client_auth_name(), Some("client_secret_basic"));
+        p.client_secret_env = None;
+        assert_eq!(p.client_auth_name(), Some("none"), "a public client");
+        p.client_auth = Some(ClientAuth::PrivateKeyJwt);
+        p.key_file = Some("/keys/rc.pem".into());
+        p.key_id = Some("key-1".into());
+        assert_eq!(p.client_auth_name(), Some("private_key_jwt"));
+        let text = toml::to_string(&p).unwrap();
+        assert!(
+            text.contains("client_auth = \"private-key-jwt\"")
+                && text.contains("key_file = \"/keys/rc.pem\"")
+                && text.contains("key_id = \"key-1\""),
+            "{text}"
+        );
+        let back: Profile = toml::from_str(&text).unwrap();
+        assert_eq!(back.client_auth, Some(ClientAuth::PrivateKeyJwt));
+        p.provider = ProviderKind::Procore;
+        assert_eq!(p.client_auth_name(), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub const EXIT_CODES: [(u8, &str); 9] = [
     (5, "the provider or the network failed"),
     (
         6,
-        "the login did not complete (denied, timeout, port in use)",
+        "the login did not complete (denied, timeout, port in use, an ID token that failed its checks)",
     ),
     (
         7,
@@ -65,7 +65,8 @@ pub enum CliError {
         /// The library's error (never holds a secret).
         source: oauth_core::Error,
     },
-    /// The login did not complete: denied, timeout, port in use. Exit 6.
+    /// The login did not complete: denied, timeout, port in use, an ID token that failed its
+    /// checks. Exit 6.
     #[error("{0}")]
     Login(String),
     /// The token store's key: `OAUTH_CLI_KEY` is malformed, or a stored token is encrypted

@@ -12,6 +12,7 @@
 
 mod cli;
 mod client;
+mod client_auth;
 mod commands;
 mod config;
 mod error;
@@ -22,6 +23,7 @@ mod paths;
 mod provider;
 mod secrets;
 mod settings;
+mod sign_in;
 mod store;
 mod verbose;
 

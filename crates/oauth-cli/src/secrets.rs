@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use oauth_core::ClientSecret;
 
-use crate::config::Profile;
+use crate::config::{ClientAuth, Profile};
 use crate::error::{CliError, CliResult};
 use crate::files;
 use crate::paths::Paths;
@@ -133,6 +133,25 @@ pub fn describe_source(paths: &Paths, name: &str, profile: &Profile) -> String {
         ),
         (None, Some(file)) => format!("file {}", file.display()),
         (None, None) => "nowhere: the profile has none (a public client)".to_owned(),
+    }
+}
+
+/// The credential that authenticates profile `name`'s client, for a message about a refused
+/// one: the private key's file and kid for `private_key_jwt`, else the client secret's source.
+pub fn describe_credential(paths: &Paths, name: &str, profile: &Profile) -> String {
+    match (&profile.client_auth, &profile.key_file) {
+        (Some(ClientAuth::PrivateKeyJwt), Some(file)) => format!(
+            "the private key in {} (kid {}), whose public key must be registered for the app",
+            file.display(),
+            profile
+                .key_id
+                .as_deref()
+                .unwrap_or("from the key file, if any")
+        ),
+        _ => format!(
+            "the client secret, which comes from {}",
+            describe_source(paths, name, profile)
+        ),
     }
 }
 

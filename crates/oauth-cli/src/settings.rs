@@ -5,7 +5,7 @@
 use oauth_core::BaseUrl;
 
 use crate::cli::{ProfileSettings, SecretSourceArgs};
-use crate::config::{CalcomFlow, Profile};
+use crate::config::{CalcomFlow, ClientAuth, Profile};
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::ProviderKind;
@@ -38,6 +38,19 @@ pub fn apply(profile: &mut Profile, settings: &ProfileSettings) {
     if settings.company_id.is_some() {
         profile.company_id = settings.company_id;
     }
+    if let Some(method) = settings.client_auth {
+        profile.client_auth = Some(method);
+        if method != ClientAuth::PrivateKeyJwt {
+            // Another method has no use for the key: `profile set` switching away drops it.
+            profile.key_file = None;
+            profile.key_id = None;
+        }
+    }
+    if let Some(file) = &settings.key_file {
+        profile.key_file = (!file.as_os_str().is_empty())
+            .then(|| std::path::absolute(file).unwrap_or_else(|_| file.clone()));
+    }
+    set(&mut profile.key_id, &settings.key_id);
 }
 
 /// Sets where the client secret comes from, if `source` says; a secret asked for on the
@@ -105,6 +118,7 @@ pub fn check(profile: &mut Profile) -> CliResult<()> {
     if profile.company_id.is_some() && provider != ProviderKind::Procore {
         return bad("--company-id is for Procore profiles only".into());
     }
+    check_client_auth(profile)?;
     if let Some(url) = &profile.base_url {
         profile.base_url = Some(base_url(provider, url).map_err(CliError::Usage)?);
     }
@@ -119,6 +133,58 @@ pub fn check(profile: &mut Profile) -> CliResult<()> {
             .map_err(|e| CliError::Usage(format!("--redirect-uri `{uri}` is not a URL: {e}")))?;
     }
     Ok(())
+}
+
+/// RingCentral's client authentication: the flags belong together, and a key is read and
+/// parsed now, so that a wrong file is refused when it is named rather than at the next login.
+fn check_client_auth(profile: &Profile) -> CliResult<()> {
+    let bad = |message: &str| Err(CliError::Usage(message.to_owned()));
+    let any =
+        profile.client_auth.is_some() || profile.key_file.is_some() || profile.key_id.is_some();
+    if any && profile.provider != ProviderKind::Ringcentral {
+        return bad("--client-auth, --key and --key-id are for RingCentral profiles only");
+    }
+    match (&profile.client_auth, &profile.key_file) {
+        (Some(ClientAuth::PrivateKeyJwt), None) => {
+            bad("--client-auth private-key-jwt needs --key FILE (a PEM or JWK private key)")
+        }
+        (Some(ClientAuth::PrivateKeyJwt), Some(file)) => {
+            crate::client_auth::signing_key(file, profile.key_id.as_deref())
+                .map(drop)
+                .map_err(|e| CliError::Usage(format!("--key: {e}")))
+        }
+        _ if profile.key_file.is_some() || profile.key_id.is_some() => {
+            bad("--key and --key-id are for --client-auth private-key-jwt")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The `client_secret_*` methods need a client secret: refused before a prompted one is typed
+/// or the profile written, when neither the profile nor `source` gives one.
+pub fn check_secret_needed(profile: &Profile, source: &SecretSourceArgs) -> CliResult<()> {
+    let Some(method @ (ClientAuth::ClientSecretBasic | ClientAuth::ClientSecretJwt)) =
+        profile.client_auth
+    else {
+        return Ok(());
+    };
+    let has = profile.client_secret_env.is_some()
+        || profile.client_secret_file.is_some()
+        || source.client_secret_env.is_some()
+        || source.client_secret_file.is_some()
+        || source.client_secret_prompt
+        || source.client_secret_stdin;
+    if has {
+        return Ok(());
+    }
+    let flag = match method {
+        ClientAuth::ClientSecretJwt => "client-secret-jwt",
+        _ => "client-secret-basic",
+    };
+    Err(CliError::Usage(format!(
+        "--client-auth {flag} needs a client secret: give --client-secret-env VAR, \
+         --client-secret-file FILE, --client-secret-prompt or --client-secret-stdin"
+    )))
 }
 
 /// A base URL as the provider's client will use it: a URL with a scheme (`https`, or `http`

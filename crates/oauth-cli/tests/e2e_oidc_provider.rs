@@ -89,6 +89,19 @@ impl Home {
             "{}",
             login.stderr
         );
+        // `openid` is in the profile's scopes: a sign-in, its ID token verified.
+        assert!(
+            login.url.query_pairs().any(|(k, _)| k == "nonce"),
+            "{}",
+            login.url
+        );
+        assert!(
+            login
+                .stderr
+                .contains("Signed in: subject alice, ID token verified"),
+            "{}",
+            login.stderr
+        );
         self.collect_stored_secrets();
     }
 
@@ -121,14 +134,7 @@ impl Home {
 
     /// `GET /me` with the token: the server's verdict on it.
     async fn userinfo_status(&self, token: &str) -> u16 {
-        http_client()
-            .get(format!("{}/me", self.server.base_url()))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        e2e::userinfo_status(self.server.base_url(), token).await
     }
 
     fn assert_no_secret_in_transcript(&mut self) {

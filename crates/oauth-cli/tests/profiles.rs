@@ -159,7 +159,8 @@ fn profile_set_changes_what_it_is_given_and_keeps_the_rest() {
     assert_eq!(
         listed,
         "rc\tringcentral\tproduction\tclient_id=cid\tredirect_uri=http://127.0.0.1:9000/cb\t\
-         scopes=ReadAccounts\tsecret=env TEST_CLIENT_SECRET\tbase_url=http://127.0.0.1:1\n"
+         scopes=ReadAccounts\tsecret=env TEST_CLIENT_SECRET\tclient_auth=client_secret_basic\t\
+         base_url=http://127.0.0.1:1\n"
     );
     assert_eq!(
         home.ok(&["token", "rc"]).trim(),

@@ -8,9 +8,10 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use tracing::Instrument;
 
-use crate::limit::{self, BodyLimit, Rejection};
+use crate::limit::{self, Rejection};
 use crate::response::ErrorBody;
 use crate::scrub::{Secrets, Sent};
+use crate::vetting::Vetting;
 
 /// An answer [`send`] vetted.
 // One per request, returned once: boxing the large variant would cost an allocation each time.
@@ -50,8 +51,8 @@ pub(crate) enum Success {
 }
 
 /// Sends `request` and vets its answer, as [`crate::http::execute`] documents. `sent` is what
-/// the request carries ([`Sent::capture`]); its secrets are only extracted when an answer is
-/// to be scrubbed.
+/// the request carries ([`Sent::capture`]); its secrets, and those `vetting` holds, are only
+/// extracted when an answer is to be scrubbed.
 ///
 /// Not an `async fn`: the request goes to the client before the future is made, so that the
 /// future (which every caller's future contains) holds no copy of it.
@@ -60,7 +61,7 @@ pub(crate) fn send<'s, E: ErrorBody>(
     request: reqwest::Request,
     sent: &'s Sent<'_>,
     operation: &'static str,
-    limit: BodyLimit,
+    vetting: &'s Vetting,
     success: Success,
 ) -> impl Future<Output = reqwest::Result<Vetted>> + Send + 's {
     let span = tracing::debug_span!(
@@ -99,7 +100,7 @@ pub(crate) fn send<'s, E: ErrorBody>(
             // Never read: a redirect is reported by its status and `Location` alone.
             return Ok(Vetted::Unread(response));
         }
-        let body = match limit::read_body(&mut response, limit).await? {
+        let body = match limit::read_body(&mut response, vetting.limit()).await? {
             Ok(body) => body,
             Err(limit) => {
                 return Ok(Vetted::Unread(limit::rejected(Rejection::TooLarge {
@@ -110,7 +111,7 @@ pub(crate) fn send<'s, E: ErrorBody>(
         };
         let error = status.is_client_error() || status.is_server_error();
         let body = if error || (success == Success::Checked && reports_error::<E>(&body)) {
-            error_body::<E>(body, &sent.secrets(), error, &mut response)
+            error_body::<E>(body, &sent.secrets(vetting.held()), error, &mut response)
         } else {
             body
         };
@@ -138,10 +139,11 @@ pub(crate) fn reports_error<E: ErrorBody>(body: &[u8]) -> bool {
 pub(crate) fn scrub_success<E: ErrorBody>(
     body: Bytes,
     sent: &Sent<'_>,
+    vetting: &Vetting,
     response: &mut reqwest::Response,
 ) -> Bytes {
     if reports_error::<E>(&body) {
-        error_body::<E>(body, &sent.secrets(), false, response)
+        error_body::<E>(body, &sent.secrets(vetting.held()), false, response)
     } else {
         body
     }

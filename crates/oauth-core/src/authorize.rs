@@ -7,6 +7,7 @@ use url::Url;
 
 use crate::error::{AuthorizationError, Error, Result};
 use crate::pkce::Pkce;
+use crate::scrub::Secrets;
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::state::CsrfState;
 
@@ -136,12 +137,17 @@ impl RedirectQuery {
     /// The code, or what the redirect says instead: its `error` as [`Error::Authorization`], or
     /// [`Error::MissingCode`] when it has neither. An error wins over a code.
     pub fn into_code(self) -> Result<AuthorizationCode> {
-        if let Some(code) = self.error.filter(|e| !e.is_empty()) {
+        if let Some(error) = self.error.filter(|e| !e.is_empty()) {
+            // A redirect carrying an error and a code anyway may repeat the code in its text:
+            // the error must not print it.
+            let code = Secrets::new(self.code);
+            let clean = |text: Option<String>| text.map(|t| code.scrub(&t).into_owned());
             return Err(Error::Authorization(AuthorizationError::new(
-                code.parse()
+                code.scrub(&error)
+                    .parse()
                     .unwrap_or_else(|e: std::convert::Infallible| match e {}),
-                self.error_description,
-                self.error_uri,
+                clean(self.error_description),
+                clean(self.error_uri),
             )));
         }
         match self.code {

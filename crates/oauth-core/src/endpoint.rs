@@ -36,22 +36,22 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint at `path` (starting with `/`) below `base`, taking a form-encoded body
     /// (`application/x-www-form-urlencoded`), reported to tracing as `operation` (the generated
-    /// operation's id).
-    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
-        Self {
-            url: base.endpoint(path),
+    /// operation's id). [`Error::Config`] for a path [`BaseUrl::endpoint`] refuses.
+    pub fn form(base: &BaseUrl, path: &str, operation: &'static str) -> Result<Self> {
+        Ok(Self {
+            url: base.endpoint(path)?,
             json: false,
             authorization: None,
             operation,
-        }
+        })
     }
 
     /// As [`Endpoint::form`], for an endpoint taking a JSON body.
-    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Self {
-        Self {
+    pub fn json(base: &BaseUrl, path: &str, operation: &'static str) -> Result<Self> {
+        Ok(Self {
             json: true,
-            ..Self::form(base, path, operation)
-        }
+            ..Self::form(base, path, operation)?
+        })
     }
 
     /// Authenticates every request with HTTP Basic (`client_secret_basic`, id and secret
@@ -77,12 +77,13 @@ impl Endpoint {
     /// Sends `body` and reads a `200` answer as `T`, as the generated operation would: `4xx`
     /// and `5xx` answers are read as the error schema `E`, any other status is unexpected.
     ///
-    /// `limit` caps the answer's body, as the generated client's hooks do (pass the generated
-    /// client's own limit).
+    /// `vetting` caps the answer's body and names the client's own secrets to scrub from an
+    /// error answer, as the generated client's hooks do (pass the generated client's inner
+    /// value).
     pub async fn post<B, T, E>(
         &self,
         http: &reqwest::Client,
-        limit: crate::BodyLimit,
+        vetting: &crate::Vetting,
         body: &B,
     ) -> std::result::Result<T, GeneratedError<E>>
     where
@@ -101,7 +102,7 @@ impl Endpoint {
             self.request(encoded),
             &sent,
             self.operation,
-            limit,
+            vetting,
             answer::Success::Unchecked,
         )
         .await?;
@@ -112,7 +113,7 @@ impl Endpoint {
                 // Parsed where it lies, no response rebuilt; only a body that is not a `T` is
                 // looked at as an error (and scrubbed), as the generated operation would.
                 return serde_json::from_slice(&body).map_err(|e| {
-                    let body = answer::scrub_success::<E>(body, &sent, &mut response);
+                    let body = answer::scrub_success::<E>(body, &sent, vetting, &mut response);
                     GeneratedError::InvalidResponsePayload(body, e)
                 });
             }
@@ -151,10 +152,12 @@ const ACCEPT_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
 
-/// `body` as JSON or form-encoded; `None` if it does not serialize.
+/// `body` as JSON or form-encoded, with the values of its secrets (it goes on the wire);
+/// `None` if it does not serialize.
 fn encode<B: Serialize + ?Sized>(json: bool, body: &B) -> Option<Vec<u8>> {
+    let body = crate::secret::WithSecrets(body);
     if json {
-        serde_json::to_vec(body).ok()
+        serde_json::to_vec(&body).ok()
     } else {
         serde_urlencoded::to_string(body)
             .ok()
@@ -185,6 +188,7 @@ mod tests {
     fn debug_never_shows_the_credentials() {
         let base = BaseUrl::parse("https://platform.ringcentral.com").unwrap();
         let endpoint = Endpoint::form(&base, "/restapi/oauth/token", "get_token")
+            .unwrap()
             .with_basic("id", &ClientSecret::new("s3cr3t"))
             .unwrap();
         let shown = format!("{endpoint:?}");

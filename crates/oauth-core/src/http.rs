@@ -2,114 +2,26 @@
 //! request and response hooks the generated clients call.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, COOKIE};
-use url::Url;
 
 use crate::answer;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::limit::BodyLimit;
 use crate::response::ErrorBody;
+use crate::vetting::Vetting;
+
+mod base_url;
+
+pub use base_url::BaseUrl;
+use base_url::shown;
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
 const CREDENTIAL_HEADERS: &[&str] = &["x-cal-secret-key"];
-
-/// A provider's base URL: `https`, or `http` only for loopback hosts (tests, local proxies).
-#[derive(Clone, PartialEq, Eq)]
-pub struct BaseUrl(Url);
-
-impl BaseUrl {
-    /// Parses and checks a base URL. A trailing slash is dropped.
-    ///
-    /// User info is refused, a password without a user name (`https://:pw@host`) included: it
-    /// would be sent to the server on every call and shown by every `Debug` of the client.
-    /// Error messages never show it.
-    pub fn parse(input: &str) -> Result<Self> {
-        let url = Url::parse(input.trim_end_matches('/'))
-            .map_err(|e| Error::Config(format!("base URL {} is not a URL: {e}", shown(input))))?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::Config(format!(
-                "base URL {} must not have user info (a user name or password): put \
-                 credentials in the client's builder",
-                shown(input)
-            )));
-        }
-        let input = shown(input);
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::Config(format!(
-                    "base URL {input} uses http for a non-loopback host; tokens and secrets \
-                     would travel in clear text: use https"
-                )));
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "base URL {input} has scheme `{other}`; use https"
-                )));
-            }
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::Config(format!(
-                "base URL {input} must not have a query or fragment"
-            )));
-        }
-        Ok(Self(url))
-    }
-
-    /// The URL as the generated clients want it: no trailing slash.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str().trim_end_matches('/')
-    }
-
-    /// The URL of `path` (starting with `/`) below this base.
-    pub fn endpoint(&self, path: &str) -> Url {
-        Url::parse(&format!("{}{path}", self.as_str())).expect("a base URL plus a path is a URL")
-    }
-}
-
-impl fmt::Debug for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("BaseUrl").field(&self.as_str()).finish()
-    }
-}
-
-impl fmt::Display for BaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A base URL as error messages and `Debug` show it: quoted, without user info. Text with an
-/// `@` that does not parse as a URL could hold a password anywhere, so it is not shown at all.
-fn shown(input: &str) -> String {
-    if !input.contains('@') {
-        return format!("`{input}`");
-    }
-    let hidden = || "(not shown: it has an `@` and may hold a password)".to_owned();
-    let Ok(mut url) = Url::parse(input) else {
-        return hidden();
-    };
-    if url.set_username("").is_err() || url.set_password(None).is_err() {
-        return hidden();
-    }
-    format!("`{url}`")
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
 
 /// Settings of the HTTP client a provider crate builds.
 #[derive(Debug, Clone)]
@@ -186,7 +98,7 @@ impl ClientOptions {
             base,
             http,
             clock: self.clock,
-            body_limit: self.body_limit,
+            vetting: Vetting::new(self.body_limit),
         })
     }
 }
@@ -257,9 +169,18 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The body limit: the generated client's inner value (see
-    /// [`client_hooks!`](crate::client_hooks)).
-    pub body_limit: BodyLimit,
+    /// The body limit and the secrets the client holds: the generated client's inner value
+    /// (see [`client_hooks!`](crate::client_hooks)).
+    pub vetting: Vetting,
+}
+
+impl Connection {
+    /// Also scrubs `secrets` (what the client holds, such as its client secret) out of every
+    /// error answer, including answers to requests that did not carry them.
+    pub fn holding<'a>(mut self, secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        self.vetting = self.vetting.holding(secrets);
+        self
+    }
 }
 
 impl fmt::Debug for Connection {
@@ -297,11 +218,13 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 ///
 /// - an answer from another URL than the request's (a caller's HTTP client followed a
 ///   redirect) is refused;
-/// - every body but a redirect's is read with `limit` (`Content-Length` first), and a longer
+/// - every body but a redirect's is read with `vetting`'s limit (`Content-Length` first), and a longer
 ///   one is refused unread. Refusals reach [`crate::response::map_error`] as
 ///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::limit`]);
 /// - in an error answer (4xx, 5xx, or a 2xx whose body reports an error as `E`) every secret
-///   the request carried is scrubbed out of the text ([`crate::scrub`]), and an error body
+///   the request carried, and every secret `vetting` holds (the client's own, which an answer
+///   can echo to a request that did not carry it), is scrubbed out of the text
+///   ([`crate::scrub`]), and an error body
 ///   that does not read as the provider's error schema `E` (an HTML page from a proxy, a JSON
 ///   shape nobody documented) is replaced with `{}`.
 ///
@@ -313,7 +236,7 @@ pub async fn execute<E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
-    limit: BodyLimit,
+    vetting: &Vetting,
 ) -> reqwest::Result<reqwest::Response> {
     let sent = crate::scrub::Sent::capture(&request);
     answer::send::<E>(
@@ -321,7 +244,7 @@ pub async fn execute<E: ErrorBody>(
         request,
         &sent,
         operation,
-        limit,
+        vetting,
         answer::Success::Checked,
     )
     .await
@@ -332,7 +255,7 @@ pub async fn execute<E: ErrorBody>(
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
 /// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
-/// generated client's inner value is the [`BodyLimit`](crate::BodyLimit); the macro also
+/// generated client's inner value is the [`Vetting`](crate::Vetting); the macro also
 /// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
 #[macro_export]
 macro_rules! client_hooks {
@@ -342,12 +265,12 @@ macro_rules! client_hooks {
                 Self::new_with_client(
                     connection.base.as_str(),
                     connection.http.clone(),
-                    connection.body_limit,
+                    connection.vetting.clone(),
                 )
             }
         }
 
-        impl ::progenitor_client::ClientHooks<$crate::BodyLimit> for $client {
+        impl ::progenitor_client::ClientHooks<$crate::Vetting> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -363,10 +286,10 @@ macro_rules! client_hooks {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::<$crate::BodyLimit>::client(self),
+                    ::progenitor_client::ClientInfo::<$crate::Vetting>::client(self),
                     request,
                     info.operation_id,
-                    *::progenitor_client::ClientInfo::<$crate::BodyLimit>::inner(self),
+                    ::progenitor_client::ClientInfo::<$crate::Vetting>::inner(self),
                 )
                 .await
             }
@@ -389,85 +312,6 @@ pub fn basic_authorization(client_id: &str, client_secret: &crate::ClientSecret)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn https_anywhere_http_only_on_loopback() {
-        assert!(BaseUrl::parse("https://platform.ringcentral.com").is_ok());
-        for ok in [
-            "http://127.0.0.1:8080",
-            "http://localhost:1/",
-            "http://[::1]:9",
-        ] {
-            assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://example.com",
-            "http://10.0.0.1",
-            "ftp://x",
-            "not a url",
-            "https://h/?q=1",
-        ] {
-            assert!(
-                matches!(BaseUrl::parse(bad), Err(Error::Config(_))),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn user_info_is_refused_and_never_shown() {
-        for bad in [
-            "https://:pw-secret@host.example",
-            "https://user:pw-secret@host.example",
-            "https://user@host.example",
-            "http://:pw-secret@127.0.0.1:8080",
-            "https:user:pw-secret@host.example",
-            "ftp://u:pw-secret@host.example",
-            "https://u:pw-secret@host.example?q=1",
-            "https://u:pw-secret@ho st",
-        ] {
-            let Err(Error::Config(message)) = BaseUrl::parse(bad) else {
-                panic!("accepted {bad}");
-            };
-            assert!(!message.contains("pw-secret"), "{message}");
-        }
-        let options = ClientOptions::new("https://:pw-secret@host.example", "ua");
-        assert!(!format!("{options:?}").contains("pw-secret"));
-        // An `@` in the path is no user info.
-        assert!(BaseUrl::parse("https://host.example/@team").is_ok());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_password_is_refused_and_never_shown(
-            user in "[a-zA-Z0-9._~-]{0,8}",
-            password in "Pw[a-zA-Z0-9._~!$&'()*+,;=%:@/-]{1,16}",
-            scheme in "https?",
-            host in "(127\\.0\\.0\\.1|[a-z]{1,10}\\.example)",
-        ) {
-            let encoded: String =
-                url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
-            for pw in [&password, &encoded] {
-                let input = format!("{scheme}://{user}:{pw}@{host}/base");
-                let Err(Error::Config(message)) = BaseUrl::parse(&input) else {
-                    panic!("accepted {input}");
-                };
-                proptest::prop_assert!(!message.contains(pw.as_str()), "{}", message);
-                let debug = format!("{:?}", ClientOptions::new(input, "ua"));
-                proptest::prop_assert!(!debug.contains(pw.as_str()), "{}", debug);
-            }
-        }
-    }
-
-    #[test]
-    fn base_url_has_no_trailing_slash() {
-        let b = BaseUrl::parse("https://oauth-bridge.zendesk.com/sc/").unwrap();
-        assert_eq!(b.as_str(), "https://oauth-bridge.zendesk.com/sc");
-        assert_eq!(
-            b.endpoint("/oauth/authorize").as_str(),
-            "https://oauth-bridge.zendesk.com/sc/oauth/authorize"
-        );
-    }
 
     #[test]
     fn basic_credentials_are_form_encoded_first() {

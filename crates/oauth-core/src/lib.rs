@@ -45,6 +45,7 @@ pub mod state;
 pub mod store;
 pub mod time;
 pub mod token;
+pub mod vetting;
 pub mod wire;
 
 mod answer;
@@ -77,6 +78,7 @@ pub use secret::{
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 pub use state::CsrfState;
 pub use token::{StoredToken, Token, TokenType};
+pub use vetting::Vetting;
 
 /// The `reqwest-middleware` this crate's [`access::Authorizer`] plugs into.
 #[cfg(feature = "middleware")]

@@ -14,8 +14,7 @@ use bytes::{Bytes, BytesMut};
 /// body (by its `Content-Length`, or once that many bytes arrived) is refused with
 /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) and its body dropped unread.
 ///
-/// It is the inner value of every generated client (progenitor's `inner_type`), where the
-/// hooks read it.
+/// The hooks read it from every generated client's inner value, a [`crate::Vetting`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BodyLimit(u64);
 

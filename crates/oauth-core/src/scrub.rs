@@ -74,7 +74,7 @@ impl Secrets {
     /// value also as its base64 text and its decoded secret, a cookie also value by value),
     /// and the values of secret fields ([`SECRET_FIELDS`]) in its form or JSON body and query.
     pub fn from_request(request: &reqwest::Request) -> Self {
-        Sent::capture(request).secrets()
+        Sent::capture(request).secrets(std::iter::empty())
     }
 
     /// Whether there is nothing to scrub.
@@ -321,9 +321,10 @@ impl<'a> Sent<'a> {
         }
     }
 
-    /// The secrets among what was captured.
-    pub(crate) fn secrets(&self) -> Secrets {
-        let mut found = Vec::new();
+    /// The secrets among what was captured, and `held` (the client's own, which the request
+    /// may not have carried but the answer may echo all the same).
+    pub(crate) fn secrets<'h>(&self, held: impl Iterator<Item = &'h str>) -> Secrets {
+        let mut found: Vec<String> = held.map(str::to_owned).collect();
         let encoded;
         let body = match self {
             Self::Prepared {

@@ -3,13 +3,15 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
 use crate::extra::Extra;
 use crate::refusal::Refusal;
 use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time;
+
+mod stored;
+
+pub use stored::{ExposeSecrets, StoredToken};
 
 /// The `token_type` of a token. Servers send `bearer`, `Bearer` or nothing; all mean Bearer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,7 +53,9 @@ impl TokenType {
 /// after receipt: absurd lifetimes (`expires_in: 1e19`) are clamped to that.
 ///
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To
-/// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder.
+/// store a token, serialize [`Token::exposing_secrets`]: the name is the reminder. `Token`
+/// itself has no `Serialize`, so that no other path can write what looks like a stored token
+/// but lacks its secrets.
 #[derive(Clone)]
 pub struct Token {
     access_token: AccessToken,
@@ -205,6 +209,18 @@ impl Token {
         &self.extra
     }
 
+    /// The provider's refusal of this token's grant, if one was recorded: the user must
+    /// authorize again (see [`Refusal`]).
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.as_deref()
+    }
+
+    /// Records (or, with `None`, clears) the refusal of this token's grant.
+    pub fn with_refusal(mut self, refusal: Option<Refusal>) -> Self {
+        self.refusal = refusal.map(Box::new);
+        self
+    }
+
     /// Whether the access token expires within `margin` of `now` (never, without an expiry).
     pub fn expires_within(&self, now: SystemTime, margin: Duration) -> bool {
         self.expires_at
@@ -231,40 +247,6 @@ impl Token {
         }
         self
     }
-
-    /// The provider's refusal of this token's grant, if one was recorded: the user must
-    /// authorize again (see [`Refusal`]).
-    pub fn refusal(&self) -> Option<&Refusal> {
-        self.refusal.as_deref()
-    }
-
-    /// Records (or, with `None`, clears) the refusal of this token's grant.
-    pub fn with_refusal(mut self, refusal: Option<Refusal>) -> Self {
-        self.refusal = refusal.map(Box::new);
-        self
-    }
-
-    /// A view of this token that serializes with its secrets, for token stores.
-    pub fn exposing_secrets(&self) -> ExposeSecrets<'_> {
-        ExposeSecrets(self)
-    }
-
-    /// Reads a token written through [`Token::exposing_secrets`]. Times read back exactly as
-    /// they were written (a stored expiry is not clamped to a century: only a value past
-    /// [`time::latest`], which this crate never writes, is).
-    pub fn from_stored(stored: StoredToken) -> Self {
-        Self {
-            access_token: stored.access_token,
-            token_type: TokenType::parse(stored.token_type.as_deref()),
-            expires_at: stored.expires_at_ms.map(from_ms),
-            refresh_token: stored.refresh_token,
-            refresh_token_expires_at: stored.refresh_token_expires_at_ms.map(from_ms),
-            scopes: stored.scopes,
-            received_at: from_ms(stored.received_at_ms),
-            extra: stored.extra,
-            refusal: stored.refused.map(Box::new),
-        }
-    }
 }
 
 impl fmt::Debug for Token {
@@ -286,89 +268,6 @@ impl fmt::Debug for Token {
     }
 }
 
-/// The stored form of a [`Token`]: times in unix milliseconds, secrets in clear.
-#[derive(Serialize, Deserialize)]
-pub struct StoredToken {
-    /// The access token.
-    pub access_token: AccessToken,
-    /// The token type as sent (`None` means Bearer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_type: Option<String>,
-    /// Access token expiry, unix milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at_ms: Option<u64>,
-    /// The refresh token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<RefreshToken>,
-    /// Refresh token expiry, unix milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token_expires_at_ms: Option<u64>,
-    /// Granted scopes (a JSON array).
-    #[serde(default)]
-    pub scopes: Scopes,
-    /// Receipt time, unix milliseconds.
-    pub received_at_ms: u64,
-    /// The provider's other fields.
-    #[serde(default)]
-    pub extra: Extra,
-    /// The provider's refusal of the grant, once recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refused: Option<Refusal>,
-}
-
-impl fmt::Debug for StoredToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StoredToken([redacted])")
-    }
-}
-
-/// Serializes a [`Token`] with its secrets (see [`Token::exposing_secrets`]).
-pub struct ExposeSecrets<'a>(&'a Token);
-
-/// [`StoredToken`]'s fields borrowed from a [`Token`], serialized the same way: a store write
-/// copies nothing but the text it produces.
-#[derive(Serialize)]
-struct StoredTokenRef<'a> {
-    access_token: &'a AccessToken,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires_at_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a RefreshToken>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token_expires_at_ms: Option<u64>,
-    scopes: &'a Scopes,
-    received_at_ms: u64,
-    extra: &'a Extra,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refused: Option<&'a Refusal>,
-}
-
-impl Serialize for ExposeSecrets<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let t = self.0;
-        StoredTokenRef {
-            access_token: &t.access_token,
-            token_type: Some(t.token_type.as_str()),
-            expires_at_ms: t.expires_at.map(to_ms),
-            refresh_token: t.refresh_token.as_ref(),
-            refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
-            scopes: &t.scopes,
-            received_at_ms: to_ms(t.received_at),
-            extra: &t.extra,
-            refused: t.refusal.as_deref(),
-        }
-        .serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Token {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        StoredToken::deserialize(deserializer).map(Token::from_stored)
-    }
-}
-
 fn to_ms(t: SystemTime) -> u64 {
     time::to_unix_ms(t)
 }
@@ -385,7 +284,8 @@ mod tests {
 
     use super::*;
 
-    fn sample() -> Token {
+    /// A token with every field set, secrets and an ID token in `extra` included.
+    pub(super) fn sample() -> Token {
         let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut extra = Extra::new();
         extra.insert("id_token", Value::String("eyJ-secret-id".into()));
@@ -430,19 +330,6 @@ mod tests {
     }
 
     #[test]
-    fn storage_round_trip_keeps_everything() {
-        let t = sample();
-        let json = serde_json::to_string(&t.exposing_secrets()).unwrap();
-        let back: Token = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.access_token().secret(), "at-secret-1");
-        assert_eq!(back.refresh_token().unwrap().secret(), "rt-secret-1");
-        assert_eq!(back.expires_at(), t.expires_at());
-        assert_eq!(back.received_at(), t.received_at());
-        assert_eq!(back.scopes(), ["read", "write"]);
-        assert_eq!(back.extra()["id_token"], "eyJ-secret-id");
-    }
-
-    #[test]
     fn refresh_response_without_refresh_token_keeps_the_old_one() {
         let old = sample();
         let new =
@@ -478,83 +365,5 @@ mod tests {
         assert!(!t.expires_within(at, Duration::from_secs(60)));
         // A margin past the end of time: expiring within it, and no overflow.
         assert!(t.expires_within(at, Duration::MAX));
-    }
-
-    #[test]
-    fn a_stored_far_future_expiry_reads_back_unchanged() {
-        // 5e18 s is past u64 milliseconds: `as u64` used to wrap it to another date (one in the
-        // past makes a source refresh at once, spending the refresh token).
-        let at = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let far = Duration::from_secs(5_000_000_000_000_000_000);
-        let built = [
-            Token::new(AccessToken::new("a"), at).with_expires_in(Some(far)),
-            Token::new(AccessToken::new("a"), at).with_expires_at(Some(UNIX_EPOCH + far)),
-        ];
-        for t in built {
-            let json = serde_json::to_string(&t.exposing_secrets()).unwrap();
-            let back: Token = serde_json::from_str(&json).unwrap();
-            assert_eq!(back.expires_at(), t.expires_at());
-            assert!(back.expires_at().unwrap() > at);
-        }
-        // What another writer stored is read as it is, up to the stored form's maximum.
-        let year_3000 = 32_503_680_000_123_u64;
-        let max = time::to_unix_ms(time::latest());
-        let json = format!(
-            r#"{{"access_token":"a","received_at_ms":1700000000000,"expires_at_ms":{year_3000},"refresh_token_expires_at_ms":{max}}}"#
-        );
-        let t: Token = serde_json::from_str(&json).unwrap();
-        let again = serde_json::to_value(t.exposing_secrets()).unwrap();
-        assert_eq!(again["expires_at_ms"], year_3000);
-        assert_eq!(again["refresh_token_expires_at_ms"], max);
-    }
-
-    #[test]
-    fn the_borrowed_stored_form_is_the_stored_form() {
-        let mut extra = Extra::new();
-        extra.insert("owner_id", Value::String("42".into()));
-        let t = Token::new(AccessToken::new("at"), UNIX_EPOCH + Duration::from_secs(10))
-            .with_token_type(TokenType::Other("mac".into()))
-            .with_expires_in(Some(Duration::from_secs(3600)))
-            .with_refresh_token(Some(RefreshToken::new("rt")))
-            .with_refresh_token_expires_in(Some(Duration::from_secs(7200)))
-            .with_scope_string(Some("read write"))
-            .with_extra(extra)
-            .with_refusal(Some(Refusal {
-                error: "invalid_grant".into(),
-                description: None,
-                status: Some(400),
-                at_ms: 20_000,
-            }));
-        let owned = StoredToken {
-            access_token: t.access_token.clone(),
-            token_type: Some(t.token_type.as_str().to_owned()),
-            expires_at_ms: t.expires_at.map(to_ms),
-            refresh_token: t.refresh_token.clone(),
-            refresh_token_expires_at_ms: t.refresh_token_expires_at.map(to_ms),
-            scopes: t.scopes.clone(),
-            received_at_ms: to_ms(t.received_at),
-            extra: t.extra.clone(),
-            refused: t.refusal.as_deref().cloned(),
-        };
-        assert_eq!(
-            serde_json::to_string(&t.exposing_secrets()).unwrap(),
-            serde_json::to_string(&owned).unwrap()
-        );
-        let bare = Token::new(AccessToken::new("at"), UNIX_EPOCH);
-        let owned = StoredToken {
-            access_token: AccessToken::new("at"),
-            token_type: Some("Bearer".into()),
-            expires_at_ms: None,
-            refresh_token: None,
-            refresh_token_expires_at_ms: None,
-            scopes: Scopes::new(),
-            received_at_ms: 0,
-            extra: Extra::new(),
-            refused: None,
-        };
-        assert_eq!(
-            serde_json::to_string(&bare.exposing_secrets()).unwrap(),
-            serde_json::to_string(&owned).unwrap()
-        );
     }
 }

@@ -1,7 +1,7 @@
-//! The fresh path's per-thread copies of the current token: a thread that served a token never
-//! serves it again once it was replaced, invalidated or became due, whichever thread changed
-//! it, and a thread serving more sources than it keeps copies of serves each its own token.
-//! Threads take turns by channels, never by sleeps.
+//! The fresh path across threads: a thread that served a token never serves it again once it
+//! was replaced, invalidated or became due, whichever thread changed it, and a thread serving
+//! many sources in turn serves each its own token. Threads take turns by channels, never by
+//! sleeps.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -121,7 +121,11 @@ async fn token_without_expiry_never_refreshes() {
     assert_eq!(provider.calls(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+/// On a current-thread runtime spawned tasks run in the order they were spawned: the refresh
+/// task, spawned by the first caller's first poll, runs after every other caller's first poll.
+/// So once the provider has been called, all 200 callers are provably waiting on the one
+/// refresh, which is then let through.
+#[tokio::test(flavor = "current_thread")]
 async fn concurrent_callers_share_one_refresh() {
     let gate = Arc::new(tokio::sync::Notify::new());
     let provider = Scripted {
@@ -138,10 +142,18 @@ async fn concurrent_callers_share_one_refresh() {
             tokio::spawn(async move { s.access_token().await })
         })
         .collect();
-    // Hold the single refresh until every caller is queued behind it.
-    while provider.calls() == 0 {
+    // Every caller runs up to its wait, and the refresh task up to the gate (bounded).
+    for _ in 0..1_000 {
+        if provider.calls() > 0 {
+            break;
+        }
         tokio::task::yield_now().await;
     }
+    assert_eq!(provider.calls(), 1, "the refresh is held at its gate");
+    assert!(
+        tasks.iter().all(|t| !t.is_finished()),
+        "a caller did not wait"
+    );
     gate.notify_one();
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().access_token().secret(), "at-2");

@@ -121,6 +121,36 @@ async fn replica(
     (builder.build().await.unwrap(), events)
 }
 
+/// One replica over a fresh store, holding `at-1` (refresh token `rt-1`) received at `t0`
+/// and living `ttl` seconds.
+struct Single {
+    provider: Scripted,
+    store: Arc<Counted>,
+    clock: Arc<ManualClock>,
+    source: TokenSource<Scripted, Arc<Counted>>,
+    events: Events,
+}
+
+async fn single(ttl: u64) -> Single {
+    let provider = Scripted::default();
+    let store = Arc::new(Counted::default());
+    let clock = Arc::new(ManualClock::new(t0()));
+    let (source, events) = replica(
+        &provider,
+        &store,
+        &clock,
+        Some(token("at-1", Some("rt-1"), t0(), ttl)),
+    )
+    .await;
+    Single {
+        provider,
+        store,
+        clock,
+        source,
+        events,
+    }
+}
+
 #[tokio::test]
 async fn a_refusal_is_recorded_for_every_replica_and_a_new_authorization_revives_them() {
     let provider = Scripted::default();
@@ -200,16 +230,14 @@ async fn a_refusal_is_recorded_for_every_replica_and_a_new_authorization_revives
 
 #[tokio::test]
 async fn a_4xx_without_an_oauth_code_is_retried_and_never_kills_the_grant() {
-    let provider = Scripted::default();
-    let store = Arc::new(Counted::default());
-    let clock = Arc::new(ManualClock::new(t0()));
-    let (s, events) = replica(
-        &provider,
-        &store,
-        &clock,
-        Some(token("at-1", Some("rt-1"), t0(), 3600)),
-    )
-    .await;
+    let Single {
+        provider,
+        store,
+        clock,
+        source: s,
+        events,
+        ..
+    } = single(3600).await;
     // Expired: nothing to fall back on.
     clock.advance(Duration::from_secs(3600));
     // A WAF's 403 page and a proxy's 404, for every attempt.
@@ -240,16 +268,13 @@ async fn a_4xx_without_an_oauth_code_is_retried_and_never_kills_the_grant() {
 
 #[tokio::test]
 async fn while_a_due_token_is_still_valid_a_failed_refresh_serves_it_and_retries_later() {
-    let provider = Scripted::default();
-    let store = Arc::new(Counted::default());
-    let clock = Arc::new(ManualClock::new(t0()));
-    let (s, _) = replica(
-        &provider,
-        &store,
-        &clock,
-        Some(token("at-1", Some("rt-1"), t0(), 3600)),
-    )
-    .await;
+    let Single {
+        provider,
+        store: _,
+        clock,
+        source: s,
+        ..
+    } = single(3600).await;
     // Due (inside the 60 s margin) but valid for 30 s more.
     clock.advance(Duration::from_secs(3570));
     for _ in 0..3 {
@@ -267,16 +292,13 @@ async fn while_a_due_token_is_still_valid_a_failed_refresh_serves_it_and_retries
 
 #[tokio::test]
 async fn a_token_deleted_from_the_store_is_not_written_back() {
-    let provider = Scripted::default();
-    let store = Arc::new(Counted::default());
-    let clock = Arc::new(ManualClock::new(t0()));
-    let (s, _) = replica(
-        &provider,
-        &store,
-        &clock,
-        Some(token("at-1", Some("rt-1"), t0(), 60)),
-    )
-    .await;
+    let Single {
+        provider,
+        store,
+        clock,
+        source: s,
+        ..
+    } = single(60).await;
     assert!(store.delete("acct").await.unwrap());
     clock.advance(Duration::from_secs(60));
     let e = s.access_token().await.unwrap_err();

@@ -4,7 +4,7 @@ use oauth_core::{AuthorizationRequest, CsrfState};
 
 use crate::client::ProcoreClient;
 
-const AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub(crate) const AUTHORIZE_PATH: &str = "/oauth/authorize";
 
 /// `redirect_uri` for headless apps: Procore shows the code to the user instead of
 /// redirecting, and the code exchange repeats this value.
@@ -28,7 +28,7 @@ impl ProcoreClient {
         redirect_uri: &str,
         state: CsrfState,
     ) -> AuthorizationRequest {
-        AuthorizationRequest::builder(self.base.endpoint(AUTHORIZE_PATH))
+        AuthorizationRequest::builder(self.authorize.clone())
             .param("response_type", "code")
             .param("client_id", self.client_id.as_str())
             .redirect_uri(redirect_uri)

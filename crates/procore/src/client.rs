@@ -13,6 +13,7 @@ use oauth_core::{
 
 use crate::convert;
 use crate::generated::{self, types};
+use url::Url;
 
 /// Procore environments. Each has its own login host (where every OAuth call goes) and API
 /// host; tokens of one are not valid in another.
@@ -62,6 +63,8 @@ pub struct ProcoreClient {
     client_secret: Option<ClientSecret>,
     /// The token endpoint, its URL prepared once at build.
     token: Endpoint,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     company_id: Option<i64>,
     clock: Arc<dyn Clock>,
 }
@@ -150,7 +153,7 @@ impl ProcoreClient {
             .token
             .post::<_, types::TokenResponse, types::Error>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 body,
             )
             .await
@@ -193,12 +196,18 @@ impl ProcoreClientBuilder {
                 "company ID {id} is not a Procore company ID (they are positive)"
             )));
         }
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {
             generated,
-            token: Endpoint::json(&base, "/oauth/token", "oauth_token_post"),
+            token: Endpoint::json(&base, "/oauth/token", "oauth_token_post")?,
+            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

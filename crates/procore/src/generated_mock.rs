@@ -58,7 +58,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::Error) -> Self {
@@ -68,7 +68,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
@@ -98,7 +98,7 @@ pub mod operations {
             Self(self.0.header("Procore-Company-Id", value.to_string()))
         }
         pub fn body(self, value: &types::RevokeRequest) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct OauthRevokePostThen(::httpmock::Then);
@@ -119,7 +119,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::Error) -> Self {
@@ -129,7 +129,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -146,7 +146,7 @@ pub mod operations {
             self.0
         }
         pub fn body(self, value: &types::TokenRequest) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct OauthTokenPostThen(::httpmock::Then);
@@ -163,7 +163,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::Error) -> Self {
@@ -173,7 +173,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::Error) -> Self {
@@ -183,7 +183,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -217,7 +217,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::Error) -> Self {
@@ -227,7 +227,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::Error) -> Self {
@@ -237,7 +237,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }

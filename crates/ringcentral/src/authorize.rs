@@ -7,7 +7,7 @@ use url::Url;
 use crate::client::RingCentralClient;
 use crate::generated::types;
 
-const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
+pub(crate) const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
 
 /// The parameters of an authorization request. `Default` gives the recommended one: PKCE S256
 /// and a random state, nothing else.
@@ -26,7 +26,10 @@ pub struct AuthorizeParams {
     pub ui_locales: Option<String>,
     /// `locale_id` (deprecated; prefer `ui_locales`).
     pub locale_id: Option<String>,
-    /// `nonce` for the ID token.
+    /// `nonce` for the ID token. [`RingCentralClient::sign_in_request`] sets a random one
+    /// when this is `None` and [`RingCentralClient::sign_in`] checks it; the plain
+    /// [`RingCentralClient::authorization_request`] sends only what is set here, and nothing
+    /// checks it unless the caller passes it to [`RingCentralClient::verify_id_token`].
     pub nonce: Option<String>,
     /// `ui_options`.
     pub ui_options: Option<String>,
@@ -69,12 +72,23 @@ impl AuthorizeParams {
 impl RingCentralClient {
     /// The authorization request for the browser: `GET /restapi/oauth/authorize?...`, with a
     /// fresh state and PKCE verifier kept in the returned request.
+    ///
+    /// This is the request for API access. It creates no `nonce`, and the code exchange
+    /// ([`exchange_code`](oauth_core::AuthorizationCodeGrant::exchange_code)) verifies no ID
+    /// token: with `openid` in `params.scope` the token response's `id_token` is kept,
+    /// unverified, in [`Token::extra`](oauth_core::Token::extra), and must not be taken as
+    /// proof of who signed in. To sign a user in, use
+    /// [`sign_in_request`](Self::sign_in_request) and [`sign_in`](Self::sign_in), which add
+    /// `openid` and a random nonce and verify the ID token (signature, `iss`, `aud`, `exp`,
+    /// `iat`, `nonce`). A caller that must keep this request sets `params.nonce` to a fresh
+    /// random value and, after the exchange, calls
+    /// [`verify_id_token`](Self::verify_id_token)`(&token, Some(&nonce))`.
     pub fn authorization_request(&self, params: &AuthorizeParams) -> AuthorizationRequest {
         self.build_request(params, CsrfState::new_random())
     }
 
     fn build_request(&self, params: &AuthorizeParams, state: CsrfState) -> AuthorizationRequest {
-        let mut b = AuthorizationRequest::builder(self.base.endpoint(AUTHORIZE_PATH))
+        let mut b = AuthorizationRequest::builder(self.authorize.clone())
             .param("client_id", self.client_id.as_str())
             .param("response_type", "code");
         if let Some(uri) = &params.redirect_uri {

@@ -15,6 +15,7 @@ use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication, TOKEN_PA
 use crate::convert;
 use crate::generated::{self, types};
 use crate::sign_in::{Oidc, OidcSettings};
+use url::Url;
 
 /// RingCentral environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct TokenOptions {
 pub struct RingCentralClient {
     pub(crate) generated: generated::Client,
     pub(crate) base: BaseUrl,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<ClientSecret>,
     /// The token endpoint, its URL and `Basic` credentials prepared once at build.
@@ -172,7 +175,7 @@ impl RingCentralClient {
             .token
             .post::<_, types::TokenInfo, types::ErrorResponse>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 body,
             )
             .await
@@ -244,7 +247,12 @@ impl RingCentralClientBuilder {
                 "refresh_token_ttl {ttl} is above RingCentral's 2592000 seconds"
             )));
         }
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         let auth = Auth::new(
@@ -254,12 +262,13 @@ impl RingCentralClientBuilder {
             self.audience,
             &base,
         )?;
-        let mut token = Endpoint::form(&base, TOKEN_PATH, "get_token");
+        let mut token = Endpoint::form(&base, TOKEN_PATH, "get_token")?;
         if let (Auth::Basic, Some(secret)) = (&auth, &self.client_secret) {
             token = token.with_basic(&self.client_id, secret)?;
         }
         Ok(RingCentralClient {
             generated,
+            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,
@@ -277,7 +286,9 @@ impl Provider for RingCentralClient {
 }
 
 impl AuthorizationCodeGrant for RingCentralClient {
-    /// Sends the code with its PKCE verifier and redirect URI.
+    /// Sends the code with its PKCE verifier and redirect URI. An `id_token` in the answer is
+    /// kept in [`Token::extra`] unverified: [`RingCentralClient::sign_in`] is the exchange
+    /// that verifies it (see [`RingCentralClient::authorization_request`]).
     async fn exchange_code(&self, grant: &AuthorizationGrant) -> Result<Token> {
         let mut body = self.token_request(types::GrantType::AuthorizationCode)?;
         body.code = Some(grant.code.clone());

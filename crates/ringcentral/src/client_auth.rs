@@ -64,7 +64,7 @@ impl Auth {
         base: &BaseUrl,
     ) -> Result<Self> {
         let aud = match audience {
-            AssertionAudience::TokenEndpoint => base.endpoint(TOKEN_PATH).to_string(),
+            AssertionAudience::TokenEndpoint => base.endpoint(TOKEN_PATH)?.to_string(),
             AssertionAudience::Issuer => base.as_str().to_owned(),
         };
         let signer = |key| {

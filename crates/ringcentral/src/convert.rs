@@ -61,7 +61,7 @@ impl ErrorBody for types::ErrorResponse {
     /// kept: it echoes what was sent, e.g. a token.
     ///
     /// Without an `error` field, an `OAU-` code that refuses the grant or the client stands for
-    /// its RFC 6749 code ([`refusal_code`]).
+    /// its RFC 6749 code (`refusal_code` below).
     fn into_server_error(self, status: u16) -> ServerError {
         let implied = self
             .errors

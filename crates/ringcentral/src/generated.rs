@@ -561,7 +561,7 @@ Version: 1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::BodyLimit,
+    pub(crate) inner: oauth_core::Vetting,
 }
 impl Client {
     /// Create a new client.
@@ -569,7 +569,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::BodyLimit) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::Vetting) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -588,7 +588,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::BodyLimit,
+        inner: oauth_core::Vetting,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -597,7 +597,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::BodyLimit> for Client {
+impl ClientInfo<oauth_core::Vetting> for Client {
     fn api_version() -> &'static str {
         "1.0"
     }
@@ -607,11 +607,11 @@ impl ClientInfo<oauth_core::BodyLimit> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::BodyLimit {
+    fn inner(&self) -> &oauth_core::Vetting {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::BodyLimit> for &Client {}
+impl ClientHooks<oauth_core::Vetting> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**OAuth Authorization
@@ -726,7 +726,7 @@ Sends a `POST` request to `/restapi/oauth/authorize`
         let mut request = self
             .client
             .post(url)
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .headers(header_map)
             .build()?;
         let info = OperationInfo {
@@ -780,7 +780,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .query(&progenitor_client::QueryParam::new("token", &token))
             .headers(header_map)
             .build()?;
@@ -832,7 +832,7 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .form_urlencoded(&body)?
+            .form_urlencoded(&::oauth_core::secret::WithSecrets(body))?
             .headers(header_map)
             .build()?;
         let info = OperationInfo {

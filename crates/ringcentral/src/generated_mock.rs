@@ -13,7 +13,7 @@ pub mod operations {
     /// Added by the xtask: progenitor matches every body as JSON, but this operation's body
     /// is `application/x-www-form-urlencoded`.
     fn form_body<T: ::serde::Serialize>(when: ::httpmock::When, value: &T) -> ::httpmock::When {
-        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(value)
+        let ::serde_json::Value::Object(fields) = ::serde_json::to_value(::oauth_core::secret::WithSecrets(value))
             .unwrap_or_default() else {
             return when;
         };
@@ -197,7 +197,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -207,7 +207,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
@@ -257,7 +257,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -267,7 +267,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
@@ -335,7 +335,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -345,7 +345,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -389,7 +389,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -399,7 +399,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -409,7 +409,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }

@@ -10,7 +10,9 @@
 //! Signing users in (OpenID Connect): [`RingCentralClient::sign_in_request`] adds `openid` and a
 //! nonce it remembers, and [`RingCentralClient::sign_in`] exchanges the code and verifies the ID
 //! token against the platform's discovery document and key set ([`oauth_jwt`]), returning
-//! [`SignedIn`] with the typed claims, or a [`SignInError`] naming the failed check.
+//! [`SignedIn`] with the typed claims, or a [`SignInError`] naming the failed check. The plain
+//! [`RingCentralClient::authorization_request`] and code exchange are for API access: they
+//! neither create a nonce nor verify an ID token, even with `openid` in the scope.
 //!
 //! ```no_run
 //! use oauth_core::{AuthorizationCodeGrant, ClientSecret, RefreshTokenGrant};

@@ -86,8 +86,13 @@ impl ApiHost {
 
 /// An authorizer for the app's API at `host` (another base URL with
 /// [`AuthorizerBuilder::base_url`]). Tokens are only sent to that host.
+///
+/// Every 401 counts as a rejected token: the API's documented 401 is `unauthorized`
+/// ("Authorization is required", in the published spec's introduction), and a Sunshine token
+/// cannot be renewed, so a [`StaticToken`](oauth_core::access::StaticToken) then answers
+/// [`Error::NeedsReauthorization`] instead of sending a dead token again.
 pub fn authorizer(source: impl AccessTokenSource, host: &ApiHost) -> Result<AuthorizerBuilder> {
-    Ok(Authorizer::builder(source, host.url()?))
+    Ok(Authorizer::builder(source, host.url()?).reject_status(401))
 }
 
 #[cfg(test)]

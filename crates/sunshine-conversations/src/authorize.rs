@@ -4,7 +4,7 @@ use oauth_core::{AuthorizationRequest, CsrfState};
 
 use crate::client::SunshineClient;
 
-const AUTHORIZE_PATH: &str = "/oauth/authorize";
+pub(crate) const AUTHORIZE_PATH: &str = "/oauth/authorize";
 
 impl SunshineClient {
     /// The authorization request for the browser:
@@ -25,7 +25,7 @@ impl SunshineClient {
         redirect_uri: Option<&str>,
         state: CsrfState,
     ) -> AuthorizationRequest {
-        let builder = AuthorizationRequest::builder(self.base.endpoint(AUTHORIZE_PATH))
+        let builder = AuthorizationRequest::builder(self.authorize.clone())
             .param("response_type", "code")
             .param("client_id", self.client_id.as_str());
         match redirect_uri {

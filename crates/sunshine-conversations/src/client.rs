@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::convert;
 use crate::generated::{self, types};
+use url::Url;
 
 /// Where the OAuth calls go.
 ///
@@ -51,6 +52,8 @@ impl Region {
 pub struct SunshineClient {
     generated: generated::Client,
     pub(crate) base: BaseUrl,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     pub(crate) client_id: String,
     client_secret: ClientSecret,
     /// The token endpoint, its URL prepared once at build.
@@ -146,12 +149,15 @@ impl SunshineClientBuilder {
                 ));
             }
         };
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self.connection.connect()?.holding([client_secret.secret()]);
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
             generated,
-            token: Endpoint::json(&base, "/oauth/token", "get_token"),
+            token: Endpoint::json(&base, "/oauth/token", "get_token")?,
+            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
             base,
             client_id: self.client_id,
             client_secret,
@@ -180,7 +186,7 @@ impl AuthorizationCodeGrant for SunshineClient {
             .token
             .post::<_, types::GetTokenResponse, types::ErrorResponse>(
                 &self.generated.client,
-                self.generated.inner,
+                &self.generated.inner,
                 &body,
             )
             .await

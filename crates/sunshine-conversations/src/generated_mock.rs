@@ -38,7 +38,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -48,7 +48,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -58,7 +58,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -119,7 +119,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -129,7 +129,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
@@ -156,7 +156,7 @@ pub mod operations {
             self.0
         }
         pub fn body(self, value: &types::GetTokenRequest) -> Self {
-            Self(self.0.json_body_obj(value))
+            Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))
         }
     }
     pub struct GetTokenThen(::httpmock::Then);
@@ -173,7 +173,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -183,7 +183,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -193,7 +193,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }
@@ -227,7 +227,7 @@ pub mod operations {
                     .0
                     .status(200u16)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn client_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -237,7 +237,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
         pub fn server_error(self, status: u16, value: &types::ErrorResponse) -> Self {
@@ -247,7 +247,7 @@ pub mod operations {
                     .0
                     .status(status)
                     .header("content-type", "application/json")
-                    .json_body_obj(value),
+                    .json_body_obj(&::oauth_core::secret::WithSecrets(value)),
             )
         }
     }

@@ -52,7 +52,7 @@ impl CalcomOAuth2Client {
     /// (Cal.com's own CLI sends it too).
     pub fn authorization_request(&self, params: &AuthorizeParams) -> AuthorizationRequest {
         let scope = (!params.scopes.is_empty()).then(|| params.scopes.join(" "));
-        AuthorizationRequest::builder(self.app.endpoint(AUTHORIZE_PATH))
+        AuthorizationRequest::builder(self.authorize.clone())
             .param("client_id", self.client_id.as_str())
             .redirect_uri(params.redirect_uri.as_str())
             .param("response_type", "code")

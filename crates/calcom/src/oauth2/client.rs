@@ -13,6 +13,7 @@ use super::authorize::DEFAULT_APP_URL;
 use super::convert;
 use crate::client::DEFAULT_BASE_URL;
 use crate::generated::{self, types};
+use url::Url;
 
 /// Whether a client authenticates with a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,9 @@ pub enum ClientKind {
 pub struct CalcomOAuth2Client {
     generated: generated::Client,
     base: BaseUrl,
-    pub(crate) app: BaseUrl,
+    app: BaseUrl,
+    /// The authorization page, its URL prepared once at build.
+    pub(crate) authorize: Url,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
     clock: Arc<dyn Clock>,
@@ -158,11 +161,17 @@ impl CalcomOAuth2ClientBuilder {
             ));
         }
         let app = BaseUrl::parse(&self.app_url)?;
-        let connection = self.connection.connect()?;
+        // The secret is scrubbed from every error answer, also those to calls that do not
+        // send it (a server may echo it anywhere).
+        let connection = self
+            .connection
+            .connect()?
+            .holding(self.client_secret.iter().map(ClientSecret::secret));
         let generated = generated::Client::from(&connection);
         let Connection { base, clock, .. } = connection;
         Ok(CalcomOAuth2Client {
             generated,
+            authorize: app.endpoint(super::authorize::AUTHORIZE_PATH)?,
             base,
             app,
             client_id: self.client_id,

@@ -10,7 +10,7 @@
 use oauth_core::ErrorCode;
 
 use crate::client::Client;
-use crate::config::{CalcomFlow, Config};
+use crate::config::{CalcomFlow, ClientAuth, Config};
 use crate::error::{self, CliError, CliResult};
 use crate::paths::Paths;
 use crate::provider::ProviderKind;
@@ -40,13 +40,16 @@ pub async fn run(paths: &Paths, name: &str) -> CliResult<()> {
             }
         )));
     }
-    let Some(secret) = secrets::client_secret(name, profile)? else {
+    let secret = secrets::client_secret(name, profile)?;
+    // A private key authenticates the client as a secret would.
+    let keyed = profile.client_auth == Some(ClientAuth::PrivateKeyJwt);
+    if secret.is_none() && !keyed {
         return Err(CliError::Usage(format!(
             "profile `{name}` has no client secret (a public client): there is nothing to \
              check; `oauth profile set {name} --client-secret-env VAR` gives it one"
         )));
-    };
-    let client = Client::new(profile, Some(secret))?;
+    }
+    let client = Client::new(profile, secret)?;
     let Some(request) = client.browser_request(profile, profile.redirect_uri()) else {
         return Err(CliError::Other(format!("{product} has no code exchange")));
     };
@@ -72,14 +75,14 @@ pub async fn run(paths: &Paths, name: &str) -> CliResult<()> {
         ),
         source,
     };
-    match client.exchange(&grant).await {
+    match client.exchange(grant.authorization_grant()).await {
         Err(e) if error::refused_client(&e) => Err(super::grant_error(paths, name, profile, "", e)),
         Err(e) if e.oauth_code() == Some(&ErrorCode::InvalidGrant) => {
             crate::say!(
                 "{product} accepted the client credentials of profile `{name}` (client id `{}`, \
-                 secret from {}): it refused only the made-up code, as it should.",
+                 {}): it refused only the made-up code, as it should.",
                 profile.client_id,
-                secrets::describe_source(paths, name, profile)
+                secrets::describe_credential(paths, name, profile)
             );
             Ok(())
         }

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use oauth_core::access::Assertion;
 use oauth_core::store::TokenStore;
 use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
+use ringcentral_oauth::oauth_jwt::IdTokenClaims;
 use tokio::time::Instant;
 
 use crate::cli::LoginArgs;
@@ -16,6 +17,7 @@ use crate::error::{CliError, CliResult};
 use crate::loopback::{Loopback, Page};
 use crate::paths::Paths;
 use crate::provider::{LoginPath, ProviderKind};
+use crate::sign_in::{LoggedIn, sign_in_error};
 use crate::{opener, secrets};
 
 pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
@@ -75,7 +77,13 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
         (_, false, Some(_)) => return Err(only_for("--jwt", ProviderKind::Ringcentral, &profile)),
         (_, false, None) => {
             let token = match profile.login_path() {
-                LoginPath::Browser => browser(paths, &client, &name, &profile, &args).await?,
+                LoginPath::Browser => {
+                    let logged_in = browser(paths, &client, &name, &profile, &args).await?;
+                    if let Some(claims) = &logged_in.id_token {
+                        say_signed_in(claims);
+                    }
+                    logged_in.token
+                }
                 LoginPath::CalcomSession => calcom_session(&client, &profile, &args)
                     .await?
                     .map_err(fail)?,
@@ -102,6 +110,20 @@ pub async fn run(paths: &Paths, args: LoginArgs) -> CliResult<()> {
     Ok(())
 }
 
+/// Who signed in, from the verified ID token (never the token itself).
+fn say_signed_in(claims: &IdTokenClaims) {
+    let email = claims
+        .email
+        .as_deref()
+        .map(|email| format!(" <{email}>"))
+        .unwrap_or_default();
+    crate::say!(
+        "Signed in: subject {}{email}, ID token verified (signature, issuer, audience, expiry, \
+         nonce).",
+        claims.subject
+    );
+}
+
 /// A login flag given to a profile of another provider: a bad argument.
 fn only_for(flag: &str, provider: ProviderKind, profile: &Profile) -> CliError {
     CliError::Usage(format!(
@@ -118,7 +140,7 @@ async fn browser(
     name: &str,
     profile: &Profile,
     args: &LoginArgs,
-) -> CliResult<Token> {
+) -> CliResult<LoggedIn> {
     let product = profile.provider.product();
     let mut loopback = Loopback::bind(
         profile.redirect_uri(),
@@ -204,18 +226,23 @@ async fn browser(
     };
     let (callback, grant) = callback;
     tracing::info!("the browser came back with a code; exchanging it");
-    match loopback.unless_interrupted(client.exchange(&grant)).await? {
-        Ok(token) => {
+    match loopback
+        .unless_interrupted(client.finish_browser(&grant))
+        .await?
+    {
+        Ok(logged_in) => {
             callback
                 .finish(
                     Page::LoggedIn,
                     "You can close this tab and go back to the terminal.",
                 )
                 .await;
-            Ok(token)
+            Ok(logged_in)
         }
         Err(e) => {
-            let error = super::grant_error(paths, name, profile, "the code exchange failed", e);
+            let error = sign_in_error(e, |e| {
+                super::grant_error(paths, name, profile, "the code exchange failed", e)
+            });
             callback
                 .finish(Page::Failed, &format!("The code exchange failed: {error}"))
                 .await;

@@ -74,12 +74,12 @@ fn grant_error(
         .map_or_else(|| "HTTP 401".to_owned(), |c| c.as_str().to_owned());
     CliError::Config(format!(
         "{} refused the client credentials of profile `{name}` ({code}): check the client id \
-         `{}` and the client secret, which comes from {}. `oauth profile set {name} \
-         --client-secret-env VAR` (or --client-secret-file, --client-secret-prompt) changes it; \
-         `oauth profile check {name}` tests it without a browser",
+         `{}` and {}. `oauth profile set {name} --client-secret-env VAR` (or \
+         --client-secret-file, --client-secret-prompt; --key FILE for a private key) changes \
+         it; `oauth profile check {name}` tests it without a browser",
         profile.provider.product(),
         profile.client_id,
-        secrets::describe_source(paths, name, profile)
+        secrets::describe_credential(paths, name, profile)
     ))
 }
 

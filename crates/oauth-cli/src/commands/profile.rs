@@ -31,11 +31,15 @@ pub fn add(paths: &Paths, args: ProfileAddArgs) -> CliResult<()> {
         company_id: None,
         client_secret_env: None,
         client_secret_file: None,
+        client_auth: None,
+        key_file: None,
+        key_id: None,
         grant: Grant::AuthorizationCode,
         jwt_file: None,
     };
     settings::apply(&mut profile, &args.settings);
     settings::check(&mut profile)?;
+    settings::check_secret_needed(&profile, &args.settings.secret)?;
     settings::apply_secret(paths, &args.name, &mut profile, &args.settings.secret)?;
     if let Some(old) = config.profiles.get(&args.name) {
         forget_what_no_longer_applies(paths, &args.name, old, &profile)?;
@@ -56,6 +60,7 @@ pub fn set(paths: &Paths, args: ProfileSetArgs) -> CliResult<()> {
     }
     settings::apply(&mut profile, &args.settings);
     settings::check(&mut profile)?;
+    settings::check_secret_needed(&profile, &args.settings.secret)?;
     settings::apply_secret(paths, &args.name, &mut profile, &args.settings.secret)?;
     forget_what_no_longer_applies(paths, &args.name, &old, &profile)?;
     if profile.base_url != old.base_url {
@@ -92,16 +97,33 @@ pub fn list(paths: &Paths) -> CliResult<()> {
             .map(|url| format!("\tbase_url={url}"))
             .unwrap_or_default();
         crate::out!(
-            "{name}\t{}\t{}\tclient_id={}\tredirect_uri={}\tscopes={}\tsecret={}{base}",
+            "{name}\t{}\t{}\tclient_id={}\tredirect_uri={}\tscopes={}\tsecret={}{}{base}",
             p.provider.name(),
             p.environment(),
             p.client_id,
             p.redirect_uri(),
             p.scope().unwrap_or_else(|| "-".into()),
             p.secret_source(),
+            client_auth(p),
         );
     }
     Ok(())
+}
+
+/// `profile list`'s client authentication columns (RingCentral, the one provider with a
+/// choice): the method, and for `private_key_jwt` the key's file and kid (never the key).
+fn client_auth(p: &Profile) -> String {
+    let Some(method) = p.client_auth_name() else {
+        return String::new();
+    };
+    let mut text = format!("\tclient_auth={method}");
+    if let Some(file) = &p.key_file {
+        text.push_str(&format!("\tkey={}", file.display()));
+    }
+    if let Some(kid) = &p.key_id {
+        text.push_str(&format!("\tkey_id={kid}"));
+    }
+    text
 }
 
 pub fn remove(paths: &Paths, name: &str) -> CliResult<()> {

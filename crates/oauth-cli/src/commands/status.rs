@@ -46,6 +46,10 @@ fn head(name: &str, profile: &Profile) -> String {
     if let Some(url) = profile.custom_base_url() {
         head.push_str(&format!(" ({url})"));
     }
+    // The JWT methods are worth a glance (a key file to keep); Basic is the usual case.
+    if let Some(method @ ("client_secret_jwt" | "private_key_jwt")) = profile.client_auth_name() {
+        head.push_str(&format!(", {method}"));
+    }
     head
 }
 
@@ -184,5 +188,24 @@ mod tests {
             ["rc", "ringcentral", "sandbox (http://127.0.0.1:9)"]
         );
         assert!(columns[6].contains("`oauth logout rc`"), "{text}");
+    }
+
+    #[test]
+    fn a_jwt_client_authentication_shows_beside_the_environment() {
+        let mut p = profile(Grant::AuthorizationCode);
+        p.client_secret_env = Some("RC_SECRET".into());
+        assert_eq!(
+            head("rc", &p),
+            "rc\tringcentral\tsandbox",
+            "Basic: nothing to say"
+        );
+        p.client_auth = Some(crate::config::ClientAuth::PrivateKeyJwt);
+        p.key_file = Some("/keys/rc.pem".into());
+        assert_eq!(head("rc", &p), "rc\tringcentral\tsandbox, private_key_jwt");
+        p.client_auth = Some(crate::config::ClientAuth::ClientSecretJwt);
+        assert_eq!(
+            head("rc", &p),
+            "rc\tringcentral\tsandbox, client_secret_jwt"
+        );
     }
 }

@@ -112,7 +112,13 @@ impl CliHome {
         self.profile_add_as(name, provider, "cid", more)
     }
 
-    fn profile_add_as(
+    /// `oauth profile add NAME --provider PROVIDER --client-id CLIENT_ID MORE...`, whatever its
+    /// outcome.
+    #[allow(
+        dead_code,
+        reason = "not every test file adds a profile that may be refused"
+    )]
+    pub fn profile_add_as(
         &mut self,
         name: &str,
         provider: &str,
@@ -132,6 +138,10 @@ impl CliHome {
 
     /// `oauth profile add NAME --provider PROVIDER --client-id ID --base-url URL MORE...`, the
     /// client secret from `TEST_CLIENT_SECRET`; it must succeed.
+    #[allow(
+        dead_code,
+        reason = "the JWT client tests add their profiles with other secrets"
+    )]
     pub fn add(
         &mut self,
         name: &str,

@@ -166,3 +166,20 @@ pub fn stored_secrets(cli: &CliHome, profile: &str) -> Vec<String> {
         .filter_map(|field| doc["token"][field].as_str().map(str::to_owned))
         .collect()
 }
+
+/// The server's verdict on an access token: the status of `GET /me` (the oidc-provider
+/// server's userinfo) at `base_url` with it.
+#[allow(
+    dead_code,
+    reason = "Cal.com's profile of the server has no userinfo to ask"
+)]
+pub async fn userinfo_status(base_url: &str, token: &str) -> u16 {
+    http_client()
+        .get(format!("{base_url}/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}

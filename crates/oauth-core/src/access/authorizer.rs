@@ -7,6 +7,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Request, StatusCode};
 use url::Url;
 
+use super::verdict::{UnclearRejections, Verdict};
 use super::{AccessTokenSource, SharedTokenSource};
 use crate::error::{Error, Result};
 use crate::http::BaseUrl;
@@ -26,7 +27,9 @@ struct Inner {
     source: SharedTokenSource,
     base: BaseUrl,
     origins: Vec<Origin>,
+    /// Statuses that always mean the token was rejected (Cal.com's 498).
     rejections: Vec<StatusCode>,
+    unclear: UnclearRejections,
     headers: HeaderMap,
     /// The `Authorization` value of the token last used: formatting it for every request
     /// costs about as much as the rest of the authorizer's work together.
@@ -119,9 +122,10 @@ impl Authorizer {
         self.inner.origins.iter().any(|origin| origin.contains(url))
     }
 
-    /// Whether `status` means the token was rejected (401, plus any added).
+    /// Whether `status` may mean the token was rejected: 401 (judged by its
+    /// `WWW-Authenticate` challenge), plus any added with [`AuthorizerBuilder::reject_status`].
     pub fn is_rejection(&self, status: StatusCode) -> bool {
-        self.inner.rejections.contains(&status)
+        status == StatusCode::UNAUTHORIZED || self.inner.rejections.contains(&status)
     }
 
     /// Adds the token and the default headers to an API request; `None` for a request to
@@ -131,6 +135,7 @@ impl Authorizer {
             return Ok(None);
         }
         let token = self.inner.source.access_token().await?;
+        self.inner.unclear.seen(&token);
         let headers = request.headers_mut();
         for (name, value) in &self.inner.headers {
             if !headers.contains_key(name) {
@@ -143,22 +148,38 @@ impl Authorizer {
         Ok(Some(Attempt { token, retry }))
     }
 
-    /// After the answer `status` to `attempt`: the request to send once more, with a renewed
-    /// token, when the token was rejected and the request can be sent again.
+    /// After the answer (`status`, `headers`) to `attempt`: the request to send once more,
+    /// with a renewed token, when the token was rejected and the request can be sent again.
     pub(super) async fn retry(
         &self,
         status: StatusCode,
+        headers: &HeaderMap,
         attempt: Attempt,
     ) -> Result<Option<Request>> {
-        if !self.is_rejection(status) {
-            return Ok(None);
+        match Verdict::of(status, headers, &self.inner.rejections) {
+            Verdict::Unrelated => return Ok(None),
+            Verdict::NotTheToken => {
+                tracing::debug!(%status, "the API refused the request, not the token");
+                return Ok(None);
+            }
+            Verdict::Rejected => self.inner.source.invalidate(&attempt.token),
+            Verdict::Unclear if self.inner.unclear.may_renew(&attempt.token) => {
+                self.inner.source.suspect(&attempt.token);
+            }
+            Verdict::Unclear => {
+                tracing::debug!(
+                    %status,
+                    "a 401 to a token renewed after an earlier one: not renewing it again"
+                );
+                return Ok(None);
+            }
         }
-        self.inner.source.invalidate(&attempt.token);
         let Some(mut request) = attempt.retry else {
             tracing::debug!(%status, "token rejected; the request body cannot be cloned, not retrying");
             return Ok(None);
         };
         let fresh = self.inner.source.access_token().await?;
+        self.inner.unclear.seen(&fresh);
         if Arc::ptr_eq(&fresh, &attempt.token) {
             // The source has nothing newer: sending the same token again cannot help.
             return Ok(None);
@@ -211,8 +232,11 @@ impl AuthorizerBuilder {
         self
     }
 
-    /// Treats `status` like 401: the token was rejected (Cal.com answers 498 for an expired
-    /// token). A 4xx status.
+    /// Treats `status` as "the token was rejected" whatever else the answer says, unless its
+    /// `WWW-Authenticate` challenge names another error: Cal.com answers 498 for an expired
+    /// token; Sunshine Conversations answers 401 only for a token it no longer accepts (its
+    /// permission errors are 403). A 4xx status; 401 included, a plain 401 is no longer judged
+    /// unclear (see the [module documentation](super)).
     pub fn reject_status(mut self, status: u16) -> Self {
         self.rejections.push(status);
         self
@@ -235,7 +259,7 @@ impl AuthorizerBuilder {
                 origins.push(origin);
             }
         }
-        let mut rejections = vec![StatusCode::UNAUTHORIZED];
+        let mut rejections = Vec::new();
         for status in self.rejections {
             let code = StatusCode::from_u16(status)
                 .ok()
@@ -265,6 +289,7 @@ impl AuthorizerBuilder {
                 base,
                 origins,
                 rejections,
+                unclear: UnclearRejections::new(),
                 headers,
                 header: RwLock::new(None),
             }),

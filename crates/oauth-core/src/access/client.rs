@@ -82,7 +82,11 @@ impl AuthorizedClient {
             return Ok(self.http.execute(request).await?);
         };
         let response = self.http.execute(request).await?;
-        match self.authorizer.retry(response.status(), attempt).await? {
+        match self
+            .authorizer
+            .retry(response.status(), response.headers(), attempt)
+            .await?
+        {
             Some(again) => Ok(self.http.execute(again).await?),
             None => Ok(response),
         }

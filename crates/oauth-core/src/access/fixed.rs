@@ -11,10 +11,17 @@ use crate::token::Token;
 /// A token that cannot be renewed: a Sunshine Conversations token (no expiry, no refresh
 /// grant), or any long-lived token a user already has.
 ///
-/// It is handed out until it expires (if it has an expiry) or an API rejects it
+/// It is handed out until it expires (if it has an expiry) or an API says it rejects it
 /// ([`AccessTokenSource::invalidate`]); from then on [`AccessTokenSource::access_token`]
 /// answers [`Error::NeedsReauthorization`], because only a new authorization can give a new
-/// one. [`StaticToken::replace`] puts that new one in place.
+/// one. [`StaticToken::replace`] puts that new one in place; a report about the old token
+/// arriving after that is ignored.
+///
+/// A 401 that does not say the token is at fault ([`AccessTokenSource::suspect`]: it may be
+/// a permission the user lacks) leaves the token in use: renewing is impossible anyway, and
+/// the caller gets that 401. To make every 401 of an API final, as Sunshine Conversations'
+/// are, the API's authorizer lists it with
+/// [`AuthorizerBuilder::reject_status`](super::AuthorizerBuilder::reject_status).
 pub struct StaticToken {
     /// Replaced whole, under the lock.
     state: RwLock<Arc<State>>,
@@ -109,6 +116,10 @@ impl AccessTokenSource for StaticToken {
             "the API rejected the token, and a static token cannot be renewed",
         );
     }
+
+    fn suspect(&self, _token: &Arc<Token>) {
+        tracing::debug!("a 401 that does not blame the token: a static token stays in use");
+    }
 }
 
 impl fmt::Debug for StaticToken {
@@ -148,6 +159,16 @@ mod tests {
         let got = source.access_token().await.unwrap();
         assert!(Arc::ptr_eq(&got, &next));
         assert!(!format!("{source:?}").contains("next"));
+    }
+
+    #[tokio::test]
+    async fn an_unclear_401_leaves_the_token_in_use() {
+        let source = StaticToken::new(token(UNIX_EPOCH));
+        let first = source.access_token().await.unwrap();
+        source.suspect(&first);
+        let again = source.access_token().await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(source.needs_reauthorization().is_none());
     }
 
     #[tokio::test]

@@ -23,7 +23,7 @@ impl Middleware for Authorizer {
         };
         let response = next.clone().run(request, extensions).await?;
         match self
-            .retry(response.status(), attempt)
+            .retry(response.status(), response.headers(), attempt)
             .await
             .map_err(reqwest_middleware::Error::middleware)?
         {

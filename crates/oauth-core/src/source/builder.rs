@@ -131,6 +131,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
                 due_at: None,
                 state: State::Invalidated,
             }),
+            published: Default::default(),
             provider: self.provider,
             store: self.store,
             key: self.key.into_boxed_str(),

@@ -20,7 +20,7 @@ mod keys;
 mod private;
 
 #[cfg(unix)]
-use self::private::check_private_dir;
+use self::private::resolve_private_dir;
 use self::private::{no_follow, open_error, private_file};
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use crate::error::{DecodeError, StoreError, StoreErrorKind};
@@ -159,13 +159,20 @@ impl fmt::Debug for FileStore {
 impl FileStore {
     /// A store in `dir`, created (with its missing parents, mode 0700) if it does not exist.
     ///
-    /// On Unix the directory must then be private, as ssh wants of `~/.ssh`: owned by this
-    /// process's effective user (or root) and writable by no one else (no group or other
-    /// write bit). Otherwise this is [`StoreErrorKind::Insecure`] naming the owner or mode
-    /// and the fix, and nothing in it is read: another user could read, replace or plant
-    /// tokens there. An existing directory's mode is never changed. Only `dir` itself is
-    /// checked (a symbolic link is checked at its target), not its parents: keep it below
-    /// directories only you (or root) can write to.
+    /// On Unix the path is then resolved once (symbolic links in it are followed this one
+    /// time) and the store works on the resolved path only, which must be private, as ssh
+    /// wants of `~/.ssh`:
+    ///
+    /// - the directory itself is owned by this process's effective user (a directory of
+    ///   root's is refused unless the process runs as root) and writable by no one else (no
+    ///   group or other write bit);
+    /// - every directory above it is owned by this user or by root, and writable by no one
+    ///   else unless it is sticky like `/tmp` (whoever can rename entries in a directory above
+    ///   could put another directory in the store's place).
+    ///
+    /// Otherwise this is [`StoreErrorKind::Insecure`] naming the directory, its owner or
+    /// mode and the fix, and nothing in it is read: another user could read, replace or
+    /// plant tokens there. An existing directory's mode is never changed.
     ///
     /// Files in the directory are opened without following symbolic links: a link planted at
     /// a document or lock path is reported, never followed (so it cannot make the store
@@ -182,14 +189,14 @@ impl FileStore {
         // Checked after creating, not before: a directory someone else created in between is
         // checked all the same.
         #[cfg(unix)]
-        check_private_dir(&dir)?;
+        let dir = resolve_private_dir(&dir)?;
         Ok(Self {
             dir: Arc::new(dir),
             refresh_locks: Arc::default(),
         })
     }
 
-    /// The directory holding the documents.
+    /// The directory holding the documents (on Unix, its resolved path: no symbolic links).
     pub fn dir(&self) -> &Path {
         &self.dir
     }

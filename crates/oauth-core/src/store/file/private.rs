@@ -1,8 +1,8 @@
-//! Keeping the store's files to their owner: private modes, no symbolic links followed, and
-//! a directory no one else can write.
+//! Keeping the store's files to their owner: private modes, no symbolic links followed inside
+//! the store, and a directory (on a resolved path) no one else can change.
 
 use std::fs::{self, OpenOptions};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[cfg(unix)]
 use base64::Engine;
@@ -44,48 +44,86 @@ pub(super) fn open_error(path: &Path, action: &str, e: &std::io::Error) -> Store
     io_error(path, action, e)
 }
 
-/// Refuses a directory that is not private to this process's user (see [`super::FileStore::new`]).
+/// Resolves `dir` (symbolic links included) once, and refuses it unless the resolved path is
+/// private to this process's user (see [`super::FileStore::new`]); the store then uses the
+/// resolved path only, so a link along the way cannot be turned elsewhere later.
 #[cfg(unix)]
-pub(super) fn check_private_dir(dir: &Path) -> Result<(), StoreError> {
+pub(super) fn resolve_private_dir(dir: &Path) -> Result<PathBuf, StoreError> {
     use std::os::unix::fs::MetadataExt;
 
-    let meta = fs::metadata(dir).map_err(|e| io_error(dir, "inspect the directory", &e))?;
+    let resolved = fs::canonicalize(dir).map_err(|e| io_error(dir, "resolve the directory", &e))?;
     let insecure = |why: String| {
-        Err(StoreError::new(
+        StoreError::new(
             StoreErrorKind::Insecure,
             format!(
                 "refusing {} as a token store directory: {why}; another user could read, \
                  replace or plant tokens there, so nothing in it was read",
                 dir.display()
             ),
-        ))
+        )
     };
+    let meta = fs::metadata(&resolved).map_err(|e| io_error(dir, "inspect the directory", &e))?;
     if !meta.is_dir() {
-        return insecure("it is not a directory".into());
+        return Err(insecure("it is not a directory".into()));
     }
     let mode = meta.mode() & 0o7777;
-    if meta.uid() != 0 {
-        let me = match effective_uid() {
-            Some(me) => Some(me),
-            None => probe_uid(dir, mode)?,
-        };
-        if me != Some(meta.uid()) {
-            return insecure(format!(
-                "it is owned by uid {}, not by this process's user{} or root: use a \
-                 directory of your own",
-                meta.uid(),
-                me.map(|me| format!(" (uid {me})")).unwrap_or_default()
-            ));
+    let me = match effective_uid() {
+        Some(me) => Some(me),
+        None => probe_uid(&resolved, mode)?,
+    };
+    if let Some(why) = untrusted(Place::Store, meta.uid(), mode, me) {
+        return Err(insecure(why));
+    }
+    for above in resolved.ancestors().skip(1) {
+        let meta = fs::metadata(above).map_err(|e| io_error(above, "inspect", &e))?;
+        if let Some(why) = untrusted(Place::Above, meta.uid(), meta.mode() & 0o7777, me) {
+            return Err(insecure(format!("{} above it {why}", above.display())));
         }
     }
-    if mode & 0o022 != 0 {
-        return insecure(format!(
-            "it is writable by its group or by everyone (mode {mode:04o}): \
-             `chmod go-w {}` (0700 is best)",
-            dir.display()
-        ));
+    Ok(resolved)
+}
+
+/// Where a directory is on the store's resolved path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// The store directory itself.
+    Store,
+    /// A directory above it.
+    Above,
+}
+
+/// Why a directory at `place`, owned by `owner` with `mode`, is not safe for this process's
+/// user `me` (`None`: unknown, so only root passes as the owner of a directory above):
+///
+/// - the store directory must be this user's own (root's counts only for root: another user
+///   is another user), and writable by no one else;
+/// - a directory above it must be this user's or root's (as `/`, `/var/lib` and `/home`
+///   are), and writable by no one else unless it is sticky (`/tmp`: no one can rename or
+///   remove another user's entries there), since whoever can rename entries in it can put
+///   another directory in the store's place.
+fn untrusted(place: Place, owner: u32, mode: u32, me: Option<u32>) -> Option<String> {
+    let ours = me == Some(owner);
+    match place {
+        Place::Store if !ours => Some(format!(
+            "it is owned by uid {owner}, not by this process's user{}: use a directory of \
+             your own",
+            me.map(|me| format!(" (uid {me})")).unwrap_or_default()
+        )),
+        Place::Above if !ours && owner != 0 => Some(format!(
+            "is owned by uid {owner}, neither this process's user{} nor root: keep the store \
+             below directories only you or root can change",
+            me.map(|me| format!(" (uid {me})")).unwrap_or_default()
+        )),
+        Place::Store if mode & 0o022 != 0 => Some(format!(
+            "it is writable by its group or by everyone (mode {mode:04o}): `chmod go-w` it \
+             (0700 is best)"
+        )),
+        Place::Above if mode & 0o022 != 0 && mode & 0o1000 == 0 => Some(format!(
+            "is writable by its group or by everyone without the sticky bit (mode \
+             {mode:04o}): `chmod go-w` it"
+        )),
+        Place::Store | Place::Above => None,
     }
-    Ok(())
 }
 
 /// This process's effective uid as the kernel reports it in `/proc/self/status` (`Uid:` real,
@@ -149,6 +187,32 @@ mod tests {
         ));
         fs::create_dir(&dir).unwrap();
         Scratch(dir)
+    }
+
+    #[test]
+    fn who_may_own_and_write_each_directory() {
+        let (me, other) = (Some(1000), 2000);
+        // The store directory: ours, writable by us only. Root's is another user's.
+        assert_eq!(untrusted(Place::Store, 1000, 0o700, me), None);
+        assert_eq!(untrusted(Place::Store, 1000, 0o755, me), None);
+        assert!(
+            untrusted(Place::Store, 0, 0o700, me)
+                .unwrap()
+                .contains("uid 0")
+        );
+        assert!(untrusted(Place::Store, other, 0o700, me).is_some());
+        assert!(untrusted(Place::Store, 1000, 0o770, me).is_some());
+        assert!(untrusted(Place::Store, 1000, 0o1777, me).is_some());
+        assert_eq!(untrusted(Place::Store, 0, 0o700, Some(0)), None);
+        assert!(untrusted(Place::Store, 1000, 0o700, None).is_some());
+        // Above it: ours or root's, and writable by others only when sticky.
+        assert_eq!(untrusted(Place::Above, 0, 0o755, me), None);
+        assert_eq!(untrusted(Place::Above, 0, 0o1777, me), None);
+        assert_eq!(untrusted(Place::Above, 1000, 0o700, me), None);
+        assert_eq!(untrusted(Place::Above, 0, 0o755, None), None);
+        assert!(untrusted(Place::Above, other, 0o755, me).is_some());
+        assert!(untrusted(Place::Above, 0, 0o777, me).is_some());
+        assert!(untrusted(Place::Above, 1000, 0o775, me).is_some());
     }
 
     #[test]

@@ -17,10 +17,9 @@
 //! the killed worker's claims are taken over and nothing is refreshed twice.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use oauth_core::fake::FakeConfig;
@@ -32,6 +31,12 @@ use ringcentral_oauth::RingCentralClient;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 
 use crate::t0;
+
+mod clock;
+mod workers;
+
+pub use clock::FileClock;
+use workers::{Workers, kill_mid_batch};
 
 /// One day.
 pub const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -64,44 +69,6 @@ pub struct Scenario {
     pub budget_per_worker: u32,
     /// The step at which a worker is killed.
     pub kill_at_step: usize,
-}
-
-/// A clock the parent writes to a file (Unix milliseconds) and every worker reads.
-pub struct FileClock {
-    path: PathBuf,
-    last: AtomicU64,
-}
-
-impl FileClock {
-    /// The clock in `path`.
-    pub fn new(path: &Path) -> Self {
-        Self {
-            path: path.to_owned(),
-            last: AtomicU64::new(0),
-        }
-    }
-
-    /// Moves the clock in `path` to `at` (replaced atomically: a reader never sees half).
-    pub fn set(path: &Path, at: SystemTime) {
-        let ms = at.duration_since(UNIX_EPOCH).unwrap().as_millis();
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, ms.to_string()).unwrap();
-        std::fs::rename(&tmp, path).unwrap();
-    }
-}
-
-impl Clock for FileClock {
-    fn now(&self) -> SystemTime {
-        let read = std::fs::read_to_string(&self.path)
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok());
-        // Never backwards, and the last reading if the file cannot be read.
-        let ms = match read {
-            Some(ms) => self.last.fetch_max(ms, Ordering::SeqCst).max(ms),
-            None => self.last.load(Ordering::SeqCst),
-        };
-        UNIX_EPOCH + Duration::from_millis(ms)
-    }
 }
 
 fn policy() -> KeepAlive {
@@ -185,20 +152,8 @@ where
     rt.block_on(keeper.run(stdin_closed));
 }
 
-/// The worker processes, killed if still running when dropped.
-struct Workers(Vec<Child>);
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// Waits until `done` holds, failing the test after `limit` with `what`.
-fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+pub(super) fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
@@ -372,60 +327,6 @@ pub fn run<S, Fut>(
     });
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::io::stderr().flush();
-}
-
-/// With every request held at the fake: waits until each worker that claimed this step has
-/// its refreshes in flight (a worker sends at most `CONCURRENCY` at once, the rest of its
-/// batch waits) and no more are coming, kills the worker holding the most with `kill -9`,
-/// waits until the fake has dropped its requests, and lets the rest through.
-#[allow(clippy::print_stderr, reason = "what was killed, for the log")]
-fn kill_mid_batch(
-    workers: &mut Workers,
-    claims: &std::sync::mpsc::Receiver<(usize, usize, u128)>,
-    fake: &FakeRingCentral,
-    now: SystemTime,
-) {
-    let step = now.duration_since(UNIX_EPOCH).unwrap().as_millis();
-    let mut claimed = vec![0usize; workers.0.len()];
-    let in_flight = |claimed: &[usize]| claimed.iter().map(|c| (*c).min(CONCURRENCY)).sum();
-    let start = Instant::now();
-    // Settled: the held requests are all the claims' in-flight ones, and nothing new came
-    // for a while (every worker is stuck at the gate or found nothing due).
-    let mut settled_since: Option<Instant> = None;
-    loop {
-        assert!(start.elapsed() < STEP_LIMIT, "the kill step did not settle");
-        while let Ok((w, n, at)) = claims.try_recv() {
-            if at == step {
-                claimed[w] += n;
-                settled_since = None;
-            }
-        }
-        let expected: usize = in_flight(&claimed);
-        if expected > 0 && fake.held_requests() == expected {
-            let since = *settled_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > Duration::from_millis(200) {
-                break;
-            }
-        } else {
-            settled_since = None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let (victim, _) = claimed.iter().enumerate().max_by_key(|(_, c)| **c).unwrap();
-    let mut child = workers.0.remove(victim);
-    eprintln!(
-        "killing worker {victim}: {} claimed, {} refreshes in flight",
-        claimed[victim],
-        claimed[victim].min(CONCURRENCY)
-    );
-    claimed.remove(victim);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let rest: usize = in_flight(&claimed);
-    wait_until(STEP_LIMIT, "the killed worker's requests dropped", || {
-        fake.held_requests() == rest
-    });
-    fake.release_requests();
 }
 
 fn fake_clock_to(clock: &ManualClock, at: SystemTime) {

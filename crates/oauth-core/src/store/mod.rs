@@ -10,7 +10,8 @@
 //!   at rest.
 //! - [`AnyStore`]: any of them behind one type, chosen at run time.
 //!
-//! [`DueIndex`] (memory, Redis, PostgreSQL, and through `Arc` and `EncryptedStore`) keeps when
+//! [`DueIndex`] (memory, Redis, PostgreSQL, and through `Arc`, `EncryptedStore` and
+//! [`AnyStore::with_due_index`]) keeps when
 //! each key must next be looked at, for workers that keep idle connections alive.
 //!
 //! The network stores speak TLS (`rediss://`, `sslmode=verify-full`) and refuse plaintext to

@@ -153,7 +153,7 @@ where
 }
 
 /// Waits until `done` holds, failing the test after `limit` with `what`.
-pub(super) fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+fn wait_until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "{what}: not within {limit:?}");

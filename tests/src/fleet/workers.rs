@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ringcentral_oauth::mock::FakeRingCentral;
 
-use super::{CONCURRENCY, STEP_LIMIT, wait_until};
+use super::{CONCURRENCY, STEP_LIMIT};
 
 /// The worker processes, killed if still running when dropped.
 pub(super) struct Workers(pub(super) Vec<Child>);
@@ -64,12 +64,26 @@ pub(super) fn kill_mid_batch(
         claimed[victim],
         claimed[victim].min(CONCURRENCY)
     );
-    claimed.remove(victim);
     child.kill().unwrap();
     child.wait().unwrap();
-    let rest: usize = in_flight(&claimed);
-    wait_until(STEP_LIMIT, "the killed worker's requests dropped", || {
-        fake.held_requests() == rest
-    });
+    // The others' requests stay held, including any from a claim that came in late: what is
+    // held once the victim's are dropped is exactly the live workers' in-flight refreshes.
+    claimed[victim] = 0;
+    let start = Instant::now();
+    loop {
+        assert!(
+            start.elapsed() < STEP_LIMIT,
+            "the killed worker's requests dropped: not within {STEP_LIMIT:?}"
+        );
+        while let Ok((w, n, at)) = claims.try_recv() {
+            if at == step && w != victim {
+                claimed[w] += n;
+            }
+        }
+        if fake.held_requests() == in_flight(&claimed) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
     fake.release_requests();
 }

@@ -3,6 +3,8 @@
 #![allow(clippy::print_stderr)]
 
 pub mod browser;
+#[cfg(feature = "mock")]
+pub mod fleet;
 pub mod multiprocess;
 pub mod postgres;
 #[cfg(feature = "postgres")]

@@ -117,6 +117,10 @@
 //!     let _ = c.token_info(t).await;
 //! }
 //! ```
+//!
+//! Keeping idle connections alive (OAuth 2.0 refresh tokens last 30 days, platform ones a
+//! year): the `oauth-fleet` crate, beside this one, with
+//! `oauth_fleet::KeepAlive::calcom_oauth2()` or `calcom_platform()`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -61,6 +61,10 @@
 //!     let _ = c.jwt_bearer(a).await;
 //! }
 //! ```
+//!
+//! Idle connections need no keep-alive: a Procore refresh token lives until used, and every
+//! refresh spends it (`oauth_fleet::KeepAlive::procore()` is `Never`, for an application
+//! that runs the `oauth-fleet` keeper over several providers).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

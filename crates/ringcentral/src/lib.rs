@@ -46,6 +46,10 @@
 //!     let _ = c.client_credentials().await;
 //! }
 //! ```
+//!
+//! Keeping idle connections alive (a refresh token lapses after 7 days of disuse by default,
+//! at most 30): the `oauth-fleet` crate, beside this one, with
+//! `oauth_fleet::KeepAlive::ringcentral()` (a day before `refresh_token_expires_at`).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

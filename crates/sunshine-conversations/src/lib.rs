@@ -63,6 +63,10 @@
 //!     let _ = c.jwt_bearer(a).await;
 //! }
 //! ```
+//!
+//! Idle connections need no keep-alive: Sunshine Conversations tokens never expire
+//! (`oauth_fleet::KeepAlive::sunshine_conversations()` is `Never`, for an application that
+//! runs the `oauth-fleet` keeper over several providers).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

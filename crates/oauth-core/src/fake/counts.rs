@@ -27,6 +27,10 @@ pub struct Counts {
     pub introspection: u64,
     /// Tokens issued (successful grants).
     pub issued: u64,
+    /// Refresh tokens presented again after their use (each revoked its grant).
+    pub reused: u64,
+    /// Refresh tokens presented after their lifetime ended.
+    pub refresh_expired: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -41,9 +45,11 @@ pub(crate) enum Counter {
     Revocation,
     Introspection,
     Issued,
+    Reused,
+    RefreshExpired,
 }
 
-const N: usize = 10;
+const N: usize = 12;
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters([AtomicU64; N]);
@@ -66,6 +72,8 @@ impl Counters {
             revocation: get(Counter::Revocation),
             introspection: get(Counter::Introspection),
             issued: get(Counter::Issued),
+            reused: get(Counter::Reused),
+            refresh_expired: get(Counter::RefreshExpired),
         }
     }
 }

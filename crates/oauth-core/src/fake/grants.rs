@@ -16,6 +16,8 @@ use super::counts::{Counter, Counters};
 use super::values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
 use crate::Clock;
 
+mod seed;
+
 struct Client {
     secret: Option<String>,
 }
@@ -62,6 +64,8 @@ pub struct Grants {
     clock: Arc<dyn Clock>,
     subject: String,
     pub(crate) counters: Counters,
+    meter: seed::Meter,
+    revoke_on_reuse: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Grants {
@@ -80,6 +84,8 @@ impl Grants {
             clock,
             subject,
             counters: Counters::default(),
+            meter: seed::Meter::default(),
+            revoke_on_reuse: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -220,9 +226,21 @@ impl Grants {
             return Err(invalid_grant("refresh token is unknown"));
         };
         if record.used {
+            // Reuse detection (RFC 9700 §4.14.2), when on: a rotated refresh token presented
+            // again may have been stolen, so the whole grant is revoked.
+            let grant = record.grant;
+            self.counters.bump(Counter::Reused);
+            if self
+                .revoke_on_reuse
+                .load(std::sync::atomic::Ordering::SeqCst)
+                && let Some(grant) = state.grants.get_mut(&grant)
+            {
+                grant.revoked = true;
+            }
             return Err(invalid_grant("refresh token was already used"));
         }
         if record.expires_at.is_some_and(|at| now >= at) {
+            self.counters.bump(Counter::RefreshExpired);
             return Err(invalid_grant("refresh token expired"));
         }
         let grant_id = record.grant;

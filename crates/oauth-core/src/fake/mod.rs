@@ -13,6 +13,7 @@
 mod counts;
 mod fault;
 mod grants;
+mod hold;
 mod provider;
 mod server;
 pub mod terminal;
@@ -119,6 +120,7 @@ impl FakeConfig {
 pub(crate) struct Shared {
     grants: Grants,
     faults: fault::Faults,
+    gate: hold::Gate,
 }
 
 impl Shared {
@@ -166,6 +168,7 @@ impl FakeServer {
         let shared = Arc::new(Shared {
             grants,
             faults: fault::Faults::default(),
+            gate: hold::Gate::default(),
         });
         let running = server::Running::start(shared.clone(), Arc::new(routes))?;
         Ok(Self {
@@ -198,6 +201,23 @@ impl FakeServer {
     /// What the fake has done so far.
     pub fn counts(&self) -> Counts {
         self.shared.grants.counters.snapshot()
+    }
+
+    /// Holds every request from now on unanswered, before the grant logic, until
+    /// [`FakeServer::release_requests`]; a held request whose client hangs up is dropped
+    /// unserved (its refresh token is not spent).
+    pub fn hold_requests(&self) {
+        self.shared.gate.set_open(false);
+    }
+
+    /// Lets held and later requests through.
+    pub fn release_requests(&self) {
+        self.shared.gate.set_open(true);
+    }
+
+    /// How many requests are held now.
+    pub fn held_requests(&self) -> usize {
+        self.shared.gate.held()
     }
 
     /// Makes the next `times` calls (to any endpoint) fail with `fault`, after those already

@@ -106,6 +106,10 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>, routes: Arc<dyn 
             }
             Ok(Read::Closed) | Err(_) => return,
         };
+        shared.grants().note_request();
+        if !shared.gate.pass(&stream).await {
+            return;
+        }
         let close = request
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));

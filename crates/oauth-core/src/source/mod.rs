@@ -206,6 +206,12 @@ impl<P: Renew, S: TokenStore> TokenSource<P, S> {
         }
     }
 
+    /// The token this source holds now, due or not, without refreshing it: for deciding
+    /// whether to (a keeper's look at an idle connection).
+    pub fn current(&self) -> Arc<Token> {
+        Arc::clone(&read(&self.inner.current).token)
+    }
+
     /// The store key this source keeps its token under.
     pub fn key(&self) -> &str {
         &self.inner.key

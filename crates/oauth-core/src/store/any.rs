@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{RefreshLock, TokenStore, Versioned};
+
+mod due;
 use crate::error::StoreError;
 use crate::token::Token;
 
@@ -105,13 +107,17 @@ impl<S: TokenStore> DynStore for S {
 /// Any token store, chosen at run time: `AnyStore::new(FileStore::new(dir)?)` and
 /// `AnyStore::new(RedisStore::connect(url, "app").await?)` are the same type. Cheap to clone
 /// (clones share the store). Each call costs one boxed future more than the store itself.
+///
+/// [`AnyStore::with_due_index`] keeps the store's [`super::DueIndex`] too (for a keeper over a
+/// store chosen at run time); a store wrapped with [`AnyStore::new`] answers the index's calls
+/// with an error.
 #[derive(Clone)]
-pub struct AnyStore(Arc<dyn DynStore>);
+pub struct AnyStore(Arc<dyn DynStore>, Option<Arc<dyn due::DynDue>>);
 
 impl AnyStore {
     /// Wraps `store`.
     pub fn new(store: impl TokenStore) -> Self {
-        Self(Arc::new(store))
+        Self(Arc::new(store), None)
     }
 }
 

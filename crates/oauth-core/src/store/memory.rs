@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{TokenStore, Versioned};
+
+mod due;
 use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
@@ -14,6 +16,8 @@ use crate::token::Token;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, (Arc<Token>, u64)>>,
+    /// The due-time index ([`super::DueIndex`]).
+    due: Mutex<due::DueMap>,
 }
 
 impl MemoryStore {

@@ -10,6 +10,10 @@
 //!   at rest.
 //! - [`AnyStore`]: any of them behind one type, chosen at run time.
 //!
+//! [`DueIndex`] (memory, Redis, PostgreSQL, and through `Arc`, `EncryptedStore` and
+//! [`AnyStore::with_due_index`]) keeps when
+//! each key must next be looked at, for workers that keep idle connections alive.
+//!
 //! The network stores speak TLS (`rediss://`, `sslmode=verify-full`) and refuse plaintext to
 //! a host that is not loopback; `TlsOptions` gives them a private CA or opts back in.
 
@@ -21,6 +25,7 @@ use crate::error::StoreError;
 use crate::token::Token;
 
 mod any;
+mod due;
 #[cfg(feature = "encryption")]
 mod encrypted;
 mod file;
@@ -40,6 +45,7 @@ pub use any::AnyStore;
 /// The pool (and through it `tokio_postgres`) that [`PostgresStore::from_pool`] takes.
 #[cfg(feature = "postgres")]
 pub use deadpool_postgres;
+pub use due::{Claim, DueBacklog, DueIndex};
 #[cfg(feature = "encryption")]
 pub use encrypted::{EncryptedStore, RewrapReport, is_sealed};
 pub use file::FileStore;

@@ -18,6 +18,7 @@ use crate::token::Token;
 
 mod binding;
 mod connect;
+mod due;
 mod tls;
 
 /// The longest refresh lock taken, in milliseconds (a year), as in the Redis store.
@@ -150,13 +151,14 @@ impl PostgresStore {
         })
     }
 
-    /// The SQL that creates `table` (idempotent: `CREATE TABLE IF NOT EXISTS`), for applying
-    /// with your own migration tool.
+    /// The SQL that creates `table`, or upgrades one an earlier version created with the
+    /// due-time columns (idempotent: `IF NOT EXISTS` throughout), for your own migration tool.
     pub fn migration_sql(table: &str) -> Result<String, StoreError> {
         Ok(create_table(&quote_table(table)?))
     }
 
-    /// Creates the table if it does not exist. Concurrent calls (several processes starting
+    /// Creates the table if it does not exist, and adds the due-time columns and index to one
+    /// an earlier version created ([`super::DueIndex`]). Concurrent calls (several processes starting
     /// at once) are serialized by a transaction-scoped advisory lock, so none fails.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let sql = create_table(&self.table);
@@ -259,7 +261,8 @@ impl PostgresStore {
     }
 }
 
-/// The table `t` (quoted) and nothing else: `IF NOT EXISTS` makes it safe to apply again.
+/// The table `t` (quoted) and its due-time columns ([`super::DueIndex`]), added to a table
+/// an earlier version created: `IF NOT EXISTS` makes it safe to apply again.
 fn create_table(t: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {t} (\n\
@@ -271,7 +274,8 @@ fn create_table(t: &str) -> String {
          \x20   created_at      timestamptz NOT NULL DEFAULT now(),\n\
          \x20   updated_at      timestamptz NOT NULL DEFAULT now(),\n\
          \x20   CHECK ((document IS NULL) = (version = 0))\n\
-         );\n"
+         );\n{}",
+        due::migration(t)
     )
 }
 

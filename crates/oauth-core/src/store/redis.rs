@@ -15,6 +15,7 @@ use crate::error::{StoreError, StoreErrorKind};
 use crate::token::Token;
 
 mod connect;
+mod due;
 
 /// What the CAS script answers instead of a version.
 const CONFLICT: i64 = -1;

@@ -193,6 +193,29 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
     );
 }
 
+/// The store a worker opens from its spec: `file:<dir>`, `redis:<url>` (prefix `prefix`) or
+/// `postgres:<url>` (table `oauth_tokens`), as one type.
+pub async fn open_store(spec: &str, prefix: &str) -> oauth_core::store::AnyStore {
+    use oauth_core::store::AnyStore;
+    let _ = prefix;
+    match spec.split_once(':') {
+        Some(("file", dir)) => AnyStore::new(oauth_core::store::FileStore::new(dir).unwrap()),
+        #[cfg(feature = "redis")]
+        Some(("redis", url)) => AnyStore::new(
+            oauth_core::store::RedisStore::connect(url, prefix)
+                .await
+                .unwrap(),
+        ),
+        #[cfg(feature = "postgres")]
+        Some(("postgres", url)) => AnyStore::new(
+            oauth_core::store::PostgresStore::connect(url, "oauth_tokens")
+                .await
+                .unwrap(),
+        ),
+        _ => panic!("unknown worker store {spec}"),
+    }
+}
+
 /// The token every scenario starts from: `at-0` with refresh token `rt-0`, an hour long.
 pub fn first_token() -> Token {
     Token::new(AccessToken::new("at-0"), t0())

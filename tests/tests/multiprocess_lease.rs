@@ -14,7 +14,9 @@ use std::time::Duration;
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use oauth_core::store::TokenStore;
-use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, Workers, first_token, serve_with};
+use oauth_sdk_tests::multiprocess::{
+    KEY, WORKER_STORE, Workers, first_token, open_store, serve_with,
+};
 use serde_json::json;
 
 /// The lease every worker takes: shorter than the provider's answer.
@@ -74,27 +76,7 @@ async fn serve<S: TokenStore>(store: S) {
 
 fn worker(store: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    match store.split_once(':') {
-        #[cfg(feature = "redis")]
-        Some(("redis", url)) => rt.block_on(async {
-            serve(
-                oauth_core::store::RedisStore::connect(url, "lease")
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }),
-        #[cfg(feature = "postgres")]
-        Some(("postgres", url)) => rt.block_on(async {
-            serve(
-                oauth_core::store::PostgresStore::connect(url, "oauth_tokens")
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }),
-        _ => panic!("unknown worker store {store}"),
-    }
+    rt.block_on(async { serve(open_store(store, "lease").await).await });
 }
 
 #[cfg(feature = "redis")]

@@ -17,7 +17,7 @@ use httpmock::MockServer;
 use oauth_core::store::{FileStore, TokenStore};
 use oauth_core::{ClientSecret, TokenSource};
 use oauth_sdk_tests::clock;
-use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, run, serve};
+use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, open_store, run, serve};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
@@ -63,19 +63,7 @@ fn four_processes_share_a_redis_store() {
 /// One process: reads round numbers on stdin, answers `token <round> <access token>`.
 fn worker(store: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    match store.split_once(':') {
-        Some(("file", dir)) => rt.block_on(serve(FileStore::new(dir).unwrap())),
-        #[cfg(feature = "redis")]
-        Some(("redis", url)) => rt.block_on(async {
-            serve(
-                oauth_core::store::RedisStore::connect(url, "mp")
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }),
-        _ => panic!("unknown worker store {store}"),
-    }
+    rt.block_on(async { serve(open_store(store, "mp").await).await });
 }
 
 /// What a killed process loses, precisely: a worker is killed (`SIGKILL`) after the server

@@ -278,23 +278,41 @@ fn calcom_session_login_then_refresh_and_no_revocation() {
     ]);
 }
 
+/// Refuses every RingCentral refresh with `invalid_grant` (`description`).
+fn refusing<'a>(server: &'a MockServer, description: &str) -> httpmock::Mock<'a> {
+    server.mock(|when, then| {
+        when.method(POST).path("/restapi/oauth/token");
+        then.status(400)
+            .json_body(json!({"error": "invalid_grant", "error_description": description}));
+    })
+}
+
+/// A RingCentral profile `rc` on `server` holding an hour-long token received `age` seconds
+/// ago.
+fn holding(server: &MockServer, name: &str, age: u64, access: &str, refresh: &str) -> Home {
+    let mut home = Home::new(name);
+    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
+    let received = (now_secs() - age) * 1000;
+    home.store_token(
+        "rc",
+        json!({"access_token": access, "refresh_token": refresh,
+               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    );
+    home
+}
+
 #[test]
 fn a_refused_grant_is_recorded_so_every_later_command_knows_it() {
     let server = MockServer::start();
-    let refresh = server.mock(|when, then| {
-        when.method(POST).path("/restapi/oauth/token");
-        then.status(400)
-            .json_body(json!({"error": "invalid_grant", "error_description": "Token is revoked"}));
-    });
-    let mut home = Home::new("rc-refused");
-    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
+    let refresh = refusing(&server, "Token is revoked");
     // Valid for 30 s more: inside the 60 s `--min-lifetime`, so `token` refreshes, and the
     // server has revoked the grant.
-    let received = (now_secs() - 3570) * 1000;
-    home.store_token(
-        "rc",
-        json!({"access_token": "rc-live-access", "refresh_token": "rc-revoked-refresh",
-               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
+    let mut home = holding(
+        &server,
+        "rc-refused",
+        3570,
+        "rc-live-access",
+        "rc-revoked-refresh",
     );
     let out = home.run(&["token", "rc"]);
     assert_eq!(
@@ -344,20 +362,9 @@ fn a_refused_grant_is_recorded_so_every_later_command_knows_it() {
 #[test]
 fn an_expired_refresh_token_names_the_command_that_fixes_it() {
     let server = MockServer::start();
-    let refresh = server.mock(|when, then| {
-        when.method(POST).path("/restapi/oauth/token");
-        then.status(400)
-            .json_body(json!({"error": "invalid_grant", "error_description": "Token is expired"}));
-    });
-    let mut home = Home::new("rc-dead");
-    home.add("rc", "ringcentral", "rc-id", &server.base_url(), &[]);
+    let refresh = refusing(&server, "Token is expired");
     // A stored token in the library's document format, whose access token has expired.
-    let received = (now_secs() - 7200) * 1000;
-    home.store_token(
-        "rc",
-        json!({"access_token": "rc-old-access", "refresh_token": "rc-old-refresh",
-               "expires_at_ms": received + 3_600_000, "received_at_ms": received}),
-    );
+    let mut home = holding(&server, "rc-dead", 7200, "rc-old-access", "rc-old-refresh");
     let out = home.run(&["token", "rc"]);
     assert_eq!(
         out.status.code(),

@@ -195,9 +195,9 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
 
 /// The store a worker opens from its spec: `file:<dir>`, `redis:<url>` (prefix `prefix`) or
 /// `postgres:<url>` (table `oauth_tokens`), as one type.
+#[cfg_attr(not(feature = "redis"), allow(unused_variables))]
 pub async fn open_store(spec: &str, prefix: &str) -> oauth_core::store::AnyStore {
     use oauth_core::store::AnyStore;
-    let _ = prefix;
     match spec.split_once(':') {
         Some(("file", dir)) => AnyStore::new(oauth_core::store::FileStore::new(dir).unwrap()),
         #[cfg(feature = "redis")]

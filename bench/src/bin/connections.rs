@@ -20,7 +20,11 @@ use std::time::{Duration, Instant, SystemTime};
 use oauth_core::store::MemoryStore;
 use oauth_core::{AccessToken, ClientSecret, Extra, RefreshToken, Token, TokenSource};
 use ringcentral_oauth::RingCentralClient;
-use rustix::time::{ClockId, clock_gettime};
+
+#[path = "../resources.rs"]
+mod resources;
+
+use resources::{process_cpu, rss_kb};
 
 type Sdk = TokenSource<Arc<RingCentralClient>, Arc<MemoryStore>>;
 type Plain = Arc<RwLock<Arc<Token>>>;
@@ -109,24 +113,6 @@ fn plain_access(connection: &Plain) -> Option<Arc<Token>> {
         .expires_at()
         .is_some_and(|at| SystemTime::now() + MARGIN < at);
     fresh.then(|| Arc::clone(&token))
-}
-
-fn rss_kb() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .expect("resident pages");
-    pages * 4
-}
-
-fn process_cpu() -> Duration {
-    let t = clock_gettime(ClockId::ProcessCPUTime);
-    Duration::new(
-        u64::try_from(t.tv_sec).unwrap_or(0),
-        u32::try_from(t.tv_nsec).unwrap_or(0),
-    )
 }
 
 /// In a child process: builds `n` connections of `design`, prints `<bytes per connection>

@@ -24,22 +24,17 @@ use ringcentral_oauth::mock::{self, FakeRingCentral};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
+#[path = "../resources.rs"]
+mod resources;
+
+use resources::rss_kb;
+
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .map_or(default, |v| v.parse().expect("a number"))
-}
-
-fn rss_kb() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .expect("resident pages");
-    pages * 4
 }
 
 /// A RingCentral-shaped token of a grant issued 29.5 days before `at` (30-day refresh

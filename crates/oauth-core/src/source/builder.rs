@@ -129,7 +129,7 @@ impl<P: Renew, S: TokenStore> TokenSourceBuilder<P, S> {
                 token: Arc::clone(&token),
                 version: Some(version),
                 due_at: None,
-                due_ms: 0,
+                due_ms: u64::MAX,
                 state: State::Invalidated,
             }),
             published: Default::default(),

@@ -265,26 +265,12 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
 
     /// Makes `token` current and servable.
     fn install(&self, token: Arc<Token>, version: Option<u64>) {
-        let due_at = self.due_at(&token);
-        self.set(Current {
-            token,
-            version,
-            due_at,
-            due_ms: 0,
-            state: State::Servable,
-        });
+        self.hold(token, version, State::Servable);
     }
 
     /// Makes `token` current, to be written to the store before anyone gets it.
     fn install_unpersisted(&self, token: Arc<Token>, version: Option<u64>) {
-        let due_at = self.due_at(&token);
-        self.set(Current {
-            token,
-            version,
-            due_at,
-            due_ms: 0,
-            state: State::Unpersisted,
-        });
+        self.hold(token, version, State::Unpersisted);
     }
 
     /// Makes a stored token current: servable, or dead if it carries a refusal. Returns it
@@ -310,22 +296,27 @@ impl<P: Renew, S: TokenStore> Inner<P, S> {
     /// Puts the source in the needs-re-authorization state for `cause`, holding `token`.
     fn die(&self, cause: Arc<Error>, token: Arc<Token>, version: Option<u64>) -> Error {
         let look_again_at = crate::time::after(self.settings.clock.now(), self.settings.recheck);
+        let state = State::Dead {
+            cause: Arc::clone(&cause),
+            look_again_at,
+        };
+        self.hold(token, version, state);
+        Error::NeedsReauthorization(cause)
+    }
+
+    /// Makes `token` current in `state`, with its due time.
+    fn hold(&self, token: Arc<Token>, version: Option<u64>, state: State) {
         let due_at = self.due_at(&token);
         self.set(Current {
             token,
             version,
             due_at,
-            due_ms: 0,
-            state: State::Dead {
-                cause: Arc::clone(&cause),
-                look_again_at,
-            },
+            due_ms: due_ms(due_at),
+            state,
         });
-        Error::NeedsReauthorization(cause)
     }
 
-    fn set(&self, mut next: Current) {
-        next.due_ms = due_ms(next.due_at);
+    fn set(&self, next: Current) {
         let mut current = write(&self.current);
         let servable = matches!(next.state, State::Servable).then_some(&next.token);
         self.published.set(servable);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the `postgres` feature adds to a clean release build of an application using
-# `oauth-core`, and what the alternative driver would have added: three throw-away crates, each
+# `oauth-lifecycle`, and what the alternative driver would have added: three throw-away crates, each
 # built from a clean target dir, the order rotating over rounds; the median of each round's
 # extra seconds is printed with the crates compiled.
 #
@@ -16,10 +16,10 @@ consumer() { # name, dependencies
   mkdir -p "$work/$1/src"
   printf '[package]\nname = "%s"\nversion = "0.1.0"\nedition = "2024"\npublish = false\n\n[dependencies]\n%s\n\n[workspace]\n' \
     "$1" "$2" >"$work/$1/Cargo.toml"
-  printf 'fn main() { println!("{}", std::any::type_name::<oauth_core::store::MemoryStore>()); }\n' \
+  printf 'fn main() { println!("{}", std::any::type_name::<oauth_lifecycle::store::MemoryStore>()); }\n' \
     >"$work/$1/src/main.rs"
 }
-core="oauth-core = { path = \"$root/crates/oauth-core\""
+core="oauth-lifecycle = { path = \"$root/crates/oauth-lifecycle\""
 consumer plain "$core }"
 consumer postgres "$core, features = [\"postgres\"] }"
 # sqlx with what the store would need: PostgreSQL over tokio, no TLS, no macros.

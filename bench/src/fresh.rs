@@ -9,8 +9,8 @@ use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use oauth_core::TokenSource;
-use oauth_core::store::MemoryStore;
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::MemoryStore;
 use ringcentral_oauth::RingCentralClient;
 
 /// The source under test, holding a fresh token from the loopback server.

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clients::{Contender, Kind};
-use oauth_core::TokenSource;
-use oauth_core::store::MemoryStore;
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::MemoryStore;
 
 /// Exchanges in flight for the throughput figure.
 const IN_FLIGHT: usize = 64;

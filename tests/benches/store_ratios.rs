@@ -16,8 +16,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oauth_core::store::{EncryptedStore, TokenStore};
-use oauth_core::{ManualClock, TokenSource};
+use oauth_core::ManualClock;
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{EncryptedStore, TokenStore};
 use stores_common::{PLAIN, SEALED, Visit, each_store, runtime, source};
 
 /// How long one batch of one contender takes, about.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oauth_core::store::{EncryptedStore, TokenStore};
+use oauth_lifecycle::store::{EncryptedStore, TokenStore};
 use stores_common::{PLAIN, SEALED, Visit, each_store, runtime, source};
 
 struct Bench<'a>(&'a mut Criterion);

@@ -22,11 +22,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use oauth_core::fake::FakeConfig;
-use oauth_core::fake::Lifetimes;
-use oauth_core::store::{DueIndex, TokenStore};
 use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token};
 use oauth_fleet::{Budget, FleetEvent, KeepAlive, Keeper, KeeperSettings};
+use oauth_lifecycle::store::{DueIndex, TokenStore};
+use oauth_test_kit::FakeConfig;
+use oauth_test_kit::Lifetimes;
 use ringcentral_oauth::RingCentralClient;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 

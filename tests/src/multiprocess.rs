@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::TokenStore;
-use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, Clock, ManualClock, RefreshToken, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::TokenStore;
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
@@ -109,7 +110,7 @@ impl Workers {
 pub async fn serve_rounds<P, S>(source: &TokenSource<P, S>, clock: &ManualClock)
 where
     P: oauth_core::Renew,
-    S: oauth_core::store::TokenStore,
+    S: oauth_lifecycle::store::TokenStore,
 {
     let mut at = 0;
     // Blocking reads: this process does nothing else while it waits for the next round.
@@ -196,19 +197,19 @@ pub fn run<S: TokenStore>(rt: &tokio::runtime::Runtime, store: &S, worker_store:
 /// The store a worker opens from its spec: `file:<dir>`, `redis:<url>` (prefix `prefix`) or
 /// `postgres:<url>` (table `oauth_tokens`), as one type.
 #[cfg_attr(not(feature = "redis"), allow(unused_variables))]
-pub async fn open_store(spec: &str, prefix: &str) -> oauth_core::store::AnyStore {
-    use oauth_core::store::AnyStore;
+pub async fn open_store(spec: &str, prefix: &str) -> oauth_lifecycle::store::AnyStore {
+    use oauth_lifecycle::store::AnyStore;
     match spec.split_once(':') {
-        Some(("file", dir)) => AnyStore::new(oauth_core::store::FileStore::new(dir).unwrap()),
+        Some(("file", dir)) => AnyStore::new(oauth_lifecycle::store::FileStore::new(dir).unwrap()),
         #[cfg(feature = "redis")]
         Some(("redis", url)) => AnyStore::new(
-            oauth_core::store::RedisStore::connect(url, prefix)
+            oauth_lifecycle::store::RedisStore::connect(url, prefix)
                 .await
                 .unwrap(),
         ),
         #[cfg(feature = "postgres")]
         Some(("postgres", url)) => AnyStore::new(
-            oauth_core::store::PostgresStore::connect(url, "oauth_tokens")
+            oauth_lifecycle::store::PostgresStore::connect(url, "oauth_tokens")
                 .await
                 .unwrap(),
         ),
@@ -232,8 +233,8 @@ pub async fn serve<S: TokenStore>(store: S) {
 pub async fn serve_with<S: TokenStore>(
     store: S,
     configure: impl FnOnce(
-        oauth_core::TokenSourceBuilder<RingCentralClient, S>,
-    ) -> oauth_core::TokenSourceBuilder<RingCentralClient, S>,
+        oauth_lifecycle::TokenSourceBuilder<RingCentralClient, S>,
+    ) -> oauth_lifecycle::TokenSourceBuilder<RingCentralClient, S>,
 ) {
     let clock = clock();
     let client = RingCentralClient::builder("mp-client")

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
 
-use oauth_core::store::{RefreshLock, TokenStore};
 use oauth_core::{AccessToken, RefreshToken, StoreErrorKind, Token};
+use oauth_lifecycle::store::{RefreshLock, TokenStore};
 
 /// Token `n` of a test whose secrets start with `label` (`<label>-access-<n>`), so a test can
 /// tell which write it reads back and check that no secret leaks into a message.
@@ -176,7 +176,7 @@ pub async fn refresh_lock_is_exclusive_and_only_its_owner_releases_it<S: TokenSt
     store: &S,
     other_process: &S,
 ) {
-    use oauth_core::store::RefreshLock;
+    use oauth_lifecycle::store::RefreshLock;
     assert!(store.is_shared() && other_process.is_shared());
     let ttl = Duration::from_secs(30);
     let held = store.try_lock("acct", ttl).await.unwrap().expect("free");
@@ -260,9 +260,9 @@ pub async fn wait_until_free<S: TokenStore>(store: &S, key: &str, ttl: Duration)
 /// no token: it is neither listed nor counted.
 pub async fn rewrap_all_moves_every_document_to_the_current_key<S>(inner: S, label: &str)
 where
-    S: oauth_core::store::TokenStore + Clone,
+    S: oauth_lifecycle::store::TokenStore + Clone,
 {
-    use oauth_core::store::{EncryptedStore, Keyring};
+    use oauth_lifecycle::store::{EncryptedStore, Keyring};
     const OLD: [u8; 32] = [0x0A; 32];
     const NEW: [u8; 32] = [0xB0; 32];
     let keys = ["a", "b", "c"];

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use oauth_core::StoreErrorKind;
-use oauth_core::store::{RefreshLock, TokenStore};
+use oauth_lifecycle::store::{RefreshLock, TokenStore};
 
 use crate::store_contract::token;
 

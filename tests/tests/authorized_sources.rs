@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::{Mock, MockServer};
-use oauth_core::access::{ClientCredentials, JwtBearer, StaticToken};
-use oauth_core::store::{MemoryStore, TokenStore};
-use oauth_core::{
-    AccessToken, AccessTokenSource, ClientSecret, Error, JwtAssertion, ManualClock, RefreshEvent,
-    RetryPolicy, SharedTokenSource, Token,
-};
+use oauth_core::{AccessToken, ClientSecret, Error, JwtAssertion, ManualClock, Token};
+use oauth_lifecycle::access::{ClientCredentials, JwtBearer, StaticToken};
+use oauth_lifecycle::store::{MemoryStore, TokenStore};
+use oauth_lifecycle::{AccessTokenSource, RefreshEvent, RetryPolicy, SharedTokenSource};
 use oauth_sdk_tests::{clock, t0};
 use procore_oauth::ProcoreClient;
 use ringcentral_oauth::RingCentralClient;

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
-use oauth_core::access::{
+use oauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::access::{
     AccessTokenSource, AuthorizedClient, Authorizer, StaticToken, oauth_error,
 };
-use oauth_core::reqwest_middleware::{self, ClientBuilder, ClientWithMiddleware, Middleware, Next};
-use oauth_core::store::MemoryStore;
-use oauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Token, TokenSource};
+use oauth_lifecycle::reqwest_middleware::{
+    self, ClientBuilder, ClientWithMiddleware, Middleware, Next,
+};
+use oauth_lifecycle::store::MemoryStore;
 use oauth_sdk_tests::{clock, t0};
 use reqwest::StatusCode;
 use ringcentral_oauth::RingCentralClient;
@@ -492,7 +495,7 @@ async fn procore_company_header_per_client_and_per_request() {
             }));
         })
         .await;
-    let source = oauth_core::access::ClientCredentials::new(procore)
+    let source = oauth_lifecycle::access::ClientCredentials::new(procore)
         .builder(MemoryStore::new(), "pc-service")
         .await
         .unwrap()

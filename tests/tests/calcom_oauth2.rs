@@ -471,7 +471,7 @@ async fn a_lifetime_no_clock_can_hold_is_capped_not_a_panic() {
         .unwrap();
     assert_eq!(
         token.expires_at(),
-        Some(token.received_at() + oauth_core::time::MAX_LIFETIME)
+        Some(token.received_at() + oauth_core::runtime::time::MAX_LIFETIME)
     );
 }
 

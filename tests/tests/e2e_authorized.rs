@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use oauth_core::access::{Authorizer, oauth_error};
-use oauth_core::reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
-use oauth_core::store::MemoryStore;
 use oauth_core::{
-    AuthorizationCodeGrant, Clock, Error, ErrorCode, ManualClock, RefreshEvent, Token,
-    TokenRevocation, TokenSource,
+    AuthorizationCodeGrant, Clock, Error, ErrorCode, ManualClock, Token, TokenRevocation,
 };
+use oauth_lifecycle::access::{Authorizer, oauth_error};
+use oauth_lifecycle::reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use oauth_lifecycle::store::MemoryStore;
+use oauth_lifecycle::{RefreshEvent, TokenSource};
 use oauth_sdk_tests::OidcServer;
 use oauth_sdk_tests::browser::{authorize, client_builder};
 use reqwest::StatusCode;

@@ -11,11 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use calcom_oauth::{AuthorizeParams, CalcomOAuth2Client, ClientKind};
-use oauth_core::store::MemoryStore;
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, ClientSecret, Error, ErrorCode, RefreshEvent,
-    RefreshTokenGrant, TokenSource, TokenType,
+    AuthorizationCodeGrant, AuthorizationGrant, ClientSecret, Error, ErrorCode, RefreshTokenGrant,
+    TokenType,
 };
+use oauth_lifecycle::store::MemoryStore;
+use oauth_lifecycle::{RefreshEvent, TokenSource};
 use oauth_sdk_tests::browser::Browser;
 use oauth_sdk_tests::{OidcServer, RESERVED_SECRET, assert_no_secrets, watch_rotations};
 

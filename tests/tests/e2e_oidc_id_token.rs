@@ -189,7 +189,8 @@ async fn a_replayed_client_assertion_is_refused() {
         .get_token(None, &request(first.refresh_token.unwrap()))
         .await
         .unwrap_err();
-    let e = oauth_core::response::map_error::<ringcentral_oauth::types::TokenInfo, _>(replay);
+    let e =
+        oauth_core::runtime::response::map_error::<ringcentral_oauth::types::TokenInfo, _>(replay);
     assert_eq!(e.oauth_code(), Some(&ErrorCode::InvalidClient), "{e:?}");
     assert!(!format!("{e:?}{e}").contains(assertion.secret()));
 }

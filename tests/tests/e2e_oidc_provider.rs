@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oauth_core::store::MemoryStore;
 use oauth_core::{
     AuthorizationCodeGrant, ClientSecret, Error, ErrorCode, RefreshTokenGrant, TokenRevocation,
-    TokenSource,
 };
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::MemoryStore;
 use oauth_sdk_tests::browser::authorize;
 use oauth_sdk_tests::{OidcServer, RESERVED_SECRET};
 use ringcentral_oauth::RingCentralClient;
@@ -92,7 +92,7 @@ async fn a_token_source_refreshes_a_two_second_token_by_itself() {
         .initial_token(token)
         .margin(Duration::from_millis(500))
         .on_event(move |event| {
-            if let oauth_core::RefreshEvent::Refreshed { .. } = event {
+            if let oauth_lifecycle::RefreshEvent::Refreshed { .. } = event {
                 counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
         })

@@ -8,7 +8,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oauth_core::StoreErrorKind;
-use oauth_core::store::{EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore, is_sealed};
+use oauth_lifecycle::store::{
+    EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore, is_sealed,
+};
 use oauth_sdk_tests::{assert_no_secrets, store_contract};
 
 const KEY_A: [u8; 32] = [0xA5; 32];
@@ -346,6 +348,8 @@ fn keyrings_parse_from_text_and_the_environment_without_showing_keys() {
 }
 
 const ENV_KEY: &str = "OAUTH_TEST_ENCRYPTED_STORE_KEY";
+/// The line the re-run child prints once it has checked its case.
+const CHECKED: &str = "keyring-from-env-checked";
 
 /// Runs itself again with the variable set (tests cannot set the environment safely).
 #[test]
@@ -359,6 +363,11 @@ fn keyrings_from_the_environment() {
                 assert!(!e.message.contains("not-a-key"), "{e}");
             }
         }
+        // What the parent looks for: proof that this check ran, not only that the run passed.
+        #[allow(clippy::print_stdout, reason = "read by the parent process")]
+        {
+            println!("{CHECKED} {expect}");
+        }
         return;
     }
     let a = STANDARD.encode(KEY_A);
@@ -366,28 +375,33 @@ fn keyrings_from_the_environment() {
         (format!("cli:{a}"), "cli"),
         ("cli:not-a-key".to_owned(), "error"),
     ] {
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
                 "keyrings_from_the_environment",
                 "--test-threads=1",
+                "--nocapture",
             ])
             .env(ENV_KEY, value)
             .env("OAUTH_TEST_EXPECT", expect)
-            .stdout(std::process::Stdio::null())
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "{expect}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{expect}: {stdout}");
+        // A renamed test would make `--exact` run nothing and still succeed: the child must
+        // say it checked this very case.
+        assert!(
+            stdout.lines().any(|l| l == format!("{CHECKED} {expect}")),
+            "the child did not run the check for {expect}: {stdout}"
+        );
     }
 }
 
 #[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_store_contract_holds_through_encryption_over_redis() {
-    use oauth_core::store::RedisStore;
-    let Some(server) = oauth_sdk_tests::RedisServer::start() else {
-        return;
-    };
+    use oauth_lifecycle::store::RedisStore;
+    let server = oauth_sdk_tests::RedisServer::start();
     let store = |prefix: &'static str| {
         let url = server.url();
         async move {
@@ -428,10 +442,8 @@ async fn the_store_contract_holds_through_encryption_over_redis() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_store_contract_holds_through_encryption_over_postgres() {
-    use oauth_core::store::PostgresStore;
-    let Some(server) = oauth_sdk_tests::PostgresServer::start() else {
-        return;
-    };
+    use oauth_lifecycle::store::PostgresStore;
+    let server = oauth_sdk_tests::PostgresServer::start();
     let store = |table: &'static str| {
         let url = server.url();
         async move {

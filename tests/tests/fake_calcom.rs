@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use calcom_oauth::mock::{self, FakeCalcom};
-use oauth_core::fake::Fault;
 use oauth_core::{AuthorizationCodeGrant, Clock, Error, RefreshTokenGrant};
 use oauth_sdk_tests::shape::{assert_same_shape, raw_client};
+use oauth_test_kit::Fault;
 use serde_json::{Value, json};
 
 const CB: &str = "https://app.example/cb";

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use oauth_core::fake::Fault;
 use oauth_core::{
     AuthorizationCodeGrant, ClientCredentialsGrant, Clock, ErrorCode, RefreshTokenGrant, Token,
     TokenIntrospection, TokenRevocation,
 };
 use oauth_sdk_tests::shape::{assert_same_shape, raw_client};
+use oauth_test_kit::Fault;
 use procore_oauth::mock::{self, FakeProcore};
 use serde_json::{Value, json};
 

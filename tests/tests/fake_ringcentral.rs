@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use oauth_core::fake::{FakeConfig, Fault};
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, Error, ErrorCode, JwtAssertion, JwtBearerGrant,
     RefreshTokenGrant, Token, TokenRevocation, TransportKind,
 };
 use oauth_sdk_tests::shape::{assert_same_shape, raw_client};
+use oauth_test_kit::{FakeConfig, Fault};
 use ringcentral_oauth::AuthorizeParams;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 use serde_json::{Value, json};

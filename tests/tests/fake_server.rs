@@ -106,7 +106,7 @@ fn a_dropped_fake_closes_its_connections() {
         .unwrap();
     let mut first = [0u8; 12];
     idle.read_exact(&mut first).unwrap();
-    fake.fail_next(1, oauth_core::fake::Fault::Hang);
+    fake.fail_next(1, oauth_test_kit::Fault::Hang);
     let mut hung = TcpStream::connect(&addr).unwrap();
     hung.write_all(b"GET /x HTTP/1.1\r\nhost: x\r\n\r\n")
         .unwrap();

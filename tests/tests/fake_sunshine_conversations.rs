@@ -1,9 +1,9 @@
 //! The Sunshine Conversations fake against the wire tests (`sunshine_conversations.rs`):
 //! tokens without expiry or refresh token, `{app}` token info, `{errors: [{code, title}]}`.
 
-use oauth_core::fake::Fault;
 use oauth_core::{AuthorizationCodeGrant, Error, Token, TokenIntrospection, TokenRevocation};
 use oauth_sdk_tests::shape::{assert_same_shape, raw_client};
+use oauth_test_kit::Fault;
 use serde_json::{Value, json};
 use sunshine_conversations_oauth::mock::{self, FakeSunshine};
 

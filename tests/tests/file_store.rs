@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use oauth_core::store::{FileStore, TokenStore, Versioned};
 use oauth_core::{StoreErrorKind, Token, TokenType};
+use oauth_lifecycle::store::{FileStore, TokenStore, Versioned};
 use oauth_sdk_tests::store_contract;
 use serde_json::{Map, Value};
 

@@ -7,8 +7,8 @@
 //!
 //! Run with `--features mock,postgres`; the test starts its own PostgreSQL on 127.0.0.1.
 
-use oauth_core::store::{DueIndex, PostgresStore, TokenStore};
 use oauth_core::{AccessToken, Token};
+use oauth_lifecycle::store::{DueIndex, PostgresStore, TokenStore};
 use oauth_sdk_tests::fleet::{self, STORE_ENV, Scenario};
 use oauth_sdk_tests::postgres::PostgresServer;
 use oauth_sdk_tests::t0;
@@ -20,7 +20,7 @@ fn fifty_thousand_connections_three_workers_one_killed() {
     if let Ok(url) = std::env::var(STORE_ENV) {
         return fleet::work(|| async move { PostgresStore::connect(&url, TABLE).await.unwrap() });
     }
-    let server = PostgresServer::start().expect("PostgreSQL for the fleet test");
+    let server = PostgresServer::start();
     let url = server.url();
     let open = || async move {
         let store = PostgresStore::connect(&url, TABLE).await.unwrap();
@@ -50,7 +50,7 @@ fn fifty_thousand_connections_three_workers_one_killed() {
 /// nothing.
 #[test]
 fn migrate_upgrades_an_existing_table_idempotently() {
-    let server = PostgresServer::start().expect("PostgreSQL for the migration test");
+    let server = PostgresServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let (client, connection) = tokio_postgres::connect(&server.url(), tokio_postgres::NoTls)

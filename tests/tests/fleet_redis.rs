@@ -4,7 +4,7 @@
 //!
 //! Run with `--features mock,redis`; the test starts its own redis-server on 127.0.0.1.
 
-use oauth_core::store::RedisStore;
+use oauth_lifecycle::store::RedisStore;
 use oauth_sdk_tests::RedisServer;
 use oauth_sdk_tests::fleet::{self, STORE_ENV, Scenario};
 
@@ -15,7 +15,7 @@ fn five_thousand_connections_three_workers_one_killed() {
     if let Ok(url) = std::env::var(STORE_ENV) {
         return fleet::work(|| async move { RedisStore::connect(&url, PREFIX).await.unwrap() });
     }
-    let server = RedisServer::start().expect("redis-server for the fleet test");
+    let server = RedisServer::start();
     let url = server.url();
     fleet::run(
         || async move { RedisStore::connect(&url, PREFIX).await.unwrap() },

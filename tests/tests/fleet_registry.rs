@@ -7,11 +7,11 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use oauth_core::fake::Fault;
-use oauth_core::store::{DueIndex, MemoryStore, TokenStore};
 use oauth_core::{AccessToken, Clock, ManualClock, RefreshToken, Token};
 use oauth_fleet::{Budget, FleetEvent, KeepAlive, Keeper, KeeperSettings, Registry, Status};
+use oauth_lifecycle::store::{DueIndex, MemoryStore, TokenStore};
 use oauth_sdk_tests::t0;
+use oauth_test_kit::Fault;
 use ringcentral_oauth::RingCentralClient;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 
@@ -27,9 +27,8 @@ struct Setup {
 
 fn setup() -> Setup {
     let clock = Arc::new(ManualClock::new(t0()));
-    let config =
-        oauth_core::fake::FakeConfig::new(mock::CLIENT_ID, Some(mock::CLIENT_SECRET.into()))
-            .clock(clock.clone());
+    let config = oauth_test_kit::FakeConfig::new(mock::CLIENT_ID, Some(mock::CLIENT_SECRET.into()))
+        .clock(clock.clone());
     let fake = FakeRingCentral::start_with(config).unwrap();
     let client = Arc::new(fake.client());
     Setup {

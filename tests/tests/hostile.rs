@@ -11,13 +11,13 @@ use std::time::Duration;
 use calcom_oauth::CalcomClient;
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::{MemoryStore, TokenStore};
-use oauth_core::time::MAX_LIFETIME;
+use oauth_core::runtime::time::MAX_LIFETIME;
 use oauth_core::{
     AccessToken, AuthorizationCode, AuthorizationCodeGrant, AuthorizationGrant,
     ClientCredentialsGrant, ClientSecret, Error, RefreshToken, RefreshTokenGrant, Token,
-    TokenSource,
 };
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{MemoryStore, TokenStore};
 use oauth_sdk_tests::{RESERVED_SECRET, assert_no_secrets, clock, t0};
 use procore_oauth::ProcoreClient;
 use proptest::prelude::*;
@@ -193,7 +193,7 @@ impl Client {
 
 /// Every time in a decoded token lies in range, and survives the stored form.
 fn check_token(token: &Token) -> Result<(), TestCaseError> {
-    let century = oauth_core::time::after(token.received_at(), MAX_LIFETIME);
+    let century = oauth_core::runtime::time::after(token.received_at(), MAX_LIFETIME);
     for at in [token.expires_at(), token.refresh_token_expires_at()]
         .into_iter()
         .flatten()
@@ -1035,7 +1035,7 @@ async fn secrets_serialize_only_through_the_named_path() {
         oauth_core::HttpSettings::new("oauth-sdk-tests")
             .build()
             .unwrap(),
-        oauth_core::Vetting::default(),
+        oauth_core::runtime::Vetting::default(),
     );
     client.oauth_token_post(&body).await.unwrap();
     wire.assert_async().await;

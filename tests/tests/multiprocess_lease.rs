@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::TokenStore;
+use oauth_lifecycle::store::TokenStore;
 use oauth_sdk_tests::multiprocess::{
     KEY, WORKER_STORE, Workers, first_token, open_store, serve_with,
 };
@@ -85,12 +85,10 @@ fn a_slow_provider_outlasting_the_redis_lease_is_refreshed_once() {
     if let Ok(store) = std::env::var(WORKER_STORE) {
         return worker(&store);
     }
-    let Some(redis) = oauth_sdk_tests::RedisServer::start() else {
-        return;
-    };
+    let redis = oauth_sdk_tests::RedisServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt
-        .block_on(oauth_core::store::RedisStore::connect(
+        .block_on(oauth_lifecycle::store::RedisStore::connect(
             &redis.url(),
             "lease",
         ))
@@ -109,12 +107,10 @@ fn a_slow_provider_outlasting_the_postgres_lease_is_refreshed_once() {
     if let Ok(store) = std::env::var(WORKER_STORE) {
         return worker(&store);
     }
-    let Some(postgres) = oauth_sdk_tests::PostgresServer::start() else {
-        return;
-    };
+    let postgres = oauth_sdk_tests::PostgresServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt
-        .block_on(oauth_core::store::PostgresStore::connect(
+        .block_on(oauth_lifecycle::store::PostgresStore::connect(
             &postgres.url(),
             "oauth_tokens",
         ))

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{ClientSecret, TokenSource};
+use oauth_core::ClientSecret;
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{FileStore, TokenStore};
 use oauth_sdk_tests::clock;
 use oauth_sdk_tests::multiprocess::{KEY, WORKER_STORE, hour, open_store, run, serve};
 use ringcentral_oauth::RingCentralClient;
@@ -45,12 +46,13 @@ fn four_processes_share_a_redis_store() {
     if let Ok(store) = std::env::var(WORKER_STORE) {
         return worker(&store);
     }
-    let Some(redis) = oauth_sdk_tests::RedisServer::start() else {
-        return;
-    };
+    let redis = oauth_sdk_tests::RedisServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt
-        .block_on(oauth_core::store::RedisStore::connect(&redis.url(), "mp"))
+        .block_on(oauth_lifecycle::store::RedisStore::connect(
+            &redis.url(),
+            "mp",
+        ))
         .unwrap();
     run(
         &rt,

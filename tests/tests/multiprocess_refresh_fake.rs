@@ -10,13 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_core::fake::FakeConfig;
-use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{
-    AuthorizationCodeGrant, ClientSecret, ManualClock, RefreshTokenGrant, TokenSource,
-};
+use oauth_core::{AuthorizationCodeGrant, ClientSecret, ManualClock, RefreshTokenGrant};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{FileStore, TokenStore};
 use oauth_sdk_tests::multiprocess::{Workers, serve_rounds};
 use oauth_sdk_tests::{clock, t0};
+use oauth_test_kit::FakeConfig;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
 

@@ -2,7 +2,7 @@
 //! stores: each of twenty expiries causes exactly one refresh across all of them, and the
 //! last refresh token is what is stored (see `oauth_sdk_tests::multiprocess`).
 
-use oauth_core::store::{EncryptedStore, FileStore, Keyring};
+use oauth_lifecycle::store::{EncryptedStore, FileStore, Keyring};
 use oauth_sdk_tests::multiprocess::{self, run, serve};
 
 /// Every process of a test shares this key.
@@ -29,7 +29,7 @@ fn worker(spec: &str) {
             "enc-pg" => serve(EncryptedStore::new(postgres(place).await, keyring())).await,
             #[cfg(feature = "redis")]
             "enc-redis" => {
-                let store = oauth_core::store::RedisStore::connect(place, "mp")
+                let store = oauth_lifecycle::store::RedisStore::connect(place, "mp")
                     .await
                     .unwrap();
                 serve(EncryptedStore::new(store, keyring())).await
@@ -40,8 +40,8 @@ fn worker(spec: &str) {
 }
 
 #[cfg(feature = "postgres")]
-async fn postgres(url: &str) -> oauth_core::store::PostgresStore {
-    let store = oauth_core::store::PostgresStore::connect(url, "mp_tokens")
+async fn postgres(url: &str) -> oauth_lifecycle::store::PostgresStore {
+    let store = oauth_lifecycle::store::PostgresStore::connect(url, "mp_tokens")
         .await
         .unwrap();
     store.migrate().await.unwrap();
@@ -77,9 +77,7 @@ fn four_processes_share_a_postgres_store() {
     if let Some(spec) = multiprocess::worker_store() {
         return worker(&spec);
     }
-    let Some(server) = oauth_sdk_tests::PostgresServer::start() else {
-        return;
-    };
+    let server = oauth_sdk_tests::PostgresServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt.block_on(postgres(&server.url()));
     run(
@@ -96,9 +94,7 @@ fn four_processes_share_an_encrypted_postgres_store() {
     if let Some(spec) = multiprocess::worker_store() {
         return worker(&spec);
     }
-    let Some(server) = oauth_sdk_tests::PostgresServer::start() else {
-        return;
-    };
+    let server = oauth_sdk_tests::PostgresServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = EncryptedStore::new(rt.block_on(postgres(&server.url())), keyring());
     run(
@@ -115,12 +111,13 @@ fn four_processes_share_an_encrypted_redis_store() {
     if let Some(spec) = multiprocess::worker_store() {
         return worker(&spec);
     }
-    let Some(redis) = oauth_sdk_tests::RedisServer::start() else {
-        return;
-    };
+    let redis = oauth_sdk_tests::RedisServer::start();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let inner = rt
-        .block_on(oauth_core::store::RedisStore::connect(&redis.url(), "mp"))
+        .block_on(oauth_lifecycle::store::RedisStore::connect(
+            &redis.url(),
+            "mp",
+        ))
         .unwrap();
     let store = EncryptedStore::new(inner, keyring());
     run(

@@ -11,13 +11,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use oauth_core::store::deadpool_postgres::{
+use oauth_core::{AccessToken, Provider, RefreshToken, RefreshTokenGrant, StoreErrorKind, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::deadpool_postgres::{
     Manager, ManagerConfig, Pool, RecyclingMethod, Runtime,
 };
-use oauth_core::store::{PostgresStore, TokenStore};
-use oauth_core::{
-    AccessToken, Provider, RefreshToken, RefreshTokenGrant, StoreErrorKind, Token, TokenSource,
-};
+use oauth_lifecycle::store::{PostgresStore, TokenStore};
 use oauth_sdk_tests::{PostgresServer, clock, store_contract, t0};
 use tokio::sync::Notify;
 use tokio_postgres::NoTls;
@@ -42,9 +41,7 @@ async fn raw(server: &PostgresServer) -> tokio_postgres::Client {
 
 #[tokio::test]
 async fn round_trip_keeps_the_shared_document_in_one_row() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = store(&server).await;
     assert!(store.is_shared());
     store_contract::round_trip_keeps_every_field(&store, "pg").await;
@@ -82,9 +79,7 @@ async fn round_trip_keeps_the_shared_document_in_one_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_migration_is_idempotent_and_safe_to_run_concurrently() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = PostgresStore::connect(&server.url(), "oauth_tokens")
         .await
         .unwrap();
@@ -121,9 +116,7 @@ async fn the_migration_is_idempotent_and_safe_to_run_concurrently() {
 
 #[tokio::test]
 async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = store(&server).await;
     store_contract::compare_and_swap_accepts_only_the_current_version(
         &store,
@@ -141,18 +134,14 @@ async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_on_separate_pools_lose_no_update() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let stores = [store(&server).await, store(&server).await];
     store_contract::concurrent_writers_lose_no_update(stores, "pg").await;
 }
 
 #[tokio::test]
 async fn unreadable_rows_are_corrupt_and_never_overwritten() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = store(&server).await;
     let db = raw(&server).await;
     let valid = |format_version: u64| {
@@ -222,9 +211,7 @@ async fn unreadable_rows_are_corrupt_and_never_overwritten() {
 
 #[tokio::test]
 async fn the_refresh_lease_is_exclusive_and_only_its_owner_releases_it() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = store(&server).await;
     let other_process = PostgresStore::connect(&server.url(), "oauth_tokens")
         .await
@@ -264,9 +251,7 @@ async fn the_refresh_lease_is_exclusive_and_only_its_owner_releases_it() {
 
 #[tokio::test]
 async fn the_refresh_lease_expires_after_its_ttl() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     store_contract::refresh_lock_expires_after_its_ttl(&store(&server).await).await;
 }
 
@@ -291,9 +276,7 @@ async fn bad_connection_strings_and_unreachable_servers_are_typed_errors_without
 
 #[tokio::test]
 async fn a_server_restart_gives_typed_errors_then_the_store_reconnects() {
-    let Some(mut server) = PostgresServer::start() else {
-        return;
-    };
+    let mut server = PostgresServer::start();
     let store = store(&server).await;
     store
         .compare_and_swap("acct", None, &token(1))
@@ -333,9 +316,7 @@ async fn a_server_restart_gives_typed_errors_then_the_store_reconnects() {
 
 #[tokio::test]
 async fn a_full_pool_is_a_typed_error_after_the_wait_timeout() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let config: tokio_postgres::Config = server.url().parse().unwrap();
     let manager = Manager::from_config(
         config,
@@ -391,9 +372,7 @@ impl RefreshTokenGrant for Gate {
 /// stored (by the source's retry, or by the next call), and there is no second refresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_mid_refresh_loses_no_rotated_refresh_token() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let store = store(&server).await;
     let first = Token::new(AccessToken::new("at-0"), t0())
         .with_expires_in(Some(Duration::from_secs(3600)))

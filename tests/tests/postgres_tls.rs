@@ -2,13 +2,13 @@
 //! with `ssl=on` serving certificates this test makes (rcgen), and the refusal of plaintext
 //! to hosts that are not loopback.
 //!
-//! PostgreSQL's binaries must be installed (see `tests/src/postgres.rs`);
-//! `OAUTH_SKIP_POSTGRES=1` turns their absence into a skip.
+//! PostgreSQL's binaries must be installed (see `tests/src/postgres.rs`): their absence fails
+//! the tests.
 
 #![cfg(feature = "postgres")]
 
-use oauth_core::store::{PostgresStore, TlsOptions, TokenStore};
 use oauth_core::{StoreError, StoreErrorKind};
+use oauth_lifecycle::store::{PostgresStore, TlsOptions, TokenStore};
 use oauth_sdk_tests::PostgresServer;
 use oauth_sdk_tests::postgres_tls::PostgresTlsServer;
 use oauth_sdk_tests::store_contract;
@@ -31,17 +31,15 @@ async fn connect(url: &str, table: &str, tls: &TlsOptions) -> Result<PostgresSto
 
 /// A server whose certificate a new CA signed for `localhost` and `127.0.0.1`, and options
 /// trusting that CA.
-async fn trusted_server() -> Option<(PostgresTlsServer, TlsOptions)> {
+async fn trusted_server() -> (PostgresTlsServer, TlsOptions) {
     let ca = TestCa::new("oauth-core test CA");
-    let server = PostgresTlsServer::start(&ca.issue(&["localhost", "127.0.0.1"])).await?;
-    Some((server, TlsOptions::new().root_ca_pem(ca.pem()).unwrap()))
+    let server = PostgresTlsServer::start(&ca.issue(&["localhost", "127.0.0.1"])).await;
+    (server, TlsOptions::new().root_ca_pem(ca.pem()).unwrap())
 }
 
 #[tokio::test]
 async fn verify_full_with_the_given_root_ca_loads_writes_and_locks_over_tls() {
-    let Some((server, tls)) = trusted_server().await else {
-        return;
-    };
+    let (server, tls) = trusted_server().await;
     let port = server.port();
     // The certificate names both: the name and the address each pass the check.
     let by_name = connect(
@@ -76,9 +74,7 @@ async fn verify_full_with_the_given_root_ca_loads_writes_and_locks_over_tls() {
 
 #[tokio::test]
 async fn verify_full_refuses_a_certificate_for_another_name_which_verify_ca_accepts() {
-    let Some((server, tls)) = trusted_server().await else {
-        return;
-    };
+    let (server, tls) = trusted_server().await;
     let port = server.port();
     let wrong = url(port, "db.wrong-name.test", "verify-full", "wrong");
     let e = connect(&wrong, "tokens", &tls).await.unwrap_err();
@@ -100,9 +96,7 @@ async fn verify_full_refuses_a_certificate_for_another_name_which_verify_ca_acce
 
 #[tokio::test]
 async fn a_password_is_exchanged_with_channel_binding() {
-    let Some((mut server, tls)) = trusted_server().await else {
-        return;
-    };
+    let (mut server, tls) = trusted_server().await;
     server.require_password("app", "app-pw").await;
     let port = server.port();
     let login = |password: &str, sslmode: &str| {
@@ -136,10 +130,7 @@ async fn a_password_is_exchanged_with_channel_binding() {
 async fn a_certificate_from_another_ca_is_refused_as_insecure() {
     let trusted = TestCa::new("the CA the client trusts");
     let other = TestCa::new("another CA");
-    let Some(server) = PostgresTlsServer::start(&other.issue(&["localhost", "127.0.0.1"])).await
-    else {
-        return;
-    };
+    let server = PostgresTlsServer::start(&other.issue(&["localhost", "127.0.0.1"])).await;
     let port = server.port();
     let given = TlsOptions::new().root_ca_pem(trusted.pem()).unwrap();
     // With a root CA given, `require` checks the chain too (as libpq with a root file).
@@ -181,9 +172,7 @@ async fn a_certificate_from_another_ca_is_refused_as_insecure() {
 
 #[tokio::test]
 async fn plaintext_is_refused_to_hosts_that_are_not_loopback_and_tls_never_falls_back() {
-    let Some(server) = PostgresServer::start() else {
-        return;
-    };
+    let server = PostgresServer::start();
     let port = server.port();
     // Loopback plaintext works as before (`prefer`, the default, does not try TLS here).
     let store = connect(&server.url(), "tokens", &TlsOptions::new())

@@ -1,15 +1,15 @@
 //! RedisStore against a real `redis-server` (one per test): documents, compare-and-swap,
 //! unreadable values, the refresh lock, and outages (a killed or frozen server).
 //!
-//! `redis-server` must be installed; `OAUTH_SKIP_REDIS=1` turns its absence into a skip.
+//! `redis-server` must be installed: its absence fails the tests.
 
 #![cfg(feature = "redis")]
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use oauth_core::store::{RedisStore, RefreshLock, TokenStore};
 use oauth_core::{StoreErrorKind, Token};
+use oauth_lifecycle::store::{RedisStore, RefreshLock, TokenStore};
 use oauth_sdk_tests::RedisServer;
 use oauth_sdk_tests::store_contract;
 
@@ -27,9 +27,7 @@ async fn get(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> Option<
 
 #[tokio::test]
 async fn round_trip_keeps_the_token_under_the_prefixed_key() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     assert!(store.is_shared());
     assert!(store.load("acct").await.unwrap().is_none());
@@ -79,9 +77,7 @@ async fn round_trip_keeps_the_token_under_the_prefixed_key() {
 
 #[tokio::test]
 async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     store_contract::compare_and_swap_accepts_only_the_current_version(
         &store,
@@ -93,9 +89,7 @@ async fn compare_and_swap_rejects_stale_versions_and_accepts_the_current_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_on_separate_connections_lose_no_update() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let stores = [
         RedisStore::connect(&server.url(), "t").await.unwrap(),
         RedisStore::connect(&server.url(), "t").await.unwrap(),
@@ -105,9 +99,7 @@ async fn concurrent_writers_on_separate_connections_lose_no_update() {
 
 #[tokio::test]
 async fn unreadable_values_are_corrupt_and_never_overwritten() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     let mut conn = raw(&server).await;
     let valid = |format_version: u64| {
@@ -190,9 +182,7 @@ async fn unreadable_values_are_corrupt_and_never_overwritten() {
 
 #[tokio::test]
 async fn the_refresh_lock_is_exclusive_and_only_its_owner_releases_it() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     let other_process = RedisStore::connect(&server.url(), "t").await.unwrap();
     let ttl = Duration::from_secs(30);
@@ -230,9 +220,7 @@ async fn the_refresh_lock_is_exclusive_and_only_its_owner_releases_it() {
 
 #[tokio::test]
 async fn the_refresh_lock_expires_after_its_ttl() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     // The TTL reaches Redis as given. A minute: no stall of the machine outlasts it, so the
     // lock is surely still held while a connection opens to read it.
@@ -343,9 +331,7 @@ async fn recovers_within(store: &RedisStore, bound: Duration) -> usize {
 
 #[tokio::test]
 async fn a_killed_server_fails_calls_within_the_command_timeout_and_recovery_is_immediate() {
-    let Some(mut server) = RedisServer::start() else {
-        return;
-    };
+    let mut server = RedisServer::start();
     let store = RedisStore::connect(&server.url(), "t").await.unwrap();
     store
         .compare_and_swap("acct", None, &token(1))
@@ -374,9 +360,7 @@ async fn a_killed_server_fails_calls_within_the_command_timeout_and_recovery_is_
 
 #[tokio::test]
 async fn a_frozen_server_fails_calls_within_the_given_timeout_and_recovery_is_prompt() {
-    let Some(server) = RedisServer::start() else {
-        return;
-    };
+    let server = RedisServer::start();
     let timeout = Duration::from_millis(300);
     let store =
         RedisStore::connect_with_timeouts(&server.url(), "t", Duration::from_millis(200), timeout)

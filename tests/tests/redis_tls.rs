@@ -1,13 +1,13 @@
 //! RedisStore over TLS against a real `redis-server --tls-port` serving certificates this test
 //! makes (rcgen), and the refusal of plaintext to hosts that are not loopback.
 //!
-//! `redis-server` (built with TLS, as Debian's is) must be installed; `OAUTH_SKIP_REDIS=1`
-//! turns its absence into a skip.
+//! `redis-server` (built with TLS, as Debian's is) must be installed: its absence fails the
+//! tests.
 
 #![cfg(feature = "redis")]
 
 use oauth_core::StoreErrorKind;
-use oauth_core::store::{RedisStore, TlsOptions, TokenStore};
+use oauth_lifecycle::store::{RedisStore, TlsOptions, TokenStore};
 use oauth_sdk_tests::redis_tls::RedisTlsServer;
 use oauth_sdk_tests::store_contract;
 use oauth_sdk_tests::tls::TestCa;
@@ -31,9 +31,7 @@ async fn connect(
 #[tokio::test]
 async fn rediss_with_the_given_root_ca_loads_writes_and_locks() {
     let ca = TestCa::new("oauth-core test CA");
-    let Some(server) = RedisTlsServer::start(&ca.issue(&["127.0.0.1", "localhost"])) else {
-        return;
-    };
+    let server = RedisTlsServer::start(&ca.issue(&["127.0.0.1", "localhost"]));
     let tls = TlsOptions::new().root_ca_pem(ca.pem()).unwrap();
     // The certificate names both: the address and the name each pass the check.
     for host in ["127.0.0.1", "localhost"] {
@@ -82,9 +80,7 @@ async fn rediss_with_the_given_root_ca_loads_writes_and_locks() {
 async fn a_certificate_from_another_ca_is_refused_as_insecure() {
     let trusted = TestCa::new("the CA the client trusts");
     let other = TestCa::new("another CA");
-    let Some(server) = RedisTlsServer::start(&other.issue(&["127.0.0.1", "localhost"])) else {
-        return;
-    };
+    let server = RedisTlsServer::start(&other.issue(&["127.0.0.1", "localhost"]));
     let given = TlsOptions::new().root_ca_pem(trusted.pem()).unwrap();
     // Neither the given root nor the system's (which never hold a test's CA) sign it.
     for tls in [given, TlsOptions::new()] {
@@ -110,9 +106,7 @@ async fn a_certificate_from_another_ca_is_refused_as_insecure() {
 async fn a_certificate_for_another_name_is_refused_as_insecure() {
     let ca = TestCa::new("oauth-core test CA");
     // Signed by the trusted CA, but for `localhost` only: not for the address 127.0.0.1.
-    let Some(server) = RedisTlsServer::start(&ca.issue(&["localhost"])) else {
-        return;
-    };
+    let server = RedisTlsServer::start(&ca.issue(&["localhost"]));
     let tls = TlsOptions::new().root_ca_pem(ca.pem()).unwrap();
     let e = connect(&server.tls_url("127.0.0.1"), "t", &tls)
         .await
@@ -128,9 +122,7 @@ async fn a_certificate_for_another_name_is_refused_as_insecure() {
 #[tokio::test]
 async fn plaintext_is_refused_to_hosts_that_are_not_loopback_unless_opted_in() {
     let ca = TestCa::new("oauth-core test CA");
-    let Some(server) = RedisTlsServer::start(&ca.issue(&["127.0.0.1"])) else {
-        return;
-    };
+    let server = RedisTlsServer::start(&ca.issue(&["127.0.0.1"]));
     // Loopback plaintext works as before.
     let store = RedisStore::connect(&server.plain_url(), "t").await.unwrap();
     store_contract::round_trip_keeps_every_field(&store, "loopback").await;

@@ -529,7 +529,12 @@ async fn sends_a_user_agent_naming_the_crate() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path("/restapi/oauth/token")
-                .header("user-agent", concat!("ringcentral-oauth/", "0.1.0"));
+                // Every workspace crate shares one version (`version.workspace`), so this
+                // package's version is the provider crate's.
+                .header(
+                    "user-agent",
+                    concat!("ringcentral-oauth/", env!("CARGO_PKG_VERSION")),
+                );
             then.status(200).json_body(token_body());
         })
         .await;
@@ -630,7 +635,7 @@ proptest::proptest! {
         params in proptest::collection::vec(("[a-z_]{0,6}", "Val[a-zA-Z0-9]{4}"), 0..5),
         top in proptest::option::of("[a-z_]{1,6}"),
     ) {
-        use oauth_core::response::ErrorBody;
+        use oauth_core::runtime::response::ErrorBody;
         let listed: Vec<_> = params
             .iter()
             .map(|(n, v)| json!({"parameterName": n, "parameterValue": v}))

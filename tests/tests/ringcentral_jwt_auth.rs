@@ -11,11 +11,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::MemoryStore;
 use oauth_core::{
-    ClientSecret, ManualClock, RefreshToken, RefreshTokenGrant, Token, TokenRevocation, TokenSource,
+    ClientSecret, ManualClock, RefreshToken, RefreshTokenGrant, Token, TokenRevocation,
 };
 use oauth_jwt::SigningKey;
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::MemoryStore;
 use ring::signature::{self, EcdsaKeyPair, KeyPair};
 use ringcentral_oauth::{
     AssertionAudience, ClientAuthentication, Environment, RingCentralClient,

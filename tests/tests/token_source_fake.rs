@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_core::fake::Fault;
-use oauth_core::store::{MemoryStore, TokenStore};
-use oauth_core::{
-    AuthorizationCodeGrant, Error, RefreshTokenGrant, RetryPolicy, Token, TokenSource,
-};
+use oauth_core::{AuthorizationCodeGrant, Error, RefreshTokenGrant, Token};
+use oauth_lifecycle::store::{MemoryStore, TokenStore};
+use oauth_lifecycle::{RetryPolicy, TokenSource};
+use oauth_test_kit::Fault;
 use ringcentral_oauth::mock::FakeRingCentral;
 use ringcentral_oauth::{AuthorizeParams, RingCentralClient};
 

@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use oauth_core::store::{MemoryStore, TokenStore};
-use oauth_core::{AccessToken, ClientSecret, Error, ManualClock, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, Error, ManualClock, RefreshToken, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{MemoryStore, TokenStore};
 use ringcentral_oauth::RingCentralClient;
 use serde_json::json;
 
@@ -174,7 +175,7 @@ async fn server_errors_are_retried_with_backoff_then_succeed() {
     let source = TokenSource::builder(client(&server, clock.clone()), MemoryStore::new(), "acct")
         .initial_token(expired_token())
         .clock(clock)
-        .retry(oauth_core::RetryPolicy {
+        .retry(oauth_lifecycle::RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(2),

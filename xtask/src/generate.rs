@@ -19,7 +19,7 @@ const PROGENITOR: &str = "progenitor 0.15.1";
 const NATIVE_CRATES: &[&str] = &["oauth-core"];
 
 /// The generated client's inner value, which its hooks read through `&self`.
-const INNER_TYPE: &str = "oauth_core::Vetting";
+const INNER_TYPE: &str = "oauth_core::runtime::Vetting";
 
 /// Generates the complete file text for the spec shown to users as `display`.
 pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {

@@ -17,8 +17,9 @@ use std::hint::black_box;
 use std::sync::{Arc, Barrier, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use oauth_core::store::MemoryStore;
-use oauth_core::{AccessToken, ClientSecret, Extra, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, Extra, RefreshToken, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::MemoryStore;
 use ringcentral_oauth::RingCentralClient;
 
 #[path = "../resources.rs"]

@@ -14,11 +14,11 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use oauth_core::fake::{FakeConfig, Lifetimes};
-use oauth_core::store::{DueIndex, MemoryStore, PostgresStore, TokenStore};
 use oauth_core::{AccessToken, Clock, ManualClock, RefreshToken, Token};
 use oauth_fleet::{Budget, KeepAlive, Keeper, KeeperSettings, Registry};
+use oauth_lifecycle::store::{DueIndex, MemoryStore, PostgresStore, TokenStore};
 use oauth_sdk_tests::postgres::PostgresServer;
+use oauth_test_kit::{FakeConfig, Lifetimes};
 use ringcentral_oauth::RingCentralClient;
 use ringcentral_oauth::mock::{self, FakeRingCentral};
 
@@ -107,7 +107,7 @@ fn main() {
         .build()
         .unwrap();
 
-    let server = PostgresServer::start().expect("PostgreSQL binaries");
+    let server = PostgresServer::start();
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
     let config = FakeConfig::new(mock::CLIENT_ID, Some(mock::CLIENT_SECRET.into()))
         .lifetimes(Lifetimes {

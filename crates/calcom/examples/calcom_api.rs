@@ -19,9 +19,10 @@
 use std::time::{Duration, SystemTime};
 
 use calcom_oauth::{CalcomClient, api};
-use oauth_core::access::AuthorizedClient;
-use oauth_core::store::{FileStore, TokenStore};
-use oauth_core::{AccessToken, ClientSecret, HttpSettings, RefreshToken, Token, TokenSource};
+use oauth_core::{AccessToken, ClientSecret, HttpSettings, RefreshToken, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::access::AuthorizedClient;
+use oauth_lifecycle::store::{FileStore, TokenStore};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 const KEY: &str = "calcom-user";

@@ -116,7 +116,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use httpmock::{Method::POST, MockServer};
-    use oauth_core::fake::terminal::converse;
+    use oauth_test_kit::terminal::converse;
     use url::Url;
 
     use super::{Config, run};

@@ -3,9 +3,9 @@
 //! Cal.com answers a request with an expired access token with the non-standard status 498
 //! (its own atoms client refreshes and retries once on it); [`authorizer`] treats 498 as a
 //! rejected token, and a plain 401 as unclear (renewed at most once per token: see
-//! `oauth_core::access`).
+//! `oauth_lifecycle::access`).
 
-use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
+use oauth_lifecycle::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 
 /// The v2 API: paths below it are e.g. `/me`, `/bookings`.
 pub const API_URL: &str = "https://api.cal.com/v2";

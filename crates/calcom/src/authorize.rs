@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use oauth_core::response::redirect_location;
+use oauth_core::runtime::response::redirect_location;
 use oauth_core::{AuthorizationCode, AuthorizationGrant, RedirectQuery, Result, SessionCookie};
 use url::Url;
 

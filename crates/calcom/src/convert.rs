@@ -26,7 +26,7 @@ pub(crate) fn token(response: types::KeysResponseDto, now: SystemTime) -> Token 
         // would look expired forever and every use would refresh, so the documented lifetime
         // is counted from receipt instead.
         Some(at) if at > now => at,
-        _ => oauth_core::time::after(now, ACCESS_TOKEN_LIFETIME),
+        _ => oauth_core::runtime::time::after(now, ACCESS_TOKEN_LIFETIME),
     };
     let mut extra = keys.extra;
     for (name, value) in response.extra {
@@ -70,6 +70,9 @@ mod tests {
         let now = end_of_time();
         assert!(now.checked_add(ACCESS_TOKEN_LIFETIME).is_none());
         let token = token(keys, now);
-        assert_eq!(token.expires_at(), Some(oauth_core::time::latest()));
+        assert_eq!(
+            token.expires_at(),
+            Some(oauth_core::runtime::time::latest())
+        );
     }
 }

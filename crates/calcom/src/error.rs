@@ -1,7 +1,7 @@
 //! Cal.com's error bodies, one type for both flows: the envelope of the platform endpoints and
 //! of older OAuth 2.0 servers, and the RFC 6749 body of today's OAuth 2.0 token endpoint.
 
-use oauth_core::response::ErrorBody;
+use oauth_core::runtime::response::ErrorBody;
 use oauth_core::{ErrorCode, ErrorDetail, ServerError};
 
 use crate::generated::types::{self, ErrorField};

@@ -89,7 +89,7 @@ because every operation of the client shares one error type; `error` tells them 
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub access_token_expires_at: ::std::option::Option<
-            ::oauth_core::wire::EpochMillis,
+            ::oauth_core::runtime::wire::EpochMillis,
         >,
         #[serde(rename = "refreshToken")]
         pub refresh_token: ::oauth_core::RefreshToken,
@@ -98,7 +98,7 @@ because every operation of the client shares one error type; `error` tells them 
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub refresh_token_expires_at: ::std::option::Option<
-            ::oauth_core::wire::EpochMillis,
+            ::oauth_core::runtime::wire::EpochMillis,
         >,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -249,7 +249,7 @@ access token. Unknown fields are kept.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<OAuth2Tokens>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub expires_in: ::std::option::Option<::oauth_core::runtime::wire::Seconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
         ///The granted scopes, space-separated.
@@ -276,7 +276,7 @@ hand-written layer reads them from there.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_token: ::std::option::Option<::oauth_core::AccessToken>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub expires_in: ::std::option::Option<::oauth_core::runtime::wire::Seconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
         ///The granted scopes, space-separated.
@@ -407,7 +407,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::Vetting,
+    pub(crate) inner: oauth_core::runtime::Vetting,
 }
 impl Client {
     /// Create a new client.
@@ -415,7 +415,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -434,7 +434,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::Vetting,
+        inner: oauth_core::runtime::Vetting,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -443,7 +443,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::Vetting> for Client {
+impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -453,11 +453,11 @@ impl ClientInfo<oauth_core::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::Vetting {
+    fn inner(&self) -> &oauth_core::runtime::Vetting {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::Vetting> for &Client {}
+impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Exchange authorization code or refresh token for tokens

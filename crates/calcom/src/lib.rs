@@ -15,7 +15,7 @@
 //!   here for the apps built on them.
 //!
 //! Both implement [`oauth_core::AuthorizationCodeGrant`] and [`oauth_core::RefreshTokenGrant`],
-//! so [`oauth_core::TokenSource`] and the authorized-request layer work over either.
+//! so [`oauth_lifecycle::TokenSource`] and the authorized-request layer work over either.
 //!
 //! ```no_run
 //! use calcom_oauth::{AuthorizeParams, CalcomOAuth2Client};
@@ -147,18 +147,23 @@ pub use client::{CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
 pub use generated::types;
 pub use oauth2::{AuthorizeParams, CalcomOAuth2Client, CalcomOAuth2ClientBuilder, ClientKind};
 
-/// The core crate, re-exported so that an application needs no dependency of its own on it.
+/// The core crate (tokens, secrets, errors, capability traits), re-exported so that an
+/// application needs no dependency of its own on it.
 pub use oauth_core;
+/// The token lifecycle crate (token sources, stores, authorized requests, pending web
+/// authorizations), re-exported for the same reason; this crate's `redis`, `postgres`,
+/// `encryption` and `middleware` features are its features.
+pub use oauth_lifecycle;
 
 /// Everything an application names in everyday use: this crate's client types with
-/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
-/// stores). `use calcom_oauth::prelude::*;`
+/// [`oauth_lifecycle::prelude`] (secrets, tokens, errors, the capability traits, token sources
+/// and stores). `use calcom_oauth::prelude::*;`
 pub mod prelude {
     pub use crate::{
         AuthorizationRedirect, AuthorizeParams, CalcomClient, CalcomClientBuilder,
         CalcomOAuth2Client, CalcomOAuth2ClientBuilder, ClientKind,
     };
-    pub use oauth_core::prelude::*;
+    pub use oauth_lifecycle::prelude::*;
 }
 
 #[doc = include_str!("../README.md")]

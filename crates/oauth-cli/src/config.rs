@@ -240,7 +240,7 @@ impl Config {
 
 /// Checks a profile name: it is also the token store's key and a file name.
 pub fn validate_name(name: &str) -> CliResult<()> {
-    oauth_core::store::validate_key(name).map_err(|_| {
+    oauth_lifecycle::store::validate_key(name).map_err(|_| {
         CliError::Config(format!(
             "invalid profile name `{name}`: use 1-200 of [A-Za-z0-9._-], not starting with `.`"
         ))

@@ -2,8 +2,8 @@
 //! print a fresh access token for `curl`, show what is stored, revoke.
 //!
 //! Built on the SDK's public API only: the provider crates' clients and authorization requests,
-//! `oauth_core::TokenSource` for refreshes, and `oauth_core::store::FileStore` for tokens (in
-//! `oauth_core::store::EncryptedStore` when `OAUTH_CLI_KEY` is set), so a program using the
+//! `oauth_lifecycle::TokenSource` for refreshes, and `oauth_lifecycle::store::FileStore` for tokens (in
+//! `oauth_lifecycle::store::EncryptedStore` when `OAUTH_CLI_KEY` is set), so a program using the
 //! library can read what the CLI stored and the other way round.
 
 // A command line's output is its interface: data goes to stdout, messages to stderr, through

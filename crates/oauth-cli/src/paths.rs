@@ -44,7 +44,7 @@ impl Paths {
         &self.config_file
     }
 
-    /// The token store's directory (an `oauth_core::store::FileStore`).
+    /// The token store's directory (an `oauth_lifecycle::store::FileStore`).
     pub fn tokens_dir(&self) -> PathBuf {
         self.data_dir.join("tokens")
     }

@@ -29,7 +29,7 @@ pub fn client_secret(name: &str, profile: &Profile) -> CliResult<Option<ClientSe
 
 /// A RingCentral JWT credential read from `file` at every grant, so that a credential rotated
 /// in the file is picked up by the next `oauth token`.
-pub fn jwt_assertion(file: PathBuf) -> impl oauth_core::access::Assertion {
+pub fn jwt_assertion(file: PathBuf) -> impl oauth_lifecycle::access::Assertion {
     move || {
         let read = from_file(&file, "the JWT credential")
             .map(oauth_core::JwtAssertion::new)

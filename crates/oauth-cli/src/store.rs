@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use oauth_core::StoreErrorKind;
-use oauth_core::store::{
+use oauth_core::{StoreError, Token};
+use oauth_lifecycle::store::{
     AnyStore, EncryptedStore, FileStore, Keyring, RefreshLock, TokenStore, Versioned, is_sealed,
 };
-use oauth_core::{StoreError, Token};
 
 use crate::error::{CliError, CliResult};
 use crate::paths::Paths;
 
-/// The environment variable holding the store's key (`oauth_core::store::Keyring::parse`'s
+/// The environment variable holding the store's key (`oauth_lifecycle::store::Keyring::parse`'s
 /// format: base64 or hex of 32 bytes, `[id:]key`, `NEW,OLD` while rotating).
 pub const KEY_VAR: &str = "OAUTH_CLI_KEY";
 

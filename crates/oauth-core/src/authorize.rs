@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::error::{AuthorizationError, Error, Result};
 use crate::pkce::Pkce;
-use crate::scrub::Secrets;
+use crate::runtime::scrub::Secrets;
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::state::CsrfState;
 

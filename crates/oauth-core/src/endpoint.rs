@@ -6,7 +6,7 @@
 //! `Authorization` value, and otherwise does exactly what a generated operation does: the
 //! generated body type, `Accept: application/json`, the same request and execution hooks
 //! ([`crate::http::prepare_request`], [`crate::http::execute`]) and the same outcome, a
-//! `progenitor_client` result for [`crate::response::map_error`].
+//! `progenitor_client` result for [`crate::runtime::response::map_error`].
 
 use std::fmt;
 
@@ -16,10 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::answer;
 use crate::error::{Error, Result};
 use crate::http::{BaseUrl, basic_authorization};
-use crate::scrub::Sent;
+use crate::runtime::answer;
+use crate::runtime::scrub::Sent;
 use crate::secret::ClientSecret;
 
 /// A `POST` endpoint answering JSON, with its URL, body encoding and client authentication
@@ -83,13 +83,13 @@ impl Endpoint {
     pub async fn post<B, T, E>(
         &self,
         http: &reqwest::Client,
-        vetting: &crate::Vetting,
+        vetting: &crate::runtime::Vetting,
         body: &B,
     ) -> std::result::Result<T, GeneratedError<E>>
     where
         B: Serialize + Sync + ?Sized,
         T: DeserializeOwned,
-        E: crate::response::ErrorBody,
+        E: crate::runtime::response::ErrorBody,
     {
         let json = self.json;
         // Run again only to find the secrets to scrub from an error answer, which is cheaper

@@ -2,15 +2,15 @@
 //!
 //! No variant carries a raw response body or a request header: bodies may echo tokens and
 //! headers hold credentials. What a server said is kept as parsed, named fields instead, with
-//! every secret the request carried scrubbed out ([`crate::scrub`]), each piece at most
-//! [`MAX_SERVER_TEXT`](crate::scrub::MAX_SERVER_TEXT) characters and control characters escaped.
+//! every secret the request carried scrubbed out ([`crate::runtime::scrub`]), each piece at most
+//! [`MAX_SERVER_TEXT`](crate::runtime::scrub::MAX_SERVER_TEXT) characters and control characters escaped.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::scrub::server_text;
+use crate::runtime::scrub::server_text;
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -731,10 +731,10 @@ mod tests {
             e.details[0].message.as_deref().unwrap(),
         ] {
             assert!(text.starts_with("\\u{1b}]0;pwned\\u{7}"), "{text}");
-            assert!(text.chars().count() <= crate::scrub::MAX_SERVER_TEXT + 1);
+            assert!(text.chars().count() <= crate::runtime::scrub::MAX_SERVER_TEXT + 1);
         }
         let denied = AuthorizationError::new(ErrorCode::Other(long.clone()), Some(long), None);
         assert!(!denied.to_string().chars().any(|c| c.is_control()));
-        assert!(denied.to_string().len() < 3 * crate::scrub::MAX_SERVER_TEXT);
+        assert!(denied.to_string().len() < 3 * crate::runtime::scrub::MAX_SERVER_TEXT);
     }
 }

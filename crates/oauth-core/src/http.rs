@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, COOKIE};
 
-use crate::answer;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::limit::BodyLimit;
-use crate::response::ErrorBody;
-use crate::vetting::Vetting;
+use crate::runtime::answer;
+use crate::runtime::limit::BodyLimit;
+use crate::runtime::response::ErrorBody;
+use crate::runtime::vetting::Vetting;
 
 mod base_url;
 
@@ -47,7 +47,7 @@ impl HttpSettings {
     /// Builds the client: redirects are never followed (a redirect from a token endpoint could
     /// carry credentials elsewhere, and the authorize calls must see the redirect itself).
     pub fn build(&self) -> Result<reqwest::Client> {
-        install_crypto_provider();
+        crate::runtime::install_crypto_provider();
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
@@ -191,15 +191,6 @@ impl fmt::Debug for Connection {
     }
 }
 
-/// reqwest is built without a default TLS crypto backend (the aws-lc one costs minutes of
-/// build); this installs rustls' ring provider unless the application installed one.
-pub(crate) fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another thread installing one is fine: either provider works.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
 /// The request hook of every generated client: marks credential headers sensitive so that
 /// `Debug` of a request never prints them. (The generator's `api-version` header, which no
 /// provider defines, is removed at generation by the xtask.)
@@ -219,12 +210,12 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 /// - an answer from another URL than the request's (a caller's HTTP client followed a
 ///   redirect) is refused;
 /// - every body but a redirect's is read with `vetting`'s limit (`Content-Length` first), and a longer
-///   one is refused unread. Refusals reach [`crate::response::map_error`] as
-///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::limit`]);
+///   one is refused unread. Refusals reach [`crate::runtime::response::map_error`] as
+///   [`Error::RedirectFollowed`] and [`Error::ResponseTooLarge`] (see [`crate::runtime::limit`]);
 /// - in an error answer (4xx, 5xx, or a 2xx whose body reports an error as `E`) every secret
 ///   the request carried, and every secret `vetting` holds (the client's own, which an answer
 ///   can echo to a request that did not carry it), is scrubbed out of the text
-///   ([`crate::scrub`]), and an error body
+///   ([`crate::runtime::scrub`]), and an error body
 ///   that does not read as the provider's error schema `E` (an HTML page from a proxy, a JSON
 ///   shape nobody documented) is replaced with `{}`.
 ///
@@ -238,7 +229,7 @@ pub async fn execute<E: ErrorBody>(
     operation: &'static str,
     vetting: &Vetting,
 ) -> reqwest::Result<reqwest::Response> {
-    let sent = crate::scrub::Sent::capture(&request);
+    let sent = crate::runtime::scrub::Sent::capture(&request);
     answer::send::<E>(
         client,
         request,
@@ -255,7 +246,7 @@ pub async fn execute<E: ErrorBody>(
 /// [`execute`], given the provider's error schema. Every provider crate invokes it once:
 /// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
 /// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
-/// generated client's inner value is the [`Vetting`](crate::Vetting); the macro also
+/// generated client's inner value is the [`Vetting`](crate::runtime::Vetting); the macro also
 /// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
 #[macro_export]
 macro_rules! client_hooks {
@@ -270,7 +261,7 @@ macro_rules! client_hooks {
             }
         }
 
-        impl ::progenitor_client::ClientHooks<$crate::Vetting> for $client {
+        impl ::progenitor_client::ClientHooks<$crate::runtime::Vetting> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut ::reqwest::Request,
@@ -286,10 +277,10 @@ macro_rules! client_hooks {
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::<$crate::Vetting>::client(self),
+                    ::progenitor_client::ClientInfo::<$crate::runtime::Vetting>::client(self),
                     request,
                     info.operation_id,
-                    ::progenitor_client::ClientInfo::<$crate::Vetting>::inner(self),
+                    ::progenitor_client::ClientInfo::<$crate::runtime::Vetting>::inner(self),
                 )
                 .await
             }

@@ -18,7 +18,7 @@ impl Pkce {
     /// RFC's recommendation) and its S256 challenge.
     pub fn new_s256() -> Self {
         Self::from_verifier(PkceVerifier::new(
-            URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()),
+            URL_SAFE_NO_PAD.encode(crate::runtime::random::bytes::<32>()),
         ))
     }
 

@@ -12,8 +12,8 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, ServerError};
-use crate::scrub::server_text;
-use crate::time;
+use crate::runtime::scrub::server_text;
+use crate::runtime::time;
 
 /// Why and when the provider refused the grant behind a stored token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

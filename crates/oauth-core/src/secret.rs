@@ -27,7 +27,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use crate::scrub::REDACTED;
+pub use crate::runtime::scrub::REDACTED;
 
 thread_local! {
     /// Set while a [`WithSecrets`] value is being serialized on this thread.

@@ -18,7 +18,7 @@ pub struct CsrfState(String);
 impl CsrfState {
     /// A fresh random state.
     pub fn new_random() -> Self {
-        Self(URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>()))
+        Self(URL_SAFE_NO_PAD.encode(crate::runtime::random::bytes::<32>()))
     }
 
     /// A state chosen by the caller (e.g. one that also encodes where to return to). It must be

@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::extra::Extra;
 use crate::refusal::Refusal;
+use crate::runtime::time;
 use crate::scopes::Scopes;
 use crate::secret::{AccessToken, RefreshToken};
-use crate::time;
 
 mod stored;
 
@@ -49,7 +49,7 @@ impl TokenType {
 ///
 /// Times are checked, never overflowed: every time a token holds lies between the unix epoch
 /// and [`time::latest`] (so the stored form, unix milliseconds, keeps it
-/// exactly), and an expiry lies at most [`MAX_LIFETIME`](crate::time::MAX_LIFETIME) (a century)
+/// exactly), and an expiry lies at most [`MAX_LIFETIME`](crate::runtime::time::MAX_LIFETIME) (a century)
 /// after receipt: absurd lifetimes (`expires_in: 1e19`) are clamped to that.
 ///
 /// `Debug` redacts the secrets and the values of `extra` (providers put ID tokens there). To

@@ -4,9 +4,11 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::scrub::{MAX_SERVER_TEXT, MIN_SECRET_CHARS, REDACTED, Secrets, server_text};
-use oauth_core::time::{MAX_LIFETIME, latest, to_unix_ms};
-use oauth_core::wire::{EpochMillis, EpochSeconds, Seconds};
+use oauth_core::runtime::scrub::{
+    MAX_SERVER_TEXT, MIN_SECRET_CHARS, REDACTED, Secrets, server_text,
+};
+use oauth_core::runtime::time::{MAX_LIFETIME, latest, to_unix_ms};
+use oauth_core::runtime::wire::{EpochMillis, EpochSeconds, Seconds};
 use oauth_core::{AccessToken, RefreshToken, Token};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -74,7 +76,7 @@ proptest! {
         expires_at_ms in any::<Option<u64>>(),
         from_wire in any::<bool>(),
     ) {
-        let received = oauth_core::time::from_unix_ms(received_ms);
+        let received = oauth_core::runtime::time::from_unix_ms(received_ms);
         let mut token = Token::new(AccessToken::new("a"), received)
             .with_refresh_token(Some(RefreshToken::new("r")))
             .with_refresh_token_expires_in(refresh_expires_in.map(Duration::from_secs));
@@ -85,7 +87,7 @@ proptest! {
         };
         for at in [token.expires_at(), token.refresh_token_expires_at()].into_iter().flatten() {
             prop_assert!(at >= UNIX_EPOCH && at <= latest());
-            prop_assert!(at <= oauth_core::time::after(token.received_at(), MAX_LIFETIME));
+            prop_assert!(at <= oauth_core::runtime::time::after(token.received_at(), MAX_LIFETIME));
         }
         let json = serde_json::to_string(&token.exposing_secrets()).unwrap();
         let back: Token = serde_json::from_str(&json).unwrap();

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use oauth_core::store::{Claim, DueBacklog, DueIndex, TokenStore};
-use oauth_core::{Clock, Error, Renew, RetryPolicy, StoreError, SystemClock, Token, TokenSource};
+use oauth_core::{Clock, Error, Renew, StoreError, SystemClock, Token};
+use oauth_lifecycle::store::{Claim, DueBacklog, DueIndex, TokenStore};
+use oauth_lifecycle::{RetryPolicy, TokenSource};
 use tokio::task::JoinSet;
 
 use crate::budget::Budget;

@@ -8,7 +8,7 @@
 //! again.
 //!
 //! Coordination is the store's: its due-time index
-//! ([`oauth_core::store::DueIndex`]: a PostgreSQL column claimed with `FOR UPDATE SKIP LOCKED`,
+//! ([`oauth_lifecycle::store::DueIndex`]: a PostgreSQL column claimed with `FOR UPDATE SKIP LOCKED`,
 //! a Redis sorted set) hands each due connection to one worker under a lease, and the
 //! store's refresh lock makes the refresh itself happen once. A killed worker's claims are
 //! due again when their lease lapses.

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use lru::LruCache;
-use oauth_core::store::{DueIndex, TokenStore};
-use oauth_core::{Clock, Error, Refusal, Renew, SystemClock, Token, TokenRevocation, TokenSource};
+use oauth_core::{Clock, Error, Refusal, Renew, SystemClock, Token, TokenRevocation};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{DueIndex, TokenStore};
 
 use crate::events::{FleetEvent, Listener};
 use crate::policy::KeepAlive;
@@ -91,7 +92,7 @@ where
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn builder(&self, id: &str) -> oauth_core::TokenSourceBuilder<P, S> {
+    fn builder(&self, id: &str) -> oauth_lifecycle::TokenSourceBuilder<P, S> {
         TokenSource::builder(self.provider.clone(), self.store.clone(), id)
             .clock(Arc::clone(&self.clock))
     }

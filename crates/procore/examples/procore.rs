@@ -136,7 +136,7 @@ async fn run(
 /// The example runs against the crate's fake Procore, its consent step answered by the fake.
 #[cfg(test)]
 mod tests {
-    use oauth_core::fake::terminal::converse;
+    use oauth_test_kit::terminal::converse;
     use procore_oauth::Environment;
     use procore_oauth::mock::{CLIENT_ID, CLIENT_SECRET, COMPANY_ID, FakeProcore};
 

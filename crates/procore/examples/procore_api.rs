@@ -13,10 +13,10 @@
 
 #![allow(clippy::print_stdout)]
 
-use oauth_core::access::ClientCredentials;
-use oauth_core::reqwest_middleware::ClientBuilder;
-use oauth_core::store::MemoryStore;
 use oauth_core::{ClientSecret, HttpSettings};
+use oauth_lifecycle::access::ClientCredentials;
+use oauth_lifecycle::reqwest_middleware::ClientBuilder;
+use oauth_lifecycle::store::MemoryStore;
 use procore_oauth::api::{self, WithCompany};
 use procore_oauth::{Environment, ProcoreClient};
 use tokio::io::{AsyncWrite, AsyncWriteExt};

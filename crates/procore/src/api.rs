@@ -6,8 +6,8 @@
 //! that does not name its own) or per request (on the request builder, which then wins).
 //!
 //! ```no_run
-//! # async fn run(source: oauth_core::SharedTokenSource) -> Result<(), Box<dyn std::error::Error>> {
-//! use oauth_core::access::AuthorizedClient;
+//! # async fn run(source: oauth_lifecycle::SharedTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+//! use oauth_lifecycle::access::AuthorizedClient;
 //! use procore_oauth::{Environment, api::{self, WithCompany}};
 //! let authorizer = api::authorizer(source, Environment::Production).company_id(8089).build()?;
 //! let http = AuthorizedClient::new(reqwest::Client::new(), authorizer);
@@ -20,9 +20,9 @@
 //! With the `middleware` feature, the authorizer is `reqwest-middleware` middleware, and
 //! [`WithCompany`] also names the company on its request builder.
 
-use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
+use oauth_lifecycle::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 #[cfg(feature = "middleware")]
-use oauth_core::reqwest_middleware;
+use oauth_lifecycle::reqwest_middleware;
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::Environment;

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use oauth_core::response::ErrorBody;
+use oauth_core::runtime::response::ErrorBody;
 use oauth_core::{ErrorDetail, Extra, ServerError, Token, TokenType};
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,10 +20,12 @@ pub(crate) fn token(response: types::TokenResponse, now: SystemTime) -> Token {
     let expires_at = response.expires_in.map(|lifetime| {
         // Saturating sums: `expires_in` and `created_at` may be absurd (`1e19`).
         let lifetime = lifetime.duration();
-        let from_receipt = oauth_core::time::after(now, lifetime);
+        let from_receipt = oauth_core::runtime::time::after(now, lifetime);
         match response.created_at.map(|c| c.time()) {
-            Some(created) if created <= now && oauth_core::time::after(created, lifetime) > now => {
-                oauth_core::time::after(created, lifetime)
+            Some(created)
+                if created <= now && oauth_core::runtime::time::after(created, lifetime) > now =>
+            {
+                oauth_core::runtime::time::after(created, lifetime)
             }
             _ => from_receipt,
         }
@@ -114,7 +116,7 @@ fn field_names(fields: &Value) -> Option<String> {
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use oauth_core::wire::{EpochSeconds, Seconds};
+    use oauth_core::runtime::wire::{EpochSeconds, Seconds};
     use oauth_core::{AccessToken, ErrorCode};
 
     use super::*;

@@ -198,9 +198,11 @@ applications; it is optional here so public applications can revoke too.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub application: ::std::option::Option<TokenInfoApplication>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::oauth_core::wire::EpochSeconds>,
+        pub created_at: ::std::option::Option<::oauth_core::runtime::wire::EpochSeconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in_seconds: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub expires_in_seconds: ::std::option::Option<
+            ::oauth_core::runtime::wire::Seconds,
+        >,
         ///The user the token acts for.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource_owner_id: ::std::option::Option<i64>,
@@ -247,9 +249,9 @@ fields are kept.
     pub struct TokenResponse {
         pub access_token: ::oauth_core::AccessToken,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::oauth_core::wire::EpochSeconds>,
+        pub created_at: ::std::option::Option<::oauth_core::runtime::wire::EpochSeconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub expires_in: ::std::option::Option<::oauth_core::runtime::wire::Seconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
         ///Granted scopes, space separated, when the server sends them.
@@ -314,7 +316,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::Vetting,
+    pub(crate) inner: oauth_core::runtime::Vetting,
 }
 impl Client {
     /// Create a new client.
@@ -322,7 +324,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -341,7 +343,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::Vetting,
+        inner: oauth_core::runtime::Vetting,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -350,7 +352,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::Vetting> for Client {
+impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -360,11 +362,11 @@ impl ClientInfo<oauth_core::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::Vetting {
+    fn inner(&self) -> &oauth_core::runtime::Vetting {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::Vetting> for &Client {}
+impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Grant App Authorization

@@ -88,15 +88,20 @@ pub use authorize::OUT_OF_BAND_REDIRECT_URI;
 pub use client::{Environment, ProcoreClient, ProcoreClientBuilder};
 pub use generated::types;
 
-/// The core crate, re-exported so that an application needs no dependency of its own on it.
+/// The core crate (tokens, secrets, errors, capability traits), re-exported so that an
+/// application needs no dependency of its own on it.
 pub use oauth_core;
+/// The token lifecycle crate (token sources, stores, authorized requests, pending web
+/// authorizations), re-exported for the same reason; this crate's `redis`, `postgres`,
+/// `encryption` and `middleware` features are its features.
+pub use oauth_lifecycle;
 
 /// Everything an application names in everyday use: this crate's client types with
-/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
-/// stores). `use procore_oauth::prelude::*;`
+/// [`oauth_lifecycle::prelude`] (secrets, tokens, errors, the capability traits, token sources
+/// and stores). `use procore_oauth::prelude::*;`
 pub mod prelude {
     pub use crate::{Environment, ProcoreClient, ProcoreClientBuilder};
-    pub use oauth_core::prelude::*;
+    pub use oauth_lifecycle::prelude::*;
 }
 
 #[doc = include_str!("../README.md")]

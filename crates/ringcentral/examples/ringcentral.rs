@@ -91,7 +91,7 @@ async fn run(
 /// The example runs against the crate's fake RingCentral, its consent step answered by the fake.
 #[cfg(test)]
 mod tests {
-    use oauth_core::fake::terminal::converse;
+    use oauth_test_kit::terminal::converse;
     use ringcentral_oauth::mock::{CLIENT_ID, CLIENT_SECRET, FakeRingCentral};
 
     use super::{Config, run};

@@ -14,10 +14,10 @@
 
 #![allow(clippy::print_stdout)]
 
-use oauth_core::access::JwtBearer;
-use oauth_core::reqwest_middleware::ClientBuilder;
-use oauth_core::store::MemoryStore;
 use oauth_core::{ClientSecret, HttpSettings, JwtAssertion};
+use oauth_lifecycle::access::JwtBearer;
+use oauth_lifecycle::reqwest_middleware::ClientBuilder;
+use oauth_lifecycle::store::MemoryStore;
 use ringcentral_oauth::{Environment, RingCentralClient, api};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 

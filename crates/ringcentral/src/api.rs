@@ -6,7 +6,8 @@
 //!
 //! ```no_run
 //! # async fn run(client: ringcentral_oauth::RingCentralClient) -> Result<(), Box<dyn std::error::Error>> {
-//! use oauth_core::{JwtAssertion, access::{AuthorizedClient, JwtBearer}, store::MemoryStore};
+//! use oauth_core::JwtAssertion;
+//! use oauth_lifecycle::{access::{AuthorizedClient, JwtBearer}, store::MemoryStore};
 //! use ringcentral_oauth::{Environment, api};
 //! let source = JwtBearer::new(client, JwtAssertion::new(std::env::var("RC_JWT")?))
 //!     .builder(MemoryStore::new(), "rc-jwt")
@@ -18,7 +19,7 @@
 //! # Ok(()) }
 //! ```
 
-use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
+use oauth_lifecycle::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 
 use crate::Environment;
 

@@ -1,6 +1,6 @@
 //! Authorization requests: the URL for the browser (`GET`), or the same as a form (`POST`).
 
-use oauth_core::response::redirect_location;
+use oauth_core::runtime::response::redirect_location;
 use oauth_core::{AuthorizationRequest, CsrfState, Pkce, Result};
 use url::Url;
 

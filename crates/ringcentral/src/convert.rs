@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use oauth_core::response::ErrorBody;
+use oauth_core::runtime::response::ErrorBody;
 use oauth_core::{ErrorCode, ErrorDetail, Extra, ServerError, Token, TokenType};
 use serde_json::Value;
 

@@ -476,7 +476,7 @@ are not sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub endpoint_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub expires_in: ::std::option::Option<::oauth_core::runtime::wire::Seconds>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id_token: ::std::option::Option<::oauth_core::IdToken>,
         ///Token owner's RingCentral user (extension) ID.
@@ -485,7 +485,9 @@ are not sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::oauth_core::RefreshToken>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token_expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub refresh_token_expires_in: ::std::option::Option<
+            ::oauth_core::runtime::wire::Seconds,
+        >,
         ///Space-separated granted scopes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
@@ -493,12 +495,16 @@ are not sent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub session_expiration_time: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub session_expires_in: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub session_expires_in: ::std::option::Option<
+            ::oauth_core::runtime::wire::Seconds,
+        >,
         ///OAuth session ID (often absent in practice).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub session_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub session_idle_timeout: ::std::option::Option<::oauth_core::wire::Seconds>,
+        pub session_idle_timeout: ::std::option::Option<
+            ::oauth_core::runtime::wire::Seconds,
+        >,
         ///`bearer` (compared case-insensitively).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token_type: ::std::option::Option<::std::string::String>,
@@ -561,7 +567,7 @@ Version: 1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::Vetting,
+    pub(crate) inner: oauth_core::runtime::Vetting,
 }
 impl Client {
     /// Create a new client.
@@ -569,7 +575,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -588,7 +594,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::Vetting,
+        inner: oauth_core::runtime::Vetting,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -597,7 +603,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::Vetting> for Client {
+impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn api_version() -> &'static str {
         "1.0"
     }
@@ -607,11 +613,11 @@ impl ClientInfo<oauth_core::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::Vetting {
+    fn inner(&self) -> &oauth_core::runtime::Vetting {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::Vetting> for &Client {}
+impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**OAuth Authorization

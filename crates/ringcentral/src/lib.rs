@@ -77,21 +77,26 @@ pub use client_auth::{AssertionAudience, ClientAuthentication};
 pub use generated::types;
 pub use sign_in::{OidcSettings, SignInError, SignInGrant, SignInRequest, SignedIn};
 
-/// The core crate, re-exported so that an application needs no dependency of its own on it.
+/// The core crate (tokens, secrets, errors, capability traits), re-exported so that an
+/// application needs no dependency of its own on it.
 pub use oauth_core;
 /// The JOSE crate (signing keys, ID token claims and errors), re-exported likewise.
 pub use oauth_jwt;
+/// The token lifecycle crate (token sources, stores, authorized requests, pending web
+/// authorizations), re-exported for the same reason; this crate's `redis`, `postgres`,
+/// `encryption` and `middleware` features are its features.
+pub use oauth_lifecycle;
 
 /// Everything an application names in everyday use: this crate's client types with
-/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
-/// stores). `use ringcentral_oauth::prelude::*;`
+/// [`oauth_lifecycle::prelude`] (secrets, tokens, errors, the capability traits, token sources
+/// and stores). `use ringcentral_oauth::prelude::*;`
 pub mod prelude {
     pub use crate::{
         AssertionAudience, AuthorizeParams, ClientAuthentication, Environment, RingCentralClient,
         RingCentralClientBuilder, SignedIn,
     };
-    pub use oauth_core::prelude::*;
     pub use oauth_jwt::{IdTokenClaims, SigningKey};
+    pub use oauth_lifecycle::prelude::*;
 }
 
 #[doc = include_str!("../README.md")]

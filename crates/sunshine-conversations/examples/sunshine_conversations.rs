@@ -112,7 +112,7 @@ async fn run(
 /// step answered by the fake.
 #[cfg(test)]
 mod tests {
-    use oauth_core::fake::terminal::converse;
+    use oauth_test_kit::terminal::converse;
     use sunshine_conversations_oauth::Region;
     use sunshine_conversations_oauth::mock::{CLIENT_ID, CLIENT_SECRET, FakeSunshine};
 

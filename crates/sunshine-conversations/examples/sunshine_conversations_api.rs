@@ -15,8 +15,8 @@
 
 use std::time::SystemTime;
 
-use oauth_core::access::{AuthorizedClient, StaticToken};
 use oauth_core::{AccessToken, ClientSecret, Error, HttpSettings, Token, TokenIntrospection};
+use oauth_lifecycle::access::{AuthorizedClient, StaticToken};
 use sunshine_conversations_oauth::SunshineClient;
 use sunshine_conversations_oauth::api::{self, ApiHost};
 use tokio::io::{AsyncWrite, AsyncWriteExt};

@@ -5,12 +5,13 @@
 //! `https://{subdomain}.zendesk.com/sc`, whose name [`token_info`](
 //! oauth_core::TokenIntrospection::token_info) returns; legacy (pre-Zendesk) apps use the US or
 //! EU host. A Sunshine token has no expiry and no refresh grant, so it goes behind a
-//! [`StaticToken`](oauth_core::access::StaticToken): a 401 means the user removed the
+//! [`StaticToken`](oauth_lifecycle::access::StaticToken): a 401 means the user removed the
 //! integration, and the source then answers [`Error::NeedsReauthorization`].
 //!
 //! ```no_run
 //! # async fn run(client: sunshine_conversations_oauth::SunshineClient, token: oauth_core::Token) -> Result<(), Box<dyn std::error::Error>> {
-//! use oauth_core::{TokenIntrospection, access::{AuthorizedClient, StaticToken}};
+//! use oauth_core::TokenIntrospection;
+//! use oauth_lifecycle::{access::{AuthorizedClient, StaticToken}};
 //! use sunshine_conversations_oauth::api::{self, ApiHost};
 //! let app = client.token_info(token.access_token()).await?.app.ok_or("no app")?;
 //! let host = ApiHost::for_app(&app)?;
@@ -21,8 +22,8 @@
 //! # Ok(()) }
 //! ```
 
-use oauth_core::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 use oauth_core::{Error, Result};
+use oauth_lifecycle::access::{AccessTokenSource, Authorizer, AuthorizerBuilder};
 
 use crate::types;
 
@@ -89,7 +90,7 @@ impl ApiHost {
 ///
 /// Every 401 counts as a rejected token: the API's documented 401 is `unauthorized`
 /// ("Authorization is required", in the published spec's introduction), and a Sunshine token
-/// cannot be renewed, so a [`StaticToken`](oauth_core::access::StaticToken) then answers
+/// cannot be renewed, so a [`StaticToken`](oauth_lifecycle::access::StaticToken) then answers
 /// [`Error::NeedsReauthorization`] instead of sending a dead token again.
 pub fn authorizer(source: impl AccessTokenSource, host: &ApiHost) -> Result<AuthorizerBuilder> {
     Ok(Authorizer::builder(source, host.url()?).reject_status(401))

@@ -229,7 +229,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::Vetting,
+    pub(crate) inner: oauth_core::runtime::Vetting,
 }
 impl Client {
     /// Create a new client.
@@ -237,7 +237,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -256,7 +256,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::Vetting,
+        inner: oauth_core::runtime::Vetting,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -265,7 +265,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::Vetting> for Client {
+impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -275,11 +275,11 @@ impl ClientInfo<oauth_core::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::Vetting {
+    fn inner(&self) -> &oauth_core::runtime::Vetting {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::Vetting> for &Client {}
+impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Revoke Access

@@ -13,7 +13,7 @@
 //! [`revoke`](oauth_core::TokenRevocation::revoke). A received [`Token`](oauth_core::Token)
 //! therefore has no [`expires_at`](oauth_core::Token::expires_at), there is nothing to refresh
 //! (this client does not implement [`RefreshTokenGrant`](oauth_core::RefreshTokenGrant), so it
-//! cannot back a [`TokenSource`](oauth_core::TokenSource)), and an API answering 401 means the
+//! cannot back a [`TokenSource`](oauth_lifecycle::TokenSource)), and an API answering 401 means the
 //! user has to authorize again. Store the token with
 //! [`Token::exposing_secrets`](oauth_core::Token::exposing_secrets) and check it with
 //! [`token_info`](oauth_core::TokenIntrospection::token_info).
@@ -89,15 +89,20 @@ oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
 pub use client::{Region, SunshineClient, SunshineClientBuilder};
 pub use generated::types;
 
-/// The core crate, re-exported so that an application needs no dependency of its own on it.
+/// The core crate (tokens, secrets, errors, capability traits), re-exported so that an
+/// application needs no dependency of its own on it.
 pub use oauth_core;
+/// The token lifecycle crate (token sources, stores, authorized requests, pending web
+/// authorizations), re-exported for the same reason; this crate's `redis`, `postgres`,
+/// `encryption` and `middleware` features are its features.
+pub use oauth_lifecycle;
 
 /// Everything an application names in everyday use: this crate's client types with
-/// [`oauth_core::prelude`] (secrets, tokens, errors, the capability traits, token sources and
-/// stores). `use sunshine_conversations_oauth::prelude::*;`
+/// [`oauth_lifecycle::prelude`] (secrets, tokens, errors, the capability traits, token sources
+/// and stores). `use sunshine_conversations_oauth::prelude::*;`
 pub mod prelude {
     pub use crate::{Region, SunshineClient, SunshineClientBuilder};
-    pub use oauth_core::prelude::*;
+    pub use oauth_lifecycle::prelude::*;
 }
 
 #[doc = include_str!("../README.md")]

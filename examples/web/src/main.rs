@@ -29,7 +29,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use oauth_core::pending::SealingKey;
+use oauth_lifecycle::pending::SealingKey;
 
 /// Command-line options.
 #[derive(Parser, Debug)]

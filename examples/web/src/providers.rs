@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use calcom_oauth::CalcomOAuth2Client;
-use oauth_core::access::{AuthorizedClient, Authorizer, AuthorizerBuilder, StaticToken};
-use oauth_core::store::{AnyStore, TokenStore};
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, AuthorizationRequest, ClientSecret, Error,
-    HttpSettings, SharedTokenSource, Token, TokenRevocation, TokenSource,
+    HttpSettings, Token, TokenRevocation,
 };
+use oauth_lifecycle::access::{AuthorizedClient, Authorizer, AuthorizerBuilder, StaticToken};
+use oauth_lifecycle::store::{AnyStore, TokenStore};
+use oauth_lifecycle::{SharedTokenSource, TokenSource};
 use procore_oauth::ProcoreClient;
 use ringcentral_oauth::RingCentralClient;
 use sunshine_conversations_oauth::SunshineClient;

@@ -16,9 +16,9 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
-use oauth_core::pending::{DEFAULT_TTL, PendingAuthorization, PendingError, SealingKey};
-use oauth_core::store::{AnyStore, TokenStore};
 use oauth_core::{Error, StoreErrorKind, Token};
+use oauth_lifecycle::pending::{DEFAULT_TTL, PendingAuthorization, PendingError, SealingKey};
+use oauth_lifecycle::store::{AnyStore, TokenStore};
 
 use crate::pages::{
     self, Status, escape, html, not_connected, refused, store_failed, unknown_provider,

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oauth_core::pending::{DEFAULT_TTL, PendingAuthorizations, SealingKey};
+use oauth_lifecycle::pending::{DEFAULT_TTL, PendingAuthorizations, SealingKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
 const SESSION_COOKIE: &str = "sid";
@@ -109,6 +109,6 @@ mod tests {
     }
 
     fn validate_store_key(key: &str) -> bool {
-        oauth_core::store::validate_key(key).is_ok()
+        oauth_lifecycle::store::validate_key(key).is_ok()
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use oauth_core::store::{AnyStore, FileStore};
+use oauth_lifecycle::store::{AnyStore, FileStore};
 
 /// Opens the store the options name.
 pub async fn open(
@@ -36,7 +36,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(feature = "postgres")]
 async fn open_postgres(url: &str) -> Result<Arc<AnyStore>, Box<dyn std::error::Error>> {
-    let store = oauth_core::store::PostgresStore::connect(url, "web_example_tokens").await?;
+    let store = oauth_lifecycle::store::PostgresStore::connect(url, "web_example_tokens").await?;
     store.migrate().await?;
     Ok(Arc::new(AnyStore::new(store)))
 }

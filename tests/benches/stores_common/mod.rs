@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_core::store::{EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore};
 use oauth_core::{
-    AccessToken, Clock, ManualClock, Provider, RefreshToken, RefreshTokenGrant, Token, TokenSource,
+    AccessToken, Clock, ManualClock, Provider, RefreshToken, RefreshTokenGrant, Token,
 };
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::store::{EncryptedStore, FileStore, Keyring, MemoryStore, TokenStore};
 
 /// Answers every refresh at once with a token valid for an hour from the shared clock, so
 /// that a refresh-and-persist measures the store's part of it.
@@ -104,8 +105,8 @@ pub fn each_store(rt: &tokio::runtime::Runtime, visitor: &mut impl Visit) {
 
     #[cfg(feature = "redis")]
     {
-        use oauth_core::store::RedisStore;
-        let server = oauth_sdk_tests::RedisServer::start().expect("redis-server");
+        use oauth_lifecycle::store::RedisStore;
+        let server = oauth_sdk_tests::RedisServer::start();
         let redis = rt
             .block_on(RedisStore::connect(&server.url(), "bench"))
             .unwrap();
@@ -114,8 +115,8 @@ pub fn each_store(rt: &tokio::runtime::Runtime, visitor: &mut impl Visit) {
 
     #[cfg(feature = "postgres")]
     {
-        use oauth_core::store::PostgresStore;
-        let server = oauth_sdk_tests::PostgresServer::start().expect("postgres");
+        use oauth_lifecycle::store::PostgresStore;
+        let server = oauth_sdk_tests::PostgresServer::start();
         let postgres = rt.block_on(async {
             let store = PostgresStore::connect(&server.url(), "bench")
                 .await

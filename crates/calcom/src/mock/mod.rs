@@ -6,7 +6,7 @@
 //! JSON in the `{status, data}` envelope, expiries in epoch milliseconds, rotating refresh
 //! tokens, and `{status: "error", timestamp, path, error: {code, message}}` with exception
 //! names for every refusal. The state machine, faults, counters and clock come from
-//! [`oauth_core::fake`]. (Cal.com's newer RFC 6749 flow under `/v2/auth/oauth2/` is not
+//! [`oauth_test_kit`]. (Cal.com's newer RFC 6749 flow under `/v2/auth/oauth2/` is not
 //! served yet; the routes are split per flow so it can be added beside this one.)
 //!
 //! An application's test: log in, use the token through a `TokenSource`, force an expiry,
@@ -15,7 +15,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> oauth_core::Result<()> {
 //! use std::time::Duration;
-//! use oauth_core::{AuthorizationCodeGrant, Error, fake::Fault, store::MemoryStore, TokenSource};
+//! use oauth_core::{AuthorizationCodeGrant, Error};
+//! use oauth_lifecycle::{store::MemoryStore, TokenSource};
+//! use oauth_test_kit::Fault;
 //! use calcom_oauth::mock::FakeCalcom;
 //!
 //! let fake = FakeCalcom::start();
@@ -41,7 +43,7 @@ mod routes;
 use std::time::Duration;
 
 use oauth_core::SessionCookie;
-use oauth_core::fake::{FakeConfig, FakeServer, Lifetimes};
+use oauth_test_kit::{FakeConfig, FakeServer, Lifetimes};
 
 use crate::{CalcomClient, CalcomClientBuilder};
 
@@ -85,7 +87,7 @@ impl FakeCalcom {
     }
 }
 
-oauth_core::fake_provider!(
+oauth_test_kit::fake_provider!(
     FakeCalcom,
     routes::CalcomRoutes,
     CalcomClient,

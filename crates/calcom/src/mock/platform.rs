@@ -4,7 +4,7 @@
 //! `{status: "success", data: {accessToken, refreshToken, accessTokenExpiresAt,
 //! refreshTokenExpiresAt}}` (epoch milliseconds).
 
-use oauth_core::fake::{CodeExchange, CodeRequest, GrantError, Grants, Issued, Request, Response};
+use oauth_test_kit::{CodeExchange, CodeRequest, GrantError, Grants, Issued, Request, Response};
 use serde_json::{Value, json};
 
 use super::routes::envelope;

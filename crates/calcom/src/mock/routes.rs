@@ -4,7 +4,7 @@
 //! [`super::platform`]) is served; Cal.com's newer RFC 6749 flow (`/v2/auth/oauth2/...`) gets
 //! a module of its own beside it and one more arm in [`CalcomRoutes::answer`].
 
-use oauth_core::fake::{self, Grants, Request, Response, Routes};
+use oauth_test_kit::{self as fake, Grants, Request, Response, Routes};
 use serde_json::json;
 
 use super::platform;

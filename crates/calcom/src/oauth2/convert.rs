@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::response::ErrorBody;
-use oauth_core::wire::Seconds;
+use oauth_core::runtime::response::ErrorBody;
+use oauth_core::runtime::wire::Seconds;
 use oauth_core::{AccessToken, DecodeError, Error, RefreshToken, Result, Token, TokenType};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

@@ -15,7 +15,7 @@
 //!
 //! Refresh tokens rotate: each refresh answers with a new one, and presenting the old one again
 //! is `invalid_grant`. Access tokens live 30 minutes (`expires_in: 1800`), refresh tokens 30
-//! days. [`oauth_core::TokenSource`] handles both.
+//! days. [`oauth_lifecycle::TokenSource`] handles both.
 //!
 //! The answers of every server version are read: today's bare RFC 6749 body, and the
 //! `{status, data}` envelope of older ones with snake_case or camelCase fields; errors as RFC

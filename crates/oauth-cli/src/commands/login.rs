@@ -4,9 +4,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::access::Assertion;
-use oauth_core::store::TokenStore;
 use oauth_core::{ClientCredentialsGrant, JwtBearerGrant, SessionCookie, Token};
+use oauth_lifecycle::access::Assertion;
+use oauth_lifecycle::store::TokenStore;
 use ringcentral_oauth::oauth_jwt::IdTokenClaims;
 use tokio::time::Instant;
 

@@ -10,8 +10,8 @@ mod token;
 
 use std::time::{Duration, SystemTime};
 
-use oauth_core::store::{TokenStore, Versioned};
 use oauth_core::{StoreErrorKind, Token};
+use oauth_lifecycle::store::{TokenStore, Versioned};
 
 use crate::cli::{Cli, Command, ProfileCommand};
 use crate::config::Profile;
@@ -38,7 +38,7 @@ pub async fn run(cli: Cli) -> CliResult<()> {
     }
 }
 
-/// The token store shared with the library (`oauth_core::store::FileStore`, encrypted when
+/// The token store shared with the library (`oauth_lifecycle::store::FileStore`, encrypted when
 /// `OAUTH_CLI_KEY` is set); every command that touches tokens opens it here.
 fn store(paths: &Paths) -> CliResult<Store> {
     crate::store::open(paths)

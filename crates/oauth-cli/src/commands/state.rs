@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use oauth_core::Token;
-use oauth_core::store::Versioned;
+use oauth_lifecycle::store::Versioned;
 
 use crate::config::{Grant, Profile};
 use crate::error::{CliError, CliResult};

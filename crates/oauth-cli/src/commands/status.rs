@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use oauth_core::Token;
-use oauth_core::store::TokenStore;
+use oauth_lifecycle::store::TokenStore;
 
 use super::state::{self, State};
 use crate::config::{Config, Profile};
@@ -106,8 +106,8 @@ fn refresh(token: &Token, now: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use oauth_core::store::Versioned;
     use oauth_core::{AccessToken, RefreshToken};
+    use oauth_lifecycle::store::Versioned;
 
     use super::*;
     use crate::config::Grant;

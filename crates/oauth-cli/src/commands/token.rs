@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use oauth_core::access::{ClientCredentials, JwtBearer};
-use oauth_core::store::TokenStore;
-use oauth_core::{Renew, Token, TokenSource};
+use oauth_core::{Renew, Token};
+use oauth_lifecycle::TokenSource;
+use oauth_lifecycle::access::{ClientCredentials, JwtBearer};
+use oauth_lifecycle::store::TokenStore;
 
 use super::state;
 use crate::cli::TokenArgs;

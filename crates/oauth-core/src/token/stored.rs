@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::{Token, TokenType, from_ms, to_ms};
 use crate::extra::Extra;
 use crate::refusal::Refusal;
-use crate::scopes::Scopes;
-use crate::scrub::REDACTED;
-use crate::secret::{AccessToken, RefreshToken, WithSecrets, exposing};
+use crate::runtime::scrub::REDACTED;
 #[cfg(doc)]
-use crate::time;
+use crate::runtime::time;
+use crate::scopes::Scopes;
+use crate::secret::{AccessToken, RefreshToken, WithSecrets, exposing};
 
 impl Token {
     /// A view of this token that serializes with its secrets (through
@@ -165,7 +165,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::time;
+    use crate::runtime::time;
     use crate::token::tests::sample;
 
     #[test]

@@ -1,7 +1,7 @@
 //! Strategies and checks for hostile input, shared by the core's property tests and the
 //! providers' (which include this file with `#[path]`).
 
-use oauth_core::scrub::REDACTED;
+use oauth_core::runtime::scrub::REDACTED;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};

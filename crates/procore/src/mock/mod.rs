@@ -8,7 +8,7 @@
 //! token (and no scope) for client credentials, token info with `expires_in_seconds` as a
 //! string, `{error, error_description}` for OAuth errors and `{code, message, reason}` for the
 //! rest. The state machine, faults, counters and clock come
-//! from [`oauth_core::fake`].
+//! from [`oauth_test_kit`].
 //!
 //! An application's test: log in, use the token through a `TokenSource`, force an expiry,
 //! survive a 503, and see needs-re-authorization once the user revokes the app.
@@ -16,7 +16,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> oauth_core::Result<()> {
 //! use std::time::Duration;
-//! use oauth_core::{AuthorizationCodeGrant, Error, fake::Fault, store::MemoryStore, TokenSource};
+//! use oauth_core::{AuthorizationCodeGrant, Error};
+//! use oauth_lifecycle::{store::MemoryStore, TokenSource};
+//! use oauth_test_kit::Fault;
 //! use procore_oauth::mock::FakeProcore;
 //!
 //! let fake = FakeProcore::start();
@@ -41,7 +43,7 @@ mod routes;
 
 use std::time::Duration;
 
-use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
+use oauth_test_kit::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
 use crate::{ProcoreClient, ProcoreClientBuilder};
@@ -90,7 +92,7 @@ impl FakeProcore {
     }
 }
 
-oauth_core::fake_provider!(
+oauth_test_kit::fake_provider!(
     FakeProcore,
     routes::ProcoreRoutes,
     ProcoreClient,

@@ -1,6 +1,8 @@
 //! Procore's paths, request parsing and wire shapes (Doorkeeper's) over the neutral grant state.
 
-use oauth_core::fake::{self, CodeExchange, GrantError, Grants, Issued, Request, Response, Routes};
+use oauth_test_kit::{
+    self as fake, CodeExchange, GrantError, Grants, Issued, Request, Response, Routes,
+};
 use serde_json::{Value, json};
 
 const AUTHORIZE: &str = "/oauth/authorize";

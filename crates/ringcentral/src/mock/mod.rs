@@ -6,7 +6,7 @@
 //! `/restapi/oauth/revoke` in RingCentral's wire shape: form bodies, HTTP Basic or a body
 //! `client_id`, `expires_in`/`refresh_token_expires_in`/`owner_id`/`endpoint_id`, and the
 //! `{error, error_description, errors: [{errorCode, message, parameterName}]}` error body.
-//! The state machine, faults, counters and clock come from [`oauth_core::fake`].
+//! The state machine, faults, counters and clock come from [`oauth_test_kit`].
 //!
 //! An application's test: log in, use the token through a `TokenSource`, force an expiry,
 //! survive a 503, and see needs-re-authorization once the user revokes the app.
@@ -14,7 +14,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> oauth_core::Result<()> {
 //! use std::time::Duration;
-//! use oauth_core::{AuthorizationCodeGrant, Error, fake::Fault, store::MemoryStore, TokenSource};
+//! use oauth_core::{AuthorizationCodeGrant, Error};
+//! use oauth_lifecycle::{store::MemoryStore, TokenSource};
+//! use oauth_test_kit::Fault;
 //! use ringcentral_oauth::{AuthorizeParams, mock::FakeRingCentral};
 //!
 //! let fake = FakeRingCentral::start();
@@ -39,7 +41,7 @@ mod routes;
 
 use std::time::Duration;
 
-use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
+use oauth_test_kit::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
 use crate::{RingCentralClient, RingCentralClientBuilder};
@@ -84,7 +86,7 @@ impl FakeRingCentral {
     }
 }
 
-oauth_core::fake_provider!(
+oauth_test_kit::fake_provider!(
     FakeRingCentral,
     routes::RingCentralRoutes,
     RingCentralClient,

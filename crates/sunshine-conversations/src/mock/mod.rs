@@ -6,7 +6,7 @@
 //! requests with the client credentials inside, `{access_token, token_type: "Bearer"}` with no
 //! expiry and no refresh token (valid until revoked), `{app: {...}}` token info, and
 //! `{errors: [{code, title}]}` for every error. The state machine, faults, counters and clock
-//! come from [`oauth_core::fake`].
+//! come from [`oauth_test_kit`].
 //!
 //! Sunshine tokens neither expire nor refresh, so there is no `TokenSource` in an application's
 //! test; what there is to test is logging in, surviving an outage, and noticing that the user
@@ -14,7 +14,8 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> oauth_core::Result<()> {
-//! use oauth_core::{AuthorizationCodeGrant, TokenIntrospection, fake::Fault};
+//! use oauth_core::{AuthorizationCodeGrant, TokenIntrospection};
+//! use oauth_test_kit::Fault;
 //! use sunshine_conversations_oauth::mock::FakeSunshine;
 //!
 //! let fake = FakeSunshine::start();
@@ -35,7 +36,7 @@
 
 mod routes;
 
-use oauth_core::fake::{FakeConfig, FakeServer, GrantError, Lifetimes};
+use oauth_test_kit::{FakeConfig, FakeServer, GrantError, Lifetimes};
 use url::Url;
 
 use crate::{SunshineClient, SunshineClientBuilder};
@@ -83,7 +84,7 @@ impl FakeSunshine {
     }
 }
 
-oauth_core::fake_provider!(
+oauth_test_kit::fake_provider!(
     FakeSunshine,
     routes::SunshineRoutes,
     SunshineClient,

@@ -1,6 +1,6 @@
 //! Sunshine Conversations' paths, request parsing and wire shapes over the neutral grant state.
 
-use oauth_core::fake::{self, CodeExchange, GrantError, Grants, Request, Response, Routes};
+use oauth_test_kit::{self as fake, CodeExchange, GrantError, Grants, Request, Response, Routes};
 use serde_json::json;
 
 const AUTHORIZE: &str = "/oauth/authorize";

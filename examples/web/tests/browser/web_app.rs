@@ -189,9 +189,7 @@ async fn forged_callbacks_get_a_readable_refusal_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_postgres_a_connection_outlives_the_process_that_made_it() {
     in_browser("web-pg-chromium", |client| async move {
-        let Some(postgres) = oauth_sdk_tests::postgres::PostgresServer::start() else {
-            return;
-        };
+        let postgres = oauth_sdk_tests::postgres::PostgresServer::start();
         let url = postgres.url();
         // Each process also gets a file store of its own, which must stay unused.
         let (files_1, files_2) = (fresh_dir("web-pg-files-1"), fresh_dir("web-pg-files-2"));

@@ -391,7 +391,10 @@ fn keyrings_from_the_environment() {
         // A renamed test would make `--exact` run nothing and still succeed: the child must
         // say it checked this very case.
         assert!(
-            stdout.lines().any(|l| l == format!("{CHECKED} {expect}")),
+            // The harness prints `test <name> ... ` before the child's own line.
+            stdout
+                .lines()
+                .any(|l| l.ends_with(&format!("{CHECKED} {expect}"))),
             "the child did not run the check for {expect}: {stdout}"
         );
     }

@@ -7,11 +7,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use deadpool_postgres::{Object, Pool, PoolError, TimeoutType};
-use tokio_postgres::error::SqlState;
+use deadpool_postgres::{Object, Pool};
 
 use super::file::{FORMAT, FORMAT_VERSION, decode_document, encode_document};
-use super::tls::certificate_refused;
 use super::{RefreshLock, TokenStore, Versioned, validate_key};
 use oauth_core::error::{StoreError, StoreErrorKind};
 use oauth_core::token::Token;
@@ -19,7 +17,12 @@ use oauth_core::token::Token;
 mod binding;
 mod connect;
 mod due;
+mod errors;
+mod statements;
 mod tls;
+
+use errors::{corrupt, pg_error, pool_error};
+use statements::{Statements, create_table, quote_table, row_parts};
 
 /// The longest refresh lock taken, in milliseconds (a year), as in the Redis store.
 const MAX_LOCK_TTL_MS: u128 = 365 * 24 * 3600 * 1000;
@@ -29,14 +32,6 @@ const POOL_SIZE: usize = 16;
 /// How long a call waits for a free connection, for a new one, and for the server's answer.
 const WAIT: Duration = Duration::from_secs(5);
 const OPERATION: Duration = Duration::from_secs(10);
-
-/// A stored document is one this version can read, checked in SQL so that compare-and-swap
-/// never overwrites a value it could not have written (mirrors the Redis store's Lua check).
-const READABLE: &str = "document->'format' = to_jsonb($F::text) \
-    AND document->'format_version' = to_jsonb($V::bigint) \
-    AND document->'version' = to_jsonb(version) \
-    AND jsonb_typeof(document->'token'->'access_token') = 'string' \
-    AND jsonb_typeof(document->'token'->'received_at_ms') = 'number'";
 
 /// Tokens in a PostgreSQL table, for processes that share them.
 ///
@@ -62,70 +57,6 @@ pub struct PostgresStore {
     pool: Pool,
     table: Arc<str>,
     sql: Arc<Statements>,
-}
-
-struct Statements {
-    load: String,
-    load_any: String,
-    insert: String,
-    update: String,
-    lock: String,
-    unlock: String,
-    extend: String,
-    delete: String,
-    keys: String,
-}
-
-impl Statements {
-    fn new(t: &str) -> Self {
-        let readable = READABLE.replace("$F", "$5").replace("$V", "$6");
-        Self {
-            load: format!(
-                "SELECT version, document::text FROM {t} WHERE key = $1 AND document IS NOT NULL"
-            ),
-            load_any: format!("SELECT version, document::text FROM {t} WHERE key = $1"),
-            // A row holding only a lease (no document) takes the first document.
-            insert: format!(
-                "INSERT INTO {t} AS t (key, version, document) VALUES ($1, 1, $2::text::jsonb) \
-                 ON CONFLICT (key) DO UPDATE SET version = 1, document = EXCLUDED.document, \
-                 updated_at = now() WHERE t.document IS NULL RETURNING version"
-            ),
-            update: format!(
-                "UPDATE {t} SET version = $4, document = $3::text::jsonb, updated_at = now() \
-                 WHERE key = $1 AND version = $2 AND document IS NOT NULL AND {readable} \
-                 RETURNING version"
-            ),
-            lock: format!(
-                "INSERT INTO {t} AS t (key, lock_owner, lock_expires_at) \
-                 VALUES ($1, $2, clock_timestamp() + $3::bigint * interval '1 millisecond') \
-                 ON CONFLICT (key) DO UPDATE SET lock_owner = EXCLUDED.lock_owner, \
-                 lock_expires_at = EXCLUDED.lock_expires_at \
-                 WHERE t.lock_owner IS NULL OR t.lock_expires_at <= clock_timestamp() \
-                 RETURNING lock_owner"
-            ),
-            unlock: format!(
-                "UPDATE {t} SET lock_owner = NULL, lock_expires_at = NULL \
-                 WHERE key = $1 AND lock_owner = $2"
-            ),
-            // Only a lease that has not lapsed is extended: once lapsed, another holder may have
-            // taken it and spent the refresh token.
-            extend: format!(
-                "UPDATE {t} SET lock_expires_at = clock_timestamp() + $3::bigint * interval '1 millisecond' \
-                 WHERE key = $1 AND lock_owner = $2 AND lock_expires_at > clock_timestamp()"
-            ),
-            // The row goes, unless a lease is held in it: then only the document goes (the
-            // holder's compare-and-swap then fails, and the lease lapses or is released).
-            delete: format!(
-                "WITH gone AS (DELETE FROM {t} WHERE key = $1 AND document IS NOT NULL \
-                 AND (lock_owner IS NULL OR lock_expires_at <= clock_timestamp()) RETURNING 1), \
-                 emptied AS (UPDATE {t} SET document = NULL, version = 0, updated_at = now() \
-                 WHERE key = $1 AND document IS NOT NULL AND lock_owner IS NOT NULL \
-                 AND lock_expires_at > clock_timestamp() RETURNING 1) \
-                 SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM emptied)"
-            ),
-            keys: format!("SELECT key FROM {t} WHERE document IS NOT NULL ORDER BY key"),
-        }
-    }
 }
 
 impl fmt::Debug for PostgresStore {
@@ -259,118 +190,6 @@ impl PostgresStore {
             ),
         )
     }
-}
-
-/// The table `t` (quoted) and its due-time columns ([`super::DueIndex`]), added to a table
-/// an earlier version created: `IF NOT EXISTS` makes it safe to apply again.
-fn create_table(t: &str) -> String {
-    format!(
-        "CREATE TABLE IF NOT EXISTS {t} (\n\
-         \x20   key             text PRIMARY KEY,\n\
-         \x20   version         bigint NOT NULL DEFAULT 0 CHECK (version >= 0),\n\
-         \x20   document        jsonb,\n\
-         \x20   lock_owner      text,\n\
-         \x20   lock_expires_at timestamptz,\n\
-         \x20   created_at      timestamptz NOT NULL DEFAULT now(),\n\
-         \x20   updated_at      timestamptz NOT NULL DEFAULT now(),\n\
-         \x20   CHECK ((document IS NULL) = (version = 0))\n\
-         );\n{}",
-        due::migration(t)
-    )
-}
-
-fn row_parts(row: &tokio_postgres::Row) -> Result<(i64, Option<String>), tokio_postgres::Error> {
-    Ok((row.try_get(0)?, row.try_get(1)?))
-}
-
-/// `name` or `schema.name`, each an unquoted-style identifier, returned double-quoted so that
-/// it is used exactly as given.
-fn quote_table(table: &str) -> Result<String, StoreError> {
-    let ident = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 63
-            && s.bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    let parts: Vec<&str> = table.split('.').collect();
-    if parts.len() > 2 || !parts.iter().all(|p| ident(p)) {
-        return Err(StoreError::new(
-            StoreErrorKind::Io,
-            format!(
-                "invalid postgres table name `{table}`: use `name` or `schema.name`, each of \
-                 [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes"
-            ),
-        ));
-    }
-    Ok(parts
-        .iter()
-        .map(|p| format!("\"{p}\""))
-        .collect::<Vec<_>>()
-        .join("."))
-}
-
-fn corrupt(name: &str, why: &str) -> StoreError {
-    StoreError::new(
-        StoreErrorKind::Corrupt,
-        format!("{name} {why}; it was left untouched"),
-    )
-}
-
-fn pool_error(action: &str, e: &PoolError) -> StoreError {
-    let what = match e {
-        PoolError::Timeout(TimeoutType::Wait) => {
-            "no free connection in the pool in time (every connection is busy)".to_owned()
-        }
-        PoolError::Timeout(TimeoutType::Create) => "connecting timed out".to_owned(),
-        PoolError::Timeout(TimeoutType::Recycle) => {
-            "checking a pooled connection timed out".to_owned()
-        }
-        PoolError::Backend(e) => return pg_error(action, "", e),
-        PoolError::Closed => "the pool is closed".to_owned(),
-        PoolError::NoRuntimeSpecified => {
-            "the pool has no runtime (build it with `.runtime(Runtime::Tokio1)`)".to_owned()
-        }
-        PoolError::PostCreateHook(_) => "the pool's post-create hook failed".to_owned(),
-    };
-    StoreError::new(
-        StoreErrorKind::Io,
-        format!("postgres: could not {action}: {what}"),
-    )
-}
-
-/// Server errors keep their SQLSTATE and a description of ours, never the server's message:
-/// it can quote a parameter (a token document). Client-side errors (I/O, a closed
-/// connection) are the driver's words and kept; a refused server certificate is
-/// [`StoreErrorKind::Insecure`].
-fn pg_error(action: &str, table: &str, e: &tokio_postgres::Error) -> StoreError {
-    if let Some(refused) = certificate_refused("postgres", action, e) {
-        return refused;
-    }
-    let what = match e.code() {
-        Some(code) if *code == SqlState::UNDEFINED_TABLE => format!(
-            "table {table} does not exist (SQLSTATE {}): run `PostgresStore::migrate` or apply \
-             `PostgresStore::migration_sql`",
-            code.code()
-        ),
-        Some(code) if code.code().starts_with("57P") || code.code().starts_with("08") => format!(
-            "the server ended the connection (SQLSTATE {}: shutdown, restart or terminated \
-             session)",
-            code.code()
-        ),
-        Some(code) if *code == SqlState::TOO_MANY_CONNECTIONS => format!(
-            "the server has no connection slot left (SQLSTATE {})",
-            code.code()
-        ),
-        Some(code) => format!("server error (SQLSTATE {})", code.code()),
-        None if e.is_closed() => "the connection is closed".to_owned(),
-        None => e.to_string(),
-    };
-    StoreError::new(
-        StoreErrorKind::Io,
-        format!("postgres: could not {action}: {what}"),
-    )
 }
 
 impl TokenStore for PostgresStore {

@@ -1,5 +1,9 @@
-//! The Cal.com fake against the wire tests (`calcom.rs`): the `{status, data}` envelope in
-//! camelCase, expiries in epoch milliseconds, the error envelope with exception names, rotation.
+//! The Cal.com fake against the wire tests: the platform flow here (`calcom.rs`: the `{status,
+//! data}` envelope in camelCase, expiries in epoch milliseconds, the error envelope with
+//! exception names, rotation), the OAuth 2.0 flow in [`oauth2`] (`calcom_oauth2.rs`).
+
+#[path = "fake_calcom/oauth2.rs"]
+mod oauth2;
 
 use std::time::Duration;
 

@@ -111,8 +111,8 @@ async fn run(
     Ok(())
 }
 
-/// The example runs against Cal.com's token endpoint on httpmock (the crate's fake serves the
-/// platform flow only); the test plays the user who consents and pastes the redirect.
+/// The example runs against Cal.com's token endpoint on httpmock, which checks the form fields
+/// it sends; the test plays the user who consents and pastes the redirect.
 #[cfg(test)]
 mod tests {
     use httpmock::{Method::POST, MockServer};

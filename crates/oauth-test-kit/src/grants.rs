@@ -16,11 +16,10 @@ use super::counts::{Counter, Counters};
 use super::values::{AccessInfo, CodeExchange, CodeRequest, GrantError, Issued, Lifetimes};
 use oauth_core::Clock;
 
+mod clients;
 mod seed;
 
-struct Client {
-    secret: Option<String>,
-}
+use clients::Client;
 
 struct Code {
     request: CodeRequest,
@@ -95,7 +94,8 @@ impl Grants {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The lifetimes in force.
+    /// The lifetimes in force for clients without lifetimes of their own
+    /// ([`Grants::set_client_lifetimes`]).
     pub fn lifetimes(&self) -> Lifetimes {
         self.lifetimes
             .lock()
@@ -103,7 +103,8 @@ impl Grants {
             .clone()
     }
 
-    /// Changes the lifetimes of tokens issued from now on.
+    /// Changes the lifetimes of tokens issued from now on to clients without lifetimes of
+    /// their own.
     pub fn set_lifetimes(&self, lifetimes: Lifetimes) {
         *self.lifetimes.lock().unwrap_or_else(|p| p.into_inner()) = lifetimes;
     }
@@ -111,34 +112,6 @@ impl Grants {
     /// The fake's clock.
     pub fn now(&self) -> SystemTime {
         self.clock.now()
-    }
-
-    /// Registers a client (`secret: None` for a public client).
-    pub fn register_client(&self, client_id: &str, secret: Option<&str>) {
-        self.state().clients.insert(
-            client_id.to_owned(),
-            Client {
-                secret: secret.map(str::to_owned),
-            },
-        );
-    }
-
-    /// Checks a client's identity: known, and `secret` matching its registered one (a
-    /// confidential client must send it).
-    pub fn authenticate(&self, client_id: &str, secret: Option<&str>) -> Result<(), GrantError> {
-        let state = self.state();
-        match state.clients.get(client_id) {
-            Some(Client { secret: None }) => Ok(()),
-            Some(Client {
-                secret: Some(expected),
-            }) if secret == Some(expected.as_str()) => Ok(()),
-            _ => Err(GrantError::InvalidClient),
-        }
-    }
-
-    /// Whether `client_id` is registered.
-    pub fn knows_client(&self, client_id: &str) -> bool {
-        self.state().clients.contains_key(client_id)
     }
 
     /// The authorize step, answered as if the user consented: a code bound to the request.
@@ -156,8 +129,9 @@ impl Grants {
             )));
         }
         let code = random("code");
-        let expires_at = self.now() + self.lifetimes().code;
-        self.state().codes.insert(
+        let mut state = self.state();
+        let expires_at = self.now() + self.lifetimes_of(&state, &request.client_id).code;
+        state.codes.insert(
             code.clone(),
             Code {
                 request,
@@ -371,7 +345,12 @@ impl Grants {
         with_refresh: bool,
         now: SystemTime,
     ) -> Issued {
-        let lifetimes = self.lifetimes();
+        let (client_id, subject, scope) = state
+            .grants
+            .get(&grant_id)
+            .map(|g| (g.client_id.clone(), g.subject.clone(), g.scope.clone()))
+            .unwrap_or_default();
+        let lifetimes = self.lifetimes_of(state, &client_id);
         let access_token = random("at");
         state.access.insert(
             access_token.clone(),
@@ -397,11 +376,6 @@ impl Grants {
             );
             token
         });
-        let (client_id, subject, scope) = state
-            .grants
-            .get(&grant_id)
-            .map(|g| (g.client_id.clone(), g.subject.clone(), g.scope.clone()))
-            .unwrap_or_default();
         self.counters.bump(Counter::Issued);
         Issued {
             refresh_expires_in: refresh_token.as_ref().and(lifetimes.refresh),
@@ -481,22 +455,6 @@ mod tests {
             code_verifier: verifier.map(str::to_owned),
             check_redirect_uri: true,
         }
-    }
-
-    #[test]
-    fn client_authentication() {
-        let (g, _) = grants();
-        assert_eq!(g.authenticate("app", Some("secret")), Ok(()));
-        assert_eq!(
-            g.authenticate("app", Some("wrong")),
-            Err(GrantError::InvalidClient)
-        );
-        assert_eq!(g.authenticate("app", None), Err(GrantError::InvalidClient));
-        assert_eq!(g.authenticate("other", None), Ok(()));
-        assert_eq!(
-            g.authenticate("nobody", None),
-            Err(GrantError::InvalidClient)
-        );
     }
 
     #[test]

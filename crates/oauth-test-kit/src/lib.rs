@@ -42,6 +42,13 @@ pub trait Routes: Send + Sync + 'static {
     /// The provider's answer for an injected failure with `status` (5xx, 429), in its real
     /// error shape. The fake adds `Retry-After` to 429s.
     fn failure(&self, status: u16, request: &Request) -> Response;
+
+    /// Called once as the fake starts, after the configured client is registered: registers
+    /// what these routes serve beyond it (the clients of a provider's other flow, with their
+    /// lifetimes). Nothing by default.
+    fn prepare(&self, grants: &Grants) {
+        let _ = grants;
+    }
 }
 
 /// Configuration of a fake: the registered client, lifetimes and clock.
@@ -167,6 +174,7 @@ impl FakeServer {
             config.subject.clone(),
         );
         grants.register_client(&config.client_id, config.client_secret.as_deref());
+        routes.prepare(&grants);
         let shared = Arc::new(Shared {
             grants,
             faults: fault::Faults::default(),

@@ -1,13 +1,16 @@
-//! Cal.com's routes: one module per OAuth flow, sharing the error envelope.
+//! Cal.com's routes: one module per OAuth flow, sharing the error envelope of Cal.com's
+//! global exception filter (unknown paths, throttling, outages).
 //!
-//! Today the platform flow (`/v2/oauth/{clientId}/authorize|exchange|refresh`,
-//! [`super::platform`]) is served; Cal.com's newer RFC 6749 flow (`/v2/auth/oauth2/...`) gets
-//! a module of its own beside it and one more arm in [`CalcomRoutes::answer`].
+//! The platform flow (`/v2/oauth/{clientId}/authorize|exchange|refresh`, [`super::platform`])
+//! and the OAuth 2.0 flow (`/auth/oauth2/authorize`, `/v2/auth/oauth2/token`,
+//! [`super::oauth2`]), whose clients [`CalcomRoutes::prepare`] registers beside the platform
+//! client of the configuration.
 
 use oauth_test_kit::{self as fake, Grants, Request, Response, Routes};
 use serde_json::json;
 
-use super::platform;
+use super::{OAUTH2_CLIENT_ID, OAUTH2_CLIENT_SECRET, OAUTH2_CONFIDENTIAL_CLIENT_ID};
+use super::{oauth2, oauth2_lifetimes, platform};
 
 pub(super) struct CalcomRoutes;
 
@@ -15,6 +18,9 @@ impl Routes for CalcomRoutes {
     fn answer(&self, request: &Request, grants: &Grants) -> Response {
         if let Some(rest) = request.path().strip_prefix(platform::PREFIX) {
             return platform::answer(request, rest, grants);
+        }
+        if let Some(response) = oauth2::answer(request, grants) {
+            return response;
         }
         envelope(
             request,
@@ -25,6 +31,16 @@ impl Routes for CalcomRoutes {
         )
     }
 
+    fn prepare(&self, grants: &Grants) {
+        grants.register_client(OAUTH2_CLIENT_ID, None);
+        grants.register_client(OAUTH2_CONFIDENTIAL_CLIENT_ID, Some(OAUTH2_CLIENT_SECRET));
+        for id in [OAUTH2_CLIENT_ID, OAUTH2_CONFIDENTIAL_CLIENT_ID] {
+            grants.set_client_lifetimes(id, oauth2_lifetimes());
+        }
+    }
+
+    /// The global filter's envelope on both flows: throttling and outages happen before the
+    /// OAuth 2.0 controller's own filter could answer in RFC 6749 shape.
     fn failure(&self, status: u16, request: &Request) -> Response {
         let (code, message) = match status {
             429 => (

@@ -27,7 +27,6 @@ pub mod access;
 pub mod authorize;
 pub mod capability;
 pub mod clock;
-pub mod endpoint;
 pub mod error;
 pub mod extra;
 #[cfg(feature = "fake")]

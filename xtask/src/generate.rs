@@ -58,7 +58,9 @@ pub fn generate(display: &str, spec: &OpenAPI, settings: &Settings) -> Result<St
                 .into(),
         });
     };
-    if body.matches("_body(&mut request, &::oauth_core::secret::WithSecrets(body))").count()
+    if body
+        .matches("_body(&mut request, &::oauth_core::secret::WithSecrets(body))")
+        .count()
         != body.matches("_body(&mut request,").count()
     {
         return Err(RegenError::Generator {
@@ -164,10 +166,16 @@ fn read_answers(body: &str) -> Option<String> {
             "Error::UnexpectedResponse(::oauth_core::http::with_body(response))",
         ),
         // An empty answer keeps its status and headers only.
-        ("ResponseValue::empty(response)", "ResponseValue::empty(response)"),
+        (
+            "ResponseValue::empty(response)",
+            "ResponseValue::empty(response)",
+        ),
     ];
     let handed_on = body.matches("(response)").count();
-    let known_uses: usize = known.iter().map(|(from, _)| body.matches(from).count()).sum();
+    let known_uses: usize = known
+        .iter()
+        .map(|(from, _)| body.matches(from).count())
+        .sum();
     if handed_on != known_uses {
         return None;
     }

@@ -92,7 +92,10 @@ fn in_place(stmts: &mut Vec<syn::Stmt>) -> Result<(), String> {
         return Err(problem);
     }
     // `header_map`'s own statement and the builder chain go; the request takes their place.
-    stmts.splice(header_map..header_map + 2, built.into_iter().chain(parameters));
+    stmts.splice(
+        header_map..header_map + 2,
+        built.into_iter().chain(parameters),
+    );
     Ok(())
 }
 
@@ -131,7 +134,10 @@ fn built(chain: &syn::Expr) -> Result<Vec<syn::Stmt>, String> {
         if args.to_token_stream().to_string() == "& body" {
             Ok(quote::quote!(&::oauth_core::secret::WithSecrets(body)))
         } else {
-            Err(format!("a body other than `&body`: `{}`", args.to_token_stream()))
+            Err(format!(
+                "a body other than `&body`: `{}`",
+                args.to_token_stream()
+            ))
         }
     };
     for call in calls.into_iter().rev() {

@@ -38,8 +38,10 @@ pub(crate) fn unchecked(spec: &OpenAPI) -> Vec<String> {
                     .filter_map(|(_, content)| object(spec, content.schema.as_ref()?))
                     .collect::<Vec<_>>()
             };
-            let successes = schemas(|s| matches!(s, StatusCode::Code(200..=299) | StatusCode::Range(2)));
-            let errors = schemas(|s| matches!(s, StatusCode::Code(400..) | StatusCode::Range(4 | 5)));
+            let successes =
+                schemas(|s| matches!(s, StatusCode::Code(200..=299) | StatusCode::Range(2)));
+            let errors =
+                schemas(|s| matches!(s, StatusCode::Code(400..) | StatusCode::Range(4 | 5)));
             let [success] = successes.as_slice() else {
                 continue;
             };

@@ -48,7 +48,11 @@ pub(crate) fn fixed(spec: &OpenAPI) -> Vec<Fixed> {
 /// `let url = format!("{}<path>", self.baseurl,);` becomes
 /// `let url = self.inner.urls.<method>.clone();`. A method whose statement has another shape
 /// is an error: progenitor changed, and this must follow.
-pub(crate) fn rewrite(display: &str, file: &mut syn::File, fixed: &[Fixed]) -> Result<(), RegenError> {
+pub(crate) fn rewrite(
+    display: &str,
+    file: &mut syn::File,
+    fixed: &[Fixed],
+) -> Result<(), RegenError> {
     let mut done = Vec::new();
     for item in &mut file.items {
         let syn::Item::Impl(block) = item else {

@@ -5,13 +5,13 @@
 //!   sends through a generated method (an authorization URL a browser opens, an assertion's
 //!   audience);
 //! - `Urls`, the URL of each operation without path parameters, parsed once (see
-//!   [`crate::urls`]), in `Inner`, the client's inner value beside the `oauth_core::Vetting`
+//!   `xtask/src/urls.rs`), in `Inner`, the client's inner value beside the `oauth_core::Vetting`
 //!   its hooks read;
 //! - `TryFrom<&oauth_core::Connection>` for the client;
 //! - the client's progenitor `ClientHooks`: every request through
 //!   `oauth_core::http::prepare_request` and `oauth_core::http::execute`, which reads error
 //!   answers as the provider's error schema (the one error type of the spec's operations), and
-//!   success answers as [`crate::success`] chooses for each operation;
+//!   success answers as `xtask/src/success.rs` chooses for each operation;
 //! - the connection options (`base_url`, `timeout`, `http_client`, `max_response_bytes`,
 //!   `clock`) on each builder the crate's `Cargo.toml` lists under
 //!   `[package.metadata.regen] builders`.

@@ -20,8 +20,8 @@ mod base_url;
 mod request;
 
 pub use base_url::BaseUrl;
-pub use request::{RequestUrl, form_body, json_body, query, request};
 use base_url::shown;
+pub use request::{RequestUrl, form_body, json_body, query, request};
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -227,6 +227,8 @@ pub enum Success {
 /// that no operation's future holds an answer across a read (progenitor's read made every
 /// operation's future about 900 bytes larger). An answer whose body [`execute`] did not read,
 /// a redirect's (the xtask refuses a spec that gives a redirect a body), is an error.
+// progenitor's error type, which the generated operations return.
+#[allow(clippy::result_large_err)]
 pub fn from_response<T: DeserializeOwned, E>(
     mut response: reqwest::Response,
 ) -> std::result::Result<ResponseValue<T>, GeneratedError<E>> {

@@ -61,7 +61,9 @@ impl Auth {
         base: &BaseUrl,
     ) -> Result<Self> {
         let aud = match audience {
-            AssertionAudience::TokenEndpoint => base.endpoint(generated::paths::GET_TOKEN)?.to_string(),
+            AssertionAudience::TokenEndpoint => {
+                base.endpoint(generated::paths::GET_TOKEN)?.to_string()
+            }
             AssertionAudience::Issuer => base.as_str().to_owned(),
         };
         let signer = |key| {

@@ -8,6 +8,9 @@
 //! failures reached the caller as a communication error; none of them happens with a URL made
 //! from a [`crate::BaseUrl`] and the generated types).
 
+// Each returns progenitor's error type, as the generated operations whose `?` they serve do.
+#![allow(clippy::result_large_err)]
+
 use progenitor_client::Error as GeneratedError;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
@@ -114,7 +117,10 @@ mod tests {
     fn what_the_builder_builds() -> Result<()> {
         let url = reqwest::Url::parse("https://login.example/oauth/token").unwrap();
         let mut request = request::<()>(reqwest::Method::POST, url)?;
-        form_body(&mut request, &[("grant_type", "refresh_token"), ("x", "a b&c")])?;
+        form_body(
+            &mut request,
+            &[("grant_type", "refresh_token"), ("x", "a b&c")],
+        )?;
         query(&mut request, &[("state", "s 1")])?;
         let built = crate::HttpSettings::new("test")
             .build()
@@ -143,9 +149,10 @@ mod tests {
         let mut request = request::<()>(reqwest::Method::POST, "https://a.example/x".to_owned())?;
         json_body(&mut request, &serde_json::json!({"a": 1}))?;
         assert_eq!(request.headers()[CONTENT_TYPE], "application/json");
-        request
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/merge+json"));
+        request.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/merge+json"),
+        );
         json_body(&mut request, &serde_json::json!({"a": 2}))?;
         assert_eq!(request.headers()[CONTENT_TYPE], "application/merge+json");
         assert_eq!(
@@ -165,7 +172,11 @@ mod tests {
 
     #[test]
     fn urls_the_builder_would_refuse_or_rewrite_are_refused() {
-        for url in ["not a url", "https://user:pw@a.example/x", "https://:pw@a.example/"] {
+        for url in [
+            "not a url",
+            "https://user:pw@a.example/x",
+            "https://:pw@a.example/",
+        ] {
             assert!(
                 matches!(
                     request::<()>(reqwest::Method::GET, url.to_owned()),

@@ -1030,13 +1030,10 @@ async fn secrets_serialize_only_through_the_named_path() {
                 .json_body(json!({"access_token": "at", "token_type": "bearer"}));
         })
         .await;
-    let client = procore_oauth::generated::Client::new_with_client(
-        &server.base_url(),
-        oauth_core::HttpSettings::new("oauth-sdk-tests")
-            .build()
-            .unwrap(),
-        oauth_core::runtime::Vetting::default(),
-    );
+    let connection = oauth_core::ClientOptions::new(server.base_url(), "oauth-sdk-tests")
+        .connect()
+        .unwrap();
+    let client = procore_oauth::generated::Client::try_from(&connection).unwrap();
     client.oauth_token_post(&body).await.unwrap();
     wire.assert_async().await;
 }

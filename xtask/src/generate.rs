@@ -10,6 +10,7 @@ use progenitor_impl::{
 };
 
 use crate::RegenError;
+use crate::wiring::{self, Settings};
 
 /// The generator version written into every header, so a reader knows what produced the file.
 const PROGENITOR: &str = "progenitor 0.15.1";
@@ -18,11 +19,13 @@ const PROGENITOR: &str = "progenitor 0.15.1";
 /// type generated: `oauth-core` provides the secret newtypes and the lenient wire scalars.
 const NATIVE_CRATES: &[&str] = &["oauth-core"];
 
-/// The generated client's inner value, which its hooks read through `&self`.
-const INNER_TYPE: &str = "oauth_core::runtime::Vetting";
+/// The generated client's inner value, which its methods and hooks read through `&self`;
+/// written into the file by [`wiring`].
+const INNER_TYPE: &str = "Inner";
 
-/// Generates the complete file text for the spec shown to users as `display`.
-pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
+/// Generates the complete file text for the spec shown to users as `display`, with the wiring
+/// ([`wiring`]) of the provider crate whose settings are `settings`.
+pub fn generate(display: &str, spec: &OpenAPI, settings: &Settings) -> Result<String, RegenError> {
     let tokens = match run_generator(spec) {
         Ok(tokens) => tokens,
         Err(Failure::Error(message)) => {
@@ -41,14 +44,31 @@ pub fn generate(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
         message: format!("the generator produced code that does not parse: {e}"),
     })?;
     postprocess(&mut file);
-    let body = expose_request_bodies(&prettyplease::unparse(&file));
-    if body.contains("(&body)") {
+    crate::urls::rewrite(display, &mut file, &crate::urls::fixed(spec))?;
+    crate::in_place::rewrite(display, &mut file)?;
+    crate::request_scope::rewrite(display, &mut file)?;
+    let wiring = wiring::items(display, spec, &file, settings)?;
+    file.items.extend(wiring);
+    let Some(body) = read_answers(&prettyplease::unparse(&file)) else {
         return Err(RegenError::Generator {
             file: display.to_owned(),
             operation: None,
-            message: "the generator serializes a request body in a way `generate::\
-                      expose_request_bodies` does not know; its secrets would be sent as \
-                      `[redacted]`"
+            message: "the generator hands an answer on in a way `generate::read_answers` does \
+                      not know; it would not see the body the hooks read"
+                .into(),
+        });
+    };
+    if body
+        .matches("_body(&mut request, &::oauth_core::secret::WithSecrets(body))")
+        .count()
+        != body.matches("_body(&mut request,").count()
+    {
+        return Err(RegenError::Generator {
+            file: display.to_owned(),
+            operation: None,
+            message: "an operation serializes its request body other than through \
+                      `oauth_core::secret::WithSecrets` (see `in_place`); its secrets would be \
+                      sent as `[redacted]`"
                 .into(),
         });
     }
@@ -81,7 +101,7 @@ pub(crate) fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive(SCHEMARS_DERIVE)
-        // The hooks (`oauth_core::client_hooks!`) read the client's body limit from here.
+        // The hooks (written by `wiring`) read the client's body limit and secrets from here.
         .with_inner_type(INNER_TYPE.parse().expect("INNER_TYPE is a Rust path"))
         .with_unknown_crates(UnknownPolicy::Deny);
     for name in NATIVE_CRATES {
@@ -126,17 +146,43 @@ fn postprocess_item(item: &mut syn::Item) {
     }
 }
 
-/// Has every operation serialize its request body through `oauth_core::secret::WithSecrets`:
-/// a secret type's own `Serialize` writes `[redacted]` (so that a body in a log line shows no
-/// secret), and the body on the wire must carry the values.
-fn expose_request_bodies(body: &str) -> String {
-    body.replace(
-        ".json(&body)",
-        ".json(&::oauth_core::secret::WithSecrets(body))",
-    )
-    .replace(
-        ".form_urlencoded(&body)",
-        ".form_urlencoded(&::oauth_core::secret::WithSecrets(body))",
+/// Has every operation read a JSON answer with `oauth_core::http::from_response`, which parses
+/// the body the execution hook read and kept beside the answer, without a future (progenitor's
+/// reads it again, copies the headers, and its future made every operation's future about 900
+/// bytes larger), and put that body back with `oauth_core::http::with_body` where an answer is
+/// handed on whole. `None` when the generator hands on an answer in another way.
+fn read_answers(body: &str) -> Option<String> {
+    let known = [
+        (
+            "ResponseValue::from_response(response).await",
+            "::oauth_core::http::from_response(response)",
+        ),
+        (
+            "ResponseValue::stream(response)",
+            "ResponseValue::stream(::oauth_core::http::with_body(response))",
+        ),
+        (
+            "Error::UnexpectedResponse(response)",
+            "Error::UnexpectedResponse(::oauth_core::http::with_body(response))",
+        ),
+        // An empty answer keeps its status and headers only.
+        (
+            "ResponseValue::empty(response)",
+            "ResponseValue::empty(response)",
+        ),
+    ];
+    let handed_on = body.matches("(response)").count();
+    let known_uses: usize = known
+        .iter()
+        .map(|(from, _)| body.matches(from).count())
+        .sum();
+    if handed_on != known_uses {
+        return None;
+    }
+    Some(
+        known
+            .iter()
+            .fold(body.to_owned(), |body, (from, to)| body.replace(from, to)),
     )
 }
 

@@ -1,6 +1,6 @@
-//! `cargo xtask regen`: regenerates each provider crate's `src/generated.rs` (the client) and
-//! `src/generated_mock.rs` (typed `httpmock` mocks, behind the crate's `mock` feature) from
-//! `specs/`.
+//! `cargo xtask regen`: regenerates each provider crate's `src/generated.rs` (the client, with
+//! the wiring that runs it on oauth-core: see [`wiring`]) and `src/generated_mock.rs` (typed
+//! `httpmock` mocks, behind the crate's `mock` feature) from `specs/`.
 //!
 //! The work is a library so that the test suite can regenerate in memory and fail on a stale
 //! or hand-edited file, the way rust-analyzer checks its own generated code.
@@ -10,10 +10,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub mod generate;
+mod in_place;
 pub mod mock;
 pub mod provider;
+mod request_scope;
 pub mod shape;
 pub mod spec;
+mod success;
+mod urls;
+pub mod wiring;
 
 pub use provider::Provider;
 
@@ -56,6 +61,14 @@ pub enum RegenError {
         spec: String,
         /// The expected crate folder.
         crate_dir: String,
+    },
+    /// A provider crate's `[package.metadata.regen]` settings cannot be read.
+    #[error("{manifest}: [package.metadata.regen]: {message}")]
+    Settings {
+        /// The crate's `Cargo.toml`, relative to the workspace root.
+        manifest: String,
+        /// What is wrong.
+        message: String,
     },
     /// Two spec files share a stem (`x.yaml` and `x.json`).
     #[error("specs/ holds two specs named `{name}`; keep one")]
@@ -179,7 +192,7 @@ pub fn render(root: &Path, provider: &Provider) -> Result<String, RegenError> {
             RegenError::Many(errors)
         });
     }
-    generate::generate(&display, &spec)
+    generate::generate(&display, &spec, &provider.settings)
 }
 
 /// Generates the text of one provider's `generated_mock.rs`, in memory.

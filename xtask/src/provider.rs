@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::RegenError;
+use crate::wiring::Settings;
 
 /// A provider found in `specs/`, with the crate its client is generated into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub struct Provider {
     pub spec: PathBuf,
     /// `crates/<name>/src/generated.rs`, written only by the xtask.
     pub output: PathBuf,
+    /// `[package.metadata.regen]` of `crates/<name>/Cargo.toml`.
+    pub settings: Settings,
 }
 
 impl Provider {
@@ -66,9 +69,11 @@ pub fn discover(root: &Path) -> Result<Vec<Provider>, RegenError> {
                 crate_dir: relative(root, &crate_dir),
             });
         }
+        let manifest = crate_dir.join("Cargo.toml");
         providers.push(Provider {
             name: name.to_owned(),
             output: crate_dir.join("src").join("generated.rs"),
+            settings: settings(root, &manifest)?,
             spec: path,
         });
     }
@@ -96,4 +101,51 @@ pub fn select(all: Vec<Provider>, names: &[String]) -> Result<Vec<Provider>, Reg
         .into_iter()
         .filter(|p| names.contains(&p.name))
         .collect())
+}
+
+/// `[package.metadata.regen]` of a provider crate's manifest:
+///
+/// ```toml
+/// [package.metadata.regen]
+/// # The builders that get the connection options (`base_url`, `timeout`, ...): each has a
+/// # `pub(crate) connection: oauth_core::ClientOptions` field.
+/// builders = ["crate::MyClientBuilder"]
+/// ```
+fn settings(root: &Path, manifest: &Path) -> Result<Settings, RegenError> {
+    let text = std::fs::read_to_string(manifest).map_err(|source| RegenError::Io {
+        path: manifest.to_path_buf(),
+        source,
+    })?;
+    let problem = |message: String| RegenError::Settings {
+        manifest: relative(root, manifest),
+        message,
+    };
+    let value: toml::Table = toml::from_str(&text).map_err(|e| problem(e.to_string()))?;
+    let Some(regen) = value
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("regen"))
+    else {
+        return Ok(Settings::default());
+    };
+    let mut settings = Settings::default();
+    for (key, entry) in regen
+        .as_table()
+        .ok_or_else(|| problem("is not a table".into()))?
+    {
+        match key.as_str() {
+            "builders" => {
+                settings.builders = entry
+                    .as_array()
+                    .and_then(|list| {
+                        list.iter()
+                            .map(|b| b.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .ok_or_else(|| problem("`builders` is not a list of strings".into()))?;
+            }
+            other => return Err(problem(format!("unknown key `{other}` (known: builders)"))),
+        }
+    }
+    Ok(settings)
 }

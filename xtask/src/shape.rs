@@ -85,6 +85,12 @@ fn check_operation(spec: &OpenAPI, op: &Operation, report: &mut dyn FnMut(String
             ));
             continue;
         };
+        if matches!(class(status), Class::Redirect) && !response.content.is_empty() {
+            report(format!(
+                "response {status} declares a body; a redirect's body is never read (the \
+                 client's hooks hand redirects on unread, for their `Location`): declare none"
+            ));
+        }
         let shape = shape_of(response);
         for (media, content) in &response.content {
             if let Some(ReferenceOr::Item(_)) = &content.schema
@@ -104,7 +110,7 @@ fn check_operation(spec: &OpenAPI, op: &Operation, report: &mut dyn FnMut(String
             Class::Error => {
                 errors.insert(shape);
             }
-            Class::Other => {}
+            Class::Redirect | Class::Other => {}
         }
     }
     if success.len() > 1 {
@@ -123,6 +129,7 @@ fn check_operation(spec: &OpenAPI, op: &Operation, report: &mut dyn FnMut(String
 
 enum Class {
     Success,
+    Redirect,
     Error,
     Other,
 }
@@ -130,14 +137,19 @@ enum Class {
 fn class(status: &StatusCode) -> Class {
     match status {
         StatusCode::Code(c) if (200..300).contains(c) => Class::Success,
+        StatusCode::Code(c) if (300..400).contains(c) => Class::Redirect,
         StatusCode::Code(c) if *c >= 400 => Class::Error,
         StatusCode::Range(2) => Class::Success,
+        StatusCode::Range(3) => Class::Redirect,
         StatusCode::Range(4 | 5) => Class::Error,
         _ => Class::Other,
     }
 }
 
-fn resolve<'a>(spec: &'a OpenAPI, response: &'a ReferenceOr<Response>) -> Option<&'a Response> {
+pub(crate) fn resolve<'a>(
+    spec: &'a OpenAPI,
+    response: &'a ReferenceOr<Response>,
+) -> Option<&'a Response> {
     match response {
         ReferenceOr::Item(r) => Some(r),
         ReferenceOr::Reference { reference } => {

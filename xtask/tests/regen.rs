@@ -213,7 +213,8 @@ fn generator_panics_are_caught_and_traced_to_the_operation() {
         !xtask::shape::check(&parsed).is_empty(),
         "the checks catch it first"
     );
-    let e = xtask::generate::generate("specs/demo.yaml", &parsed).unwrap_err();
+    let settings = xtask::wiring::Settings::default();
+    let e = xtask::generate::generate("specs/demo.yaml", &parsed, &settings).unwrap_err();
     let text = e.to_string();
     assert!(
         text.starts_with("specs/demo.yaml: operation `get_token`"),
@@ -304,4 +305,160 @@ fn form_bodies_are_matched_as_forms_and_json_bodies_as_json() {
         mocks.contains("Self(self.0.json_body_obj(&::oauth_core::secret::WithSecrets(value)))")
     );
     assert!(!mocks.contains("form_body"));
+}
+
+#[test]
+fn the_generated_client_runs_on_oauth_core() {
+    let s = Scratch::new("wired", GOOD);
+    regen(s.path(), &[], Mode::Write).unwrap();
+    // Compared without white space: the generated file is formatted.
+    let client: String = s.generated().split_whitespace().collect();
+    for wiring in [
+        // Each operation's path, for what is built rather than sent.
+        "pub const GET_TOKEN: &str = \"/token\";",
+        // Its URL, parsed once, cloned by the operation.
+        "pub get_token: ::reqwest::Url,",
+        "let url = self.inner.urls.get_token.clone();",
+        // The request built in place, its body with the secrets' values.
+        "::oauth_core::http::request(::reqwest::Method::POST, url",
+        "::oauth_core::http::json_body(&mut request, &::oauth_core::secret::WithSecrets(body)",
+        // The hooks, with the error schema of the spec's operations.
+        "impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client",
+        "impl ClientHooks<Inner> for Client",
+        "::oauth_core::http::prepare_request(request);",
+        "types::Err,",
+        // The answer read where the hook left it.
+        "200u16 => ::oauth_core::http::from_response(response),",
+    ] {
+        let wiring: String = wiring.split_whitespace().collect();
+        assert!(client.contains(&wiring), "{wiring}\n{}", s.generated());
+    }
+    for gone in [
+        "self.client.post(",
+        "ResponseValue::from_response",
+        "header_map",
+    ] {
+        assert!(!client.contains(gone), "{gone}");
+    }
+}
+
+#[test]
+fn operations_with_different_error_schemas_are_rejected_naming_the_odd_one() {
+    let spec = GOOD.replace(
+        "components:\n",
+        "  /other:\n    get:\n      operationId: other_op\n      responses:\n        \"204\": { description: ok }\n        \"4XX\":\n          description: error\n          content:\n            application/json:\n              schema: { $ref: \"#/components/schemas/Other\" }\ncomponents:\n",
+    )
+    .replace(
+        "    Err: {",
+        "    Other: { type: object, properties: { message: { type: string } } }\n    Err: {",
+    );
+    let spec = spec.replace("  /token:", "  /third:\n    get:\n      operationId: third_op\n      responses:\n        \"204\": { description: ok }\n        \"4XX\":\n          description: error\n          content:\n            application/json:\n              schema: { $ref: \"#/components/schemas/Err\" }\n  /token:");
+    let s = Scratch::new("twoerrors", &spec);
+    let e = regen(s.path(), &[], Mode::Write).unwrap_err().to_string();
+    assert!(
+        e.starts_with("specs/demo.yaml: operation `other_op`: ")
+            && e.contains("types::Other")
+            && e.contains("types::Err"),
+        "{e}"
+    );
+    assert_eq!(s.generated(), "// before\n");
+
+    let none = GOOD.replace(
+        "        \"4XX\":\n          description: error\n          content:\n            application/json:\n              schema: { $ref: \"#/components/schemas/Err\" }\n",
+        "",
+    );
+    assert_ne!(none, GOOD);
+    let s = Scratch::new("noerrors", &none);
+    let e = regen(s.path(), &[], Mode::Write).unwrap_err().to_string();
+    assert!(
+        e.contains("specs/demo.yaml") && e.contains("no operation declares an error answer"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_redirect_with_a_body_is_rejected() {
+    let spec = GOOD.replace("        \"4XX\":", "        \"302\":\n          description: moved\n          content:\n            application/json:\n              schema: { $ref: \"#/components/schemas/Res\" }\n        \"4XX\":");
+    let s = Scratch::new("redirectbody", &spec);
+    let e = regen(s.path(), &[], Mode::Write).unwrap_err().to_string();
+    assert!(
+        e.contains("`get_token`") && e.contains("302") && e.contains("redirect"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_success_schema_requiring_what_errors_lack_is_read_unchecked() {
+    let checked = Scratch::new("checked", GOOD);
+    regen(checked.path(), &[], Mode::Write).unwrap();
+    assert!(!checked.generated().contains("Success::Unchecked"));
+
+    let spec = GOOD.replace(
+        "    Res: { type: object, properties: { b: { type: string } } }",
+        "    Res: { type: object, required: [b], properties: { b: { type: string } } }",
+    );
+    let s = Scratch::new("unchecked", &spec);
+    regen(s.path(), &[], Mode::Write).unwrap();
+    assert!(
+        s.generated()
+            .contains("\"get_token\" => ::oauth_core::http::Success::Unchecked,"),
+        "{}",
+        s.generated()
+    );
+    // A required property the error schema declares too does not make an answer no error.
+    let spec = spec.replace(
+        "properties: { error: { type: string } }",
+        "properties: { error: { type: string }, b: { type: string } }",
+    );
+    let s = Scratch::new("bothdeclare", &spec);
+    regen(s.path(), &[], Mode::Write).unwrap();
+    assert!(!s.generated().contains("Success::Unchecked"));
+}
+
+#[test]
+fn the_builders_a_manifest_lists_get_the_connection_options() {
+    let s = Scratch::new("builders", GOOD);
+    let manifest = s.path().join("crates/demo/Cargo.toml");
+    fs::write(
+        &manifest,
+        "[package]\nname = \"demo\"\n\n[package.metadata.regen]\nbuilders = [\"crate::DemoBuilder\", \"crate::other::OtherBuilder\"]\n",
+    )
+    .unwrap();
+    regen(s.path(), &[], Mode::Write).unwrap();
+    let client = s.generated();
+    for builder in [
+        "impl crate::DemoBuilder {",
+        "impl crate::other::OtherBuilder {",
+    ] {
+        let at = client
+            .find(builder)
+            .unwrap_or_else(|| panic!("{builder}\n{client}"));
+        let block = &client[at..];
+        for method in [
+            "pub fn base_url(",
+            "pub fn timeout(",
+            "pub fn http_client(",
+            "pub fn max_response_bytes(",
+            "pub fn clock(",
+        ] {
+            assert!(block.contains(method), "{builder} {method}");
+        }
+    }
+
+    fs::write(&manifest, "[package]\nname = \"demo\"\n\n[package.metadata.regen]\nbuilder = [\"crate::DemoBuilder\"]\n").unwrap();
+    let e = regen(s.path(), &[], Mode::Write).unwrap_err().to_string();
+    assert!(
+        e.starts_with("crates/demo/Cargo.toml: [package.metadata.regen]: unknown key `builder`"),
+        "{e}"
+    );
+    fs::write(
+        &manifest,
+        "[package]\nname = \"demo\"\n\n[package.metadata.regen]\nbuilders = [\"not a path\"]\n",
+    )
+    .unwrap();
+    let e = regen(s.path(), &[], Mode::Write).unwrap_err().to_string();
+    assert!(
+        e.contains("`not a path`") && e.contains("not a Rust path"),
+        "{e}"
+    );
 }

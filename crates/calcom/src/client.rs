@@ -50,7 +50,8 @@ impl fmt::Debug for CalcomClient {
 pub struct CalcomClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
-    connection: ClientOptions,
+    /// Where and how to connect; the xtask writes the methods that set it into `generated.rs`.
+    pub(crate) connection: ClientOptions,
 }
 
 impl fmt::Debug for CalcomClientBuilder {
@@ -94,8 +95,6 @@ impl CalcomClientBuilder {
         self
     }
 
-    oauth_core::client_options_methods!(connection);
-
     /// Checks the configuration and builds the client.
     ///
     /// [`Error::Config`] when the client ID is empty, the secret is missing, empty or cannot
@@ -127,7 +126,7 @@ impl CalcomClientBuilder {
         // The secret is scrubbed from every error answer, also those to calls that do not
         // send it (a server may echo it anywhere).
         let connection = self.connection.connect()?.holding([client_secret.secret()]);
-        let generated = generated::Client::from(&connection);
+        let generated = generated::Client::try_from(&connection)?;
         let Connection { base, clock, .. } = connection;
         Ok(CalcomClient {
             generated,

@@ -140,8 +140,6 @@ pub mod generated_mock;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
-
 pub use authorize::AuthorizationRedirect;
 pub use client::{CalcomClient, CalcomClientBuilder, DEFAULT_BASE_URL};
 pub use generated::types;

@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use progenitor_client::{Error as GeneratedError, ResponseValue};
 use reqwest::header::{AUTHORIZATION, COOKIE};
+use serde::de::DeserializeOwned;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -15,9 +17,11 @@ use crate::runtime::response::ErrorBody;
 use crate::runtime::vetting::Vetting;
 
 mod base_url;
+mod request;
 
 pub use base_url::BaseUrl;
 use base_url::shown;
+pub use request::{RequestUrl, form_body, json_body, query, request};
 
 /// Headers that carry credentials in some provider's requests: marked sensitive so that
 /// `Debug` of a request never prints them.
@@ -115,51 +119,6 @@ impl fmt::Debug for ClientOptions {
     }
 }
 
-/// The builder methods every provider client shares, over a [`ClientOptions`] field: expands
-/// to `base_url`, `timeout`, `http_client` and `clock` inside the builder's `impl` block:
-/// `oauth_core::client_options_methods!(connection);`.
-#[macro_export]
-macro_rules! client_options_methods {
-    ($field:ident) => {
-        /// Another base URL (tests, proxies, private deployments): `https`, or `http` on a
-        /// loopback host only; checked by `build`.
-        pub fn base_url(mut self, url: impl Into<String>) -> Self {
-            self.$field.base_url = url.into();
-            self
-        }
-
-        /// Whole-request timeout (default 30 s).
-        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.http.timeout = timeout;
-            self
-        }
-
-        /// Uses this `reqwest` client instead of building one. It must not follow redirects
-        /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
-        /// credentials to another host, and authorization redirects must be read, not followed.
-        /// An answer from another URL than the request's is refused
-        /// ([`Error::RedirectFollowed`](oauth_core::Error::RedirectFollowed)), but by then a
-        /// client that follows redirects has sent the request on.
-        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
-            self.$field.reqwest = Some(client);
-            self
-        }
-
-        /// The most bytes of a response body that are read (default 1 MiB); a longer answer
-        /// is refused with [`Error::ResponseTooLarge`](oauth_core::Error::ResponseTooLarge).
-        pub fn max_response_bytes(mut self, bytes: u64) -> Self {
-            self.$field.body_limit = $crate::BodyLimit::new(bytes);
-            self
-        }
-
-        /// The clock that stamps received tokens (tests inject a [`oauth_core::ManualClock`]).
-        pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::Clock>) -> Self {
-            self.$field.clock = clock;
-            self
-        }
-    };
-}
-
 /// A validated base URL, an HTTP client and a clock: what a provider client runs on.
 #[derive(Clone)]
 pub struct Connection {
@@ -169,8 +128,8 @@ pub struct Connection {
     pub http: reqwest::Client,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// The body limit and the secrets the client holds: the generated client's inner value
-    /// (see [`client_hooks!`](crate::client_hooks)).
+    /// The body limit and the secrets the client holds: the generated client's inner value,
+    /// which its hooks (written into `generated.rs` by `cargo xtask regen`) pass to [`execute`].
     pub vetting: Vetting,
 }
 
@@ -223,69 +182,81 @@ pub fn prepare_request(request: &mut reqwest::Request) {
 /// that keeps its status and `Retry-After`, instead of a decode failure that loses both. Every
 /// provider error schema has only optional fields, so `{}` reads as one. The original body is
 /// dropped, as every body is: it might echo a credential.
-pub async fn execute<E: ErrorBody>(
+///
+/// Not an `async fn`: the request goes to `client` before the future is made, so that the
+/// future (part of every operation's future) holds no copy of it.
+pub fn execute<'v, E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
     operation: &'static str,
-    vetting: &Vetting,
-) -> reqwest::Result<reqwest::Response> {
+    vetting: &'v Vetting,
+    success: Success,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + use<'v, E> {
     let sent = crate::runtime::scrub::Sent::capture(&request);
-    answer::send::<E>(
-        client,
-        request,
-        &sent,
-        operation,
-        vetting,
-        answer::Success::Checked,
-    )
-    .await
-    .map(answer::Vetted::into_response)
+    answer::send::<E>(client, request, sent, operation, vetting, success)
 }
 
-/// Implements progenitor's `ClientHooks` for a generated client with [`prepare_request`] and
-/// [`execute`], given the provider's error schema. Every provider crate invokes it once:
-/// `oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);` (the crate
-/// needs `progenitor-client` and `reqwest` as dependencies, as generated code does). The
-/// generated client's inner value is the [`Vetting`](crate::runtime::Vetting); the macro also
-/// builds the client from a [`Connection`]: `generated::Client::from(&connection)`.
-#[macro_export]
-macro_rules! client_hooks {
-    ($client:ty, $error:ty) => {
-        impl ::std::convert::From<&$crate::Connection> for $client {
-            fn from(connection: &$crate::Connection) -> Self {
-                Self::new_with_client(
-                    connection.base.as_str(),
-                    connection.http.clone(),
-                    connection.vetting.clone(),
-                )
-            }
-        }
+/// How [`execute`] reads an operation's success answer (the xtask chooses, for each operation,
+/// from its spec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Success {
+    /// Also as the error schema `E`, and scrubbed when it reports an error (some servers put
+    /// an error inside a 200): for an operation whose success type could read an error body
+    /// (every field optional), which the provider crate then reports as an error.
+    Checked,
+    /// Handed on as read: [`from_response`] reads it as the success type, and only a body that
+    /// is not one is looked at as `E` (and scrubbed when it reports an error), as
+    /// [`Success::Checked`] would have done. For an operation whose success schema requires a
+    /// field the error schema lacks, so that an answer that reads as it is no error; this saves
+    /// every such answer a look for an error (about 1 % of a token exchange's client CPU).
+    Unchecked,
+}
 
-        impl ::progenitor_client::ClientHooks<$crate::runtime::Vetting> for $client {
-            async fn pre<E>(
-                &self,
-                request: &mut ::reqwest::Request,
-                _info: &::progenitor_client::OperationInfo,
-            ) -> ::std::result::Result<(), ::progenitor_client::Error<E>> {
-                $crate::http::prepare_request(request);
-                Ok(())
-            }
-
-            async fn exec(
-                &self,
-                request: ::reqwest::Request,
-                info: &::progenitor_client::OperationInfo,
-            ) -> ::reqwest::Result<::reqwest::Response> {
-                $crate::http::execute::<$error>(
-                    ::progenitor_client::ClientInfo::<$crate::runtime::Vetting>::client(self),
-                    request,
-                    info.operation_id,
-                    ::progenitor_client::ClientInfo::<$crate::runtime::Vetting>::inner(self),
-                )
-                .await
-            }
-        }
+/// How the generated operations read a JSON answer (the xtask writes it in place of
+/// progenitor's `ResponseValue::from_response(response).await`): the body [`execute`] read is
+/// parsed where it lies and the headers are moved rather than copied. Nothing is awaited, so
+/// that no operation's future holds an answer across a read (progenitor's read made every
+/// operation's future about 900 bytes larger). An answer whose body [`execute`] did not read,
+/// a redirect's (the xtask refuses a spec that gives a redirect a body), is an error.
+// progenitor's error type, which the generated operations return.
+#[allow(clippy::result_large_err)]
+pub fn from_response<T: DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> std::result::Result<ResponseValue<T>, GeneratedError<E>> {
+    let Some(read) = response.extensions_mut().remove::<answer::ReadBody>() else {
+        return Err(GeneratedError::Custom(format!(
+            "the body of a {} answer was not read by the client's hooks",
+            response.status()
+        )));
     };
+    let headers = std::mem::take(response.headers_mut());
+    match serde_json::from_slice(&read.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, response.status(), headers)),
+        Err(e) => {
+            let body = match read.unchecked {
+                Some(unchecked) => unchecked.scrub(read.body),
+                None => read.body,
+            };
+            Err(GeneratedError::InvalidResponsePayload(body, e))
+        }
+    }
+}
+
+/// The answer with the body [`execute`] read put back in place, for the generated code that
+/// hands an answer on whole (`ResponseValue::stream`, `Error::UnexpectedResponse`; the xtask
+/// writes the call). [`execute`] keeps the body beside the answer instead, because putting it
+/// back takes a new response, which the answers [`from_response`] reads do not need.
+pub fn with_body(mut response: reqwest::Response) -> reqwest::Response {
+    match response.extensions_mut().remove::<answer::ReadBody>() {
+        Some(read) => {
+            let body = match read.unchecked {
+                Some(unchecked) => unchecked.scrub(read.body),
+                None => read.body,
+            };
+            answer::rebuild(response, body)
+        }
+        None => response,
+    }
 }
 
 /// `Basic` credentials per RFC 6749 §2.3.1: client id and secret are each

@@ -26,7 +26,6 @@
 pub mod authorize;
 pub mod capability;
 pub mod clock;
-pub mod endpoint;
 pub mod error;
 pub mod extra;
 pub mod http;

@@ -8,8 +8,8 @@
 //! [`WithSecrets`], the one named path for the places that must send or keep it:
 //!
 //! - request bodies: the generated operations serialize `WithSecrets(body)` (the xtask writes
-//!   it into the generated code), [`crate::endpoint::Endpoint::post`] does the same, and so do
-//!   the generated httpmock mocks, whose typed answers and body matchers must hold the values;
+//!   it into the generated code), and so do the generated httpmock mocks, whose typed answers
+//!   and body matchers must hold the values;
 //! - token stores: [`Token::exposing_secrets`](crate::Token::exposing_secrets), the stored
 //!   document, serializes through it.
 //!

@@ -4,8 +4,6 @@ use oauth_core::{AuthorizationRequest, CsrfState};
 
 use crate::client::ProcoreClient;
 
-pub(crate) const AUTHORIZE_PATH: &str = "/oauth/authorize";
-
 /// `redirect_uri` for headless apps: Procore shows the code to the user instead of
 /// redirecting, and the code exchange repeats this value.
 pub const OUT_OF_BAND_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";

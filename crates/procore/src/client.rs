@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::endpoint::Endpoint;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientCredentialsGrant,
@@ -61,8 +60,6 @@ pub struct ProcoreClient {
     pub(crate) base: BaseUrl,
     pub(crate) client_id: String,
     client_secret: Option<ClientSecret>,
-    /// The token endpoint, its URL prepared once at build.
-    token: Endpoint,
     /// The authorization page, its URL prepared once at build.
     pub(crate) authorize: Url,
     company_id: Option<i64>,
@@ -85,7 +82,8 @@ pub struct ProcoreClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
     company_id: Option<i64>,
-    connection: ClientOptions,
+    /// Where and how to connect; the xtask writes the methods that set it into `generated.rs`.
+    pub(crate) connection: ClientOptions,
 }
 
 impl fmt::Debug for ProcoreClientBuilder {
@@ -146,19 +144,14 @@ impl ProcoreClient {
         })
     }
 
-    /// `oauth_token_post` through the prepared endpoint (the request the generated operation
-    /// sends, without formatting and parsing its URL every time).
+    /// `oauth_token_post`.
     async fn request_token(&self, body: &types::TokenRequest) -> Result<Token> {
         let response = self
-            .token
-            .post::<_, types::TokenResponse, types::Error>(
-                &self.generated.client,
-                &self.generated.inner,
-                body,
-            )
+            .generated
+            .oauth_token_post(body)
             .await
             .map_err(map_error::<types::TokenResponse, _>)?;
-        Ok(convert::token(response, self.clock.now()))
+        Ok(convert::token(response.into_inner(), self.clock.now()))
     }
 }
 
@@ -182,8 +175,6 @@ impl ProcoreClientBuilder {
         self
     }
 
-    oauth_core::client_options_methods!(connection);
-
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<ProcoreClient> {
         if self.client_id.is_empty() {
@@ -202,12 +193,11 @@ impl ProcoreClientBuilder {
             .connection
             .connect()?
             .holding(self.client_secret.iter().map(ClientSecret::secret));
-        let generated = generated::Client::from(&connection);
+        let generated = generated::Client::try_from(&connection)?;
         let Connection { base, clock, .. } = connection;
         Ok(ProcoreClient {
             generated,
-            token: Endpoint::json(&base, "/oauth/token", "oauth_token_post")?,
-            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
+            authorize: base.endpoint(generated::paths::OAUTH_AUTHORIZE_GET)?,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,

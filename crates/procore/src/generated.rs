@@ -316,7 +316,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::runtime::Vetting,
+    pub(crate) inner: Inner,
 }
 impl Client {
     /// Create a new client.
@@ -324,7 +324,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: Inner) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -343,7 +343,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::runtime::Vetting,
+        inner: Inner,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -352,7 +352,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::runtime::Vetting> for Client {
+impl ClientInfo<Inner> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -362,11 +362,11 @@ impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::runtime::Vetting {
+    fn inner(&self) -> &Inner {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
+impl ClientHooks<Inner> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Grant App Authorization
@@ -396,34 +396,49 @@ Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 67
         response_type: types::ResponseType,
         state: Option<&'a str>,
     ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
-        let url = format!("{}/oauth/authorize", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("redirect_uri", &redirect_uri))
-            .query(&progenitor_client::QueryParam::new("response_type", &response_type))
-            .query(&progenitor_client::QueryParam::new("state", &state))
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "oauth_authorize_get",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.oauth_authorize_get.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::GET,
+                    url,
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("client_id", &client_id),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("redirect_uri", &redirect_uri),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("response_type", &response_type),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("state", &state),
+                )?;
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Revoke Token
@@ -445,37 +460,49 @@ Arguments:
         procore_company_id: i64,
         body: &'a types::RevokeRequest,
     ) -> Result<ResponseValue<()>, Error<types::Error>> {
-        let url = format!("{}/oauth/revoke", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append("Procore-Company-Id", procore_company_id.to_string().try_into()?);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&::oauth_core::secret::WithSecrets(body))
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "oauth_revoke_post",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.oauth_revoke_post.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::POST,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                ::oauth_core::http::json_body(
+                    &mut request,
+                    &::oauth_core::secret::WithSecrets(body),
+                )?;
+                request
+                    .headers_mut()
+                    .insert(
+                        ::reqwest::header::HeaderName::from_static("procore-company-id"),
+                        procore_company_id.to_string().try_into()?,
+                    );
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Get or Refresh an Access Token
@@ -493,35 +520,43 @@ Sends a `POST` request to `/oauth/token`
         &'a self,
         body: &'a types::TokenRequest,
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
-        let url = format!("{}/oauth/token", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&::oauth_core::secret::WithSecrets(body))
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "oauth_token_post",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.oauth_token_post.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::POST,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                ::oauth_core::http::json_body(
+                    &mut request,
+                    &::oauth_core::secret::WithSecrets(body),
+                )?;
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => ::oauth_core::http::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Get Token Info
@@ -540,35 +575,45 @@ Arguments:
         &'a self,
         authorization: &'a str,
     ) -> Result<ResponseValue<types::TokenInfo>, Error<types::Error>> {
-        let url = format!("{}/oauth/token/info", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append("Authorization", authorization.to_string().try_into()?);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "oauth_token_info_get",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.oauth_token_info_get.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::GET,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                request
+                    .headers_mut()
+                    .insert(
+                        ::reqwest::header::HeaderName::from_static("authorization"),
+                        authorization.to_string().try_into()?,
+                    );
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => ::oauth_core::http::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
 }
@@ -576,4 +621,146 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// The path of every operation, as `specs/procore.yaml` declares it: for what is built rather than
+/// sent by a generated method (an authorization URL a browser opens, an assertion's
+/// audience). Written by the xtask.
+pub mod paths {
+    /// `GET /oauth/authorize`: [`super::Client::oauth_authorize_get`].
+    pub const OAUTH_AUTHORIZE_GET: &str = "/oauth/authorize";
+    /// `POST /oauth/revoke`: [`super::Client::oauth_revoke_post`].
+    pub const OAUTH_REVOKE_POST: &str = "/oauth/revoke";
+    /// `POST /oauth/token`: [`super::Client::oauth_token_post`].
+    pub const OAUTH_TOKEN_POST: &str = "/oauth/token";
+    /// `GET /oauth/token/info`: [`super::Client::oauth_token_info_get`].
+    pub const OAUTH_TOKEN_INFO_GET: &str = "/oauth/token/info";
+}
+/// The URL of each operation without path parameters, parsed once when the client is made
+/// (each request clones its own instead of formatting and parsing it). Written by the xtask.
+#[derive(Clone, Debug)]
+pub struct Urls {
+    /// [`paths::OAUTH_AUTHORIZE_GET`] below the base URL.
+    pub oauth_authorize_get: ::reqwest::Url,
+    /// [`paths::OAUTH_REVOKE_POST`] below the base URL.
+    pub oauth_revoke_post: ::reqwest::Url,
+    /// [`paths::OAUTH_TOKEN_POST`] below the base URL.
+    pub oauth_token_post: ::reqwest::Url,
+    /// [`paths::OAUTH_TOKEN_INFO_GET`] below the base URL.
+    pub oauth_token_info_get: ::reqwest::Url,
+}
+impl Urls {
+    /// Each operation's URL below `base`.
+    pub fn new(base: &::oauth_core::BaseUrl) -> ::oauth_core::Result<Self> {
+        Ok(Self {
+            oauth_authorize_get: base.endpoint(paths::OAUTH_AUTHORIZE_GET)?,
+            oauth_revoke_post: base.endpoint(paths::OAUTH_REVOKE_POST)?,
+            oauth_token_post: base.endpoint(paths::OAUTH_TOKEN_POST)?,
+            oauth_token_info_get: base.endpoint(paths::OAUTH_TOKEN_INFO_GET)?,
+        })
+    }
+}
+/// The generated client's inner value, which its methods and hooks read through `&self`.
+/// Written by the xtask.
+#[derive(Clone, Debug)]
+pub struct Inner {
+    /// The body limit and the secrets the client holds ([`oauth_core::Connection::vetting`]),
+    /// for the hooks.
+    pub vetting: ::oauth_core::runtime::Vetting,
+    /// The operations' URLs, parsed once.
+    pub urls: Urls,
+}
+/// The client on a connection's base URL and HTTP client, with its body limit and secrets.
+/// [`oauth_core::Error::Config`] when a path of the spec does not form a URL below the base
+/// URL. Written by the xtask.
+impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
+    type Error = ::oauth_core::Error;
+    fn try_from(connection: &::oauth_core::Connection) -> ::oauth_core::Result<Self> {
+        let inner = Inner {
+            vetting: connection.vetting.clone(),
+            urls: Urls::new(&connection.base)?,
+        };
+        Ok(
+            Self::new_with_client(
+                connection.base.as_str(),
+                connection.http.clone(),
+                inner,
+            ),
+        )
+    }
+}
+/// Every request through oauth-core: credential headers marked sensitive before it is sent
+/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// [`types::Error`], the error schema of the spec's operations, and scrubbed of secrets). Written
+/// by the xtask.
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut ::reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::oauth_core::http::prepare_request(request);
+        Ok(())
+    }
+    fn exec(
+        &self,
+        request: ::reqwest::Request,
+        info: &OperationInfo,
+    ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
+        ::oauth_core::http::execute::<
+            types::Error,
+        >(
+            &self.client,
+            request,
+            info.operation_id,
+            &self.inner.vetting,
+            success(info.operation_id),
+        )
+    }
+}
+/// How the hooks read each operation's success answer: `Unchecked` for the operations whose
+/// success schema requires a property the error schema does not declare (an answer that reads
+/// as their success type is no error), `Checked` for the rest. Written by the xtask.
+fn success(operation: &str) -> ::oauth_core::http::Success {
+    match operation {
+        "oauth_token_post" => ::oauth_core::http::Success::Unchecked,
+        _ => ::oauth_core::http::Success::Checked,
+    }
+}
+/// The connection options every client builder of this crate shares, over its `connection`
+/// field. Written by the xtask for each builder `[package.metadata.regen] builders` lists in
+/// the crate's `Cargo.toml`.
+impl crate::ProcoreClientBuilder {
+    /// Another base URL (tests, proxies, private deployments): `https`, or `http` on a
+    /// loopback host only; checked by `build`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.connection.base_url = url.into();
+        self
+    }
+    /// Whole-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.connection.http.timeout = timeout;
+        self
+    }
+    /// Uses this `reqwest` client instead of building one. It must not follow redirects
+    /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
+    /// credentials to another host, and authorization redirects must be read, not followed.
+    /// An answer from another URL than the request's is refused
+    /// ([`Error::RedirectFollowed`](oauth_core::Error::RedirectFollowed)), but by then a
+    /// client that follows redirects has sent the request on.
+    pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+        self.connection.reqwest = Some(client);
+        self
+    }
+    /// The most bytes of a response body that are read (default 1 MiB); a longer answer
+    /// is refused with [`Error::ResponseTooLarge`](oauth_core::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.connection.body_limit = ::oauth_core::BodyLimit::new(bytes);
+        self
+    }
+    /// The clock that stamps received tokens (tests inject a [`oauth_core::ManualClock`]).
+    pub fn clock(mut self, clock: ::std::sync::Arc<dyn ::oauth_core::Clock>) -> Self {
+        self.connection.clock = clock;
+        self
+    }
 }

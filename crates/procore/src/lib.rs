@@ -82,8 +82,6 @@ pub mod generated_mock;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-oauth_core::client_hooks!(generated::Client, generated::types::Error);
-
 pub use authorize::OUT_OF_BAND_REDIRECT_URI;
 pub use client::{Environment, ProcoreClient, ProcoreClientBuilder};
 pub use generated::types;

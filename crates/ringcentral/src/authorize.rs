@@ -7,8 +7,6 @@ use url::Url;
 use crate::client::RingCentralClient;
 use crate::generated::types;
 
-pub(crate) const AUTHORIZE_PATH: &str = "/restapi/oauth/authorize";
-
 /// The parameters of an authorization request. `Default` gives the recommended one: PKCE S256
 /// and a random state, nothing else.
 #[derive(Debug, Clone, PartialEq, Eq)]

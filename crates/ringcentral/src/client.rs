@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::endpoint::Endpoint;
+use oauth_core::http::basic_authorization;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
@@ -11,7 +11,7 @@ use oauth_core::{
     Result, RevocableToken, Token, TokenRevocation,
 };
 
-use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication, TOKEN_PATH};
+use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication};
 use crate::convert;
 use crate::generated::{self, types};
 use crate::sign_in::{Oidc, OidcSettings};
@@ -66,8 +66,10 @@ pub struct RingCentralClient {
     pub(crate) authorize: Url,
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<ClientSecret>,
-    /// The token endpoint, its URL and `Basic` credentials prepared once at build.
-    token: Endpoint,
+    /// The `Authorization: Basic` value of a `client_secret_basic` client, encoded once at
+    /// build. It is as secret as the client secret it encodes, so it is held in the same
+    /// redacted, wiped type.
+    basic: Option<ClientSecret>,
     auth: Auth,
     options: TokenOptions,
     pub(crate) clock: Arc<dyn Clock>,
@@ -95,7 +97,8 @@ pub struct RingCentralClientBuilder {
     audience: AssertionAudience,
     oidc: OidcSettings,
     options: TokenOptions,
-    connection: ClientOptions,
+    /// Where and how to connect; the xtask writes the methods that set it into `generated.rs`.
+    pub(crate) connection: ClientOptions,
 }
 
 impl fmt::Debug for RingCentralClientBuilder {
@@ -168,19 +171,19 @@ impl RingCentralClient {
         })
     }
 
-    /// `get_token` through the prepared endpoint (the same request the generated operation
-    /// sends, without re-deriving its URL and credentials every time).
+    /// The client's `Authorization` header value, when it authenticates with HTTP Basic.
+    fn authorization(&self) -> Option<&str> {
+        self.basic.as_ref().map(ClientSecret::secret)
+    }
+
+    /// `get_token`.
     async fn request_token(&self, body: &types::GetTokenRequest) -> Result<Token> {
         let info = self
-            .token
-            .post::<_, types::TokenInfo, types::ErrorResponse>(
-                &self.generated.client,
-                &self.generated.inner,
-                body,
-            )
+            .generated
+            .get_token(self.authorization(), body)
             .await
             .map_err(map_error::<types::TokenInfo, _>)?;
-        Ok(convert::token(info, self.clock.now()))
+        Ok(convert::token(info.into_inner(), self.clock.now()))
     }
 }
 
@@ -220,8 +223,6 @@ impl RingCentralClientBuilder {
         self
     }
 
-    oauth_core::client_options_methods!(connection);
-
     /// Token lifetimes and instance id to request.
     pub fn token_options(mut self, options: TokenOptions) -> Self {
         self.options = options;
@@ -253,7 +254,7 @@ impl RingCentralClientBuilder {
             .connection
             .connect()?
             .holding(self.client_secret.iter().map(ClientSecret::secret));
-        let generated = generated::Client::from(&connection);
+        let generated = generated::Client::try_from(&connection)?;
         let Connection { base, clock, .. } = connection;
         let auth = Auth::new(
             self.authentication,
@@ -262,17 +263,20 @@ impl RingCentralClientBuilder {
             self.audience,
             &base,
         )?;
-        let mut token = Endpoint::form(&base, TOKEN_PATH, "get_token")?;
-        if let (Auth::Basic, Some(secret)) = (&auth, &self.client_secret) {
-            token = token.with_basic(&self.client_id, secret)?;
-        }
+        let basic = match (&auth, &self.client_secret) {
+            (Auth::Basic, Some(secret)) => Some(ClientSecret::new(basic_authorization(
+                &self.client_id,
+                secret,
+            ))),
+            _ => None,
+        };
         Ok(RingCentralClient {
             generated,
-            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
+            authorize: base.endpoint(generated::paths::AUTHORIZE)?,
             base,
             client_id: self.client_id,
             client_secret: self.client_secret,
-            token,
+            basic,
             auth,
             options: self.options,
             clock,
@@ -334,7 +338,7 @@ impl TokenRevocation for RingCentralClient {
             client_assertion_type,
         };
         self.generated
-            .revoke_token(None, self.token.authorization(), &body)
+            .revoke_token(None, self.authorization(), &body)
             .await
             .map_err(map_error::<(), _>)?;
         Ok(())

@@ -8,10 +8,7 @@ use std::time::SystemTime;
 use oauth_core::{BaseUrl, ClientSecret, Error, JwtAssertion, Result};
 use oauth_jwt::{ClientAssertionSigner, KeyError, SigningKey};
 
-use crate::generated::types;
-
-/// The token endpoint's path; also the default `aud` of client assertions.
-pub(crate) const TOKEN_PATH: &str = "/restapi/oauth/token";
+use crate::generated::{self, types};
 
 /// The client authentication method of a confidential client (OpenID Connect Core §9).
 #[derive(Clone, Debug, Default)]
@@ -48,7 +45,7 @@ pub enum AssertionAudience {
 pub(crate) enum Auth {
     /// `client_id` in the body, no credentials.
     Public,
-    /// `Authorization: Basic` (prepared once in the token endpoint).
+    /// `Authorization: Basic` (encoded once, when the client is built).
     Basic,
     /// `client_assertion_type` and a fresh `client_assertion` in the body, no `Authorization`.
     Jwt(std::sync::Arc<ClientAssertionSigner>),
@@ -64,7 +61,9 @@ impl Auth {
         base: &BaseUrl,
     ) -> Result<Self> {
         let aud = match audience {
-            AssertionAudience::TokenEndpoint => base.endpoint(TOKEN_PATH)?.to_string(),
+            AssertionAudience::TokenEndpoint => {
+                base.endpoint(generated::paths::GET_TOKEN)?.to_string()
+            }
             AssertionAudience::Issuer => base.as_str().to_owned(),
         };
         let signer = |key| {

@@ -69,8 +69,6 @@ pub mod generated_mock;
 pub mod mock;
 mod sign_in;
 
-oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
-
 pub use authorize::AuthorizeParams;
 pub use client::{Environment, RingCentralClient, RingCentralClientBuilder, TokenOptions};
 pub use client_auth::{AssertionAudience, ClientAuthentication};

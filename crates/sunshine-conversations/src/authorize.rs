@@ -4,8 +4,6 @@ use oauth_core::{AuthorizationRequest, CsrfState};
 
 use crate::client::SunshineClient;
 
-pub(crate) const AUTHORIZE_PATH: &str = "/oauth/authorize";
-
 impl SunshineClient {
     /// The authorization request for the browser:
     /// `GET /oauth/authorize?response_type=code&client_id=..[&redirect_uri=..]&state=..`, with

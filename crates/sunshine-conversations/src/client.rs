@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::endpoint::Endpoint;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret,
@@ -56,8 +55,6 @@ pub struct SunshineClient {
     pub(crate) authorize: Url,
     pub(crate) client_id: String,
     client_secret: ClientSecret,
-    /// The token endpoint, its URL prepared once at build.
-    token: Endpoint,
     clock: Arc<dyn Clock>,
 }
 
@@ -75,7 +72,8 @@ impl fmt::Debug for SunshineClient {
 pub struct SunshineClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
-    connection: ClientOptions,
+    /// Where and how to connect; the xtask writes the methods that set it into `generated.rs`.
+    pub(crate) connection: ClientOptions,
 }
 
 impl fmt::Debug for SunshineClientBuilder {
@@ -131,8 +129,6 @@ impl SunshineClientBuilder {
         self
     }
 
-    oauth_core::client_options_methods!(connection);
-
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<SunshineClient> {
         if self.client_id.is_empty() {
@@ -152,12 +148,11 @@ impl SunshineClientBuilder {
         // The secret is scrubbed from every error answer, also those to calls that do not
         // send it (a server may echo it anywhere).
         let connection = self.connection.connect()?.holding([client_secret.secret()]);
-        let generated = generated::Client::from(&connection);
+        let generated = generated::Client::try_from(&connection)?;
         let Connection { base, clock, .. } = connection;
         Ok(SunshineClient {
             generated,
-            token: Endpoint::json(&base, "/oauth/token", "get_token")?,
-            authorize: base.endpoint(crate::authorize::AUTHORIZE_PATH)?,
+            authorize: base.endpoint(generated::paths::AUTHORIZE)?,
             base,
             client_id: self.client_id,
             client_secret,
@@ -181,17 +176,12 @@ impl AuthorizationCodeGrant for SunshineClient {
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
         };
-        // The generated `get_token`'s request, through the endpoint prepared at build.
         let response = self
-            .token
-            .post::<_, types::GetTokenResponse, types::ErrorResponse>(
-                &self.generated.client,
-                &self.generated.inner,
-                &body,
-            )
+            .generated
+            .get_token(&body)
             .await
             .map_err(map_error::<types::GetTokenResponse, _>)?;
-        Ok(convert::token(response, self.clock.now()))
+        Ok(convert::token(response.into_inner(), self.clock.now()))
     }
 }
 

@@ -229,7 +229,7 @@ Version: 2.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: oauth_core::runtime::Vetting,
+    pub(crate) inner: Inner,
 }
 impl Client {
     /// Create a new client.
@@ -237,7 +237,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: oauth_core::runtime::Vetting) -> Self {
+    pub fn new(baseurl: &str, inner: Inner) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -256,7 +256,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: oauth_core::runtime::Vetting,
+        inner: Inner,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -265,7 +265,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<oauth_core::runtime::Vetting> for Client {
+impl ClientInfo<Inner> for Client {
     fn api_version() -> &'static str {
         "2.0"
     }
@@ -275,11 +275,11 @@ impl ClientInfo<oauth_core::runtime::Vetting> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &oauth_core::runtime::Vetting {
+    fn inner(&self) -> &Inner {
         &self.inner
     }
 }
-impl ClientHooks<oauth_core::runtime::Vetting> for &Client {}
+impl ClientHooks<Inner> for &Client {}
 #[allow(clippy::all)]
 impl Client {
     /**Revoke Access
@@ -298,35 +298,45 @@ Arguments:
         &'a self,
         authorization: &'a str,
     ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ErrorResponse>> {
-        let url = format!("{}/oauth/authorization", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append("Authorization", authorization.to_string().try_into()?);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .delete(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "revoke_access",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.revoke_access.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::DELETE,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                request
+                    .headers_mut()
+                    .insert(
+                        ::reqwest::header::HeaderName::from_static("authorization"),
+                        authorization.to_string().try_into()?,
+                    );
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => ::oauth_core::http::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Authorize
@@ -353,34 +363,49 @@ is used.
         response_type: &'a str,
         state: Option<&'a str>,
     ) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
-        let url = format!("{}/oauth/authorize", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .query(&progenitor_client::QueryParam::new("client_id", &client_id))
-            .query(&progenitor_client::QueryParam::new("redirect_uri", &redirect_uri))
-            .query(&progenitor_client::QueryParam::new("response_type", &response_type))
-            .query(&progenitor_client::QueryParam::new("state", &state))
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "authorize",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.authorize.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::GET,
+                    url,
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("client_id", &client_id),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("redirect_uri", &redirect_uri),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("response_type", &response_type),
+                )?;
+                ::oauth_core::http::query(
+                    &mut request,
+                    &progenitor_client::QueryParam::new("state", &state),
+                )?;
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(response)),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Get Token
@@ -395,35 +420,43 @@ Sends a `POST` request to `/oauth/token`
         &'a self,
         body: &'a types::GetTokenRequest,
     ) -> Result<ResponseValue<types::GetTokenResponse>, Error<types::ErrorResponse>> {
-        let url = format!("{}/oauth/token", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&::oauth_core::secret::WithSecrets(body))
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "get_token",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.get_token.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::POST,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                ::oauth_core::http::json_body(
+                    &mut request,
+                    &::oauth_core::secret::WithSecrets(body),
+                )?;
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => ::oauth_core::http::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
     /**Get Token Info
@@ -442,35 +475,45 @@ Arguments:
         &'a self,
         authorization: &'a str,
     ) -> Result<ResponseValue<types::AppResponse>, Error<types::ErrorResponse>> {
-        let url = format!("{}/v2/tokenInfo", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map.append("Authorization", authorization.to_string().try_into()?);
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .get(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .headers(header_map)
-            .build()?;
         let info = OperationInfo {
             operation_id: "get_token_info",
         };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
+        let response = {
+            let result = {
+                let url = self.inner.urls.get_token_info.clone();
+                #[allow(unused_mut)]
+                let mut request = ::oauth_core::http::request(
+                    ::reqwest::Method::GET,
+                    url,
+                )?;
+                request
+                    .headers_mut()
+                    .append(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    );
+                request
+                    .headers_mut()
+                    .insert(
+                        ::reqwest::header::HeaderName::from_static("authorization"),
+                        authorization.to_string().try_into()?,
+                    );
+                self.pre(&mut request, &info).await?;
+                self.exec(request, &info)
+            }
+                .await;
+            self.post(&result, &info).await?;
+            result?
+        };
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => ::oauth_core::http::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
         }
     }
 }
@@ -478,4 +521,146 @@ Arguments:
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+/// The path of every operation, as `specs/sunshine-conversations.yaml` declares it: for what is built rather than
+/// sent by a generated method (an authorization URL a browser opens, an assertion's
+/// audience). Written by the xtask.
+pub mod paths {
+    /// `DELETE /oauth/authorization`: [`super::Client::revoke_access`].
+    pub const REVOKE_ACCESS: &str = "/oauth/authorization";
+    /// `GET /oauth/authorize`: [`super::Client::authorize`].
+    pub const AUTHORIZE: &str = "/oauth/authorize";
+    /// `POST /oauth/token`: [`super::Client::get_token`].
+    pub const GET_TOKEN: &str = "/oauth/token";
+    /// `GET /v2/tokenInfo`: [`super::Client::get_token_info`].
+    pub const GET_TOKEN_INFO: &str = "/v2/tokenInfo";
+}
+/// The URL of each operation without path parameters, parsed once when the client is made
+/// (each request clones its own instead of formatting and parsing it). Written by the xtask.
+#[derive(Clone, Debug)]
+pub struct Urls {
+    /// [`paths::REVOKE_ACCESS`] below the base URL.
+    pub revoke_access: ::reqwest::Url,
+    /// [`paths::AUTHORIZE`] below the base URL.
+    pub authorize: ::reqwest::Url,
+    /// [`paths::GET_TOKEN`] below the base URL.
+    pub get_token: ::reqwest::Url,
+    /// [`paths::GET_TOKEN_INFO`] below the base URL.
+    pub get_token_info: ::reqwest::Url,
+}
+impl Urls {
+    /// Each operation's URL below `base`.
+    pub fn new(base: &::oauth_core::BaseUrl) -> ::oauth_core::Result<Self> {
+        Ok(Self {
+            revoke_access: base.endpoint(paths::REVOKE_ACCESS)?,
+            authorize: base.endpoint(paths::AUTHORIZE)?,
+            get_token: base.endpoint(paths::GET_TOKEN)?,
+            get_token_info: base.endpoint(paths::GET_TOKEN_INFO)?,
+        })
+    }
+}
+/// The generated client's inner value, which its methods and hooks read through `&self`.
+/// Written by the xtask.
+#[derive(Clone, Debug)]
+pub struct Inner {
+    /// The body limit and the secrets the client holds ([`oauth_core::Connection::vetting`]),
+    /// for the hooks.
+    pub vetting: ::oauth_core::runtime::Vetting,
+    /// The operations' URLs, parsed once.
+    pub urls: Urls,
+}
+/// The client on a connection's base URL and HTTP client, with its body limit and secrets.
+/// [`oauth_core::Error::Config`] when a path of the spec does not form a URL below the base
+/// URL. Written by the xtask.
+impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
+    type Error = ::oauth_core::Error;
+    fn try_from(connection: &::oauth_core::Connection) -> ::oauth_core::Result<Self> {
+        let inner = Inner {
+            vetting: connection.vetting.clone(),
+            urls: Urls::new(&connection.base)?,
+        };
+        Ok(
+            Self::new_with_client(
+                connection.base.as_str(),
+                connection.http.clone(),
+                inner,
+            ),
+        )
+    }
+}
+/// Every request through oauth-core: credential headers marked sensitive before it is sent
+/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// [`types::ErrorResponse`], the error schema of the spec's operations, and scrubbed of secrets). Written
+/// by the xtask.
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut ::reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        ::oauth_core::http::prepare_request(request);
+        Ok(())
+    }
+    fn exec(
+        &self,
+        request: ::reqwest::Request,
+        info: &OperationInfo,
+    ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
+        ::oauth_core::http::execute::<
+            types::ErrorResponse,
+        >(
+            &self.client,
+            request,
+            info.operation_id,
+            &self.inner.vetting,
+            success(info.operation_id),
+        )
+    }
+}
+/// How the hooks read each operation's success answer: `Unchecked` for the operations whose
+/// success schema requires a property the error schema does not declare (an answer that reads
+/// as their success type is no error), `Checked` for the rest. Written by the xtask.
+fn success(operation: &str) -> ::oauth_core::http::Success {
+    match operation {
+        "get_token" => ::oauth_core::http::Success::Unchecked,
+        _ => ::oauth_core::http::Success::Checked,
+    }
+}
+/// The connection options every client builder of this crate shares, over its `connection`
+/// field. Written by the xtask for each builder `[package.metadata.regen] builders` lists in
+/// the crate's `Cargo.toml`.
+impl crate::SunshineClientBuilder {
+    /// Another base URL (tests, proxies, private deployments): `https`, or `http` on a
+    /// loopback host only; checked by `build`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.connection.base_url = url.into();
+        self
+    }
+    /// Whole-request timeout (default 30 s).
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.connection.http.timeout = timeout;
+        self
+    }
+    /// Uses this `reqwest` client instead of building one. It must not follow redirects
+    /// (`reqwest::redirect::Policy::none()`): a redirect from an OAuth endpoint could carry
+    /// credentials to another host, and authorization redirects must be read, not followed.
+    /// An answer from another URL than the request's is refused
+    /// ([`Error::RedirectFollowed`](oauth_core::Error::RedirectFollowed)), but by then a
+    /// client that follows redirects has sent the request on.
+    pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
+        self.connection.reqwest = Some(client);
+        self
+    }
+    /// The most bytes of a response body that are read (default 1 MiB); a longer answer
+    /// is refused with [`Error::ResponseTooLarge`](oauth_core::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.connection.body_limit = ::oauth_core::BodyLimit::new(bytes);
+        self
+    }
+    /// The clock that stamps received tokens (tests inject a [`oauth_core::ManualClock`]).
+    pub fn clock(mut self, clock: ::std::sync::Arc<dyn ::oauth_core::Clock>) -> Self {
+        self.connection.clock = clock;
+        self
+    }
 }

@@ -84,8 +84,6 @@ pub mod generated_mock;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-oauth_core::client_hooks!(generated::Client, generated::types::ErrorResponse);
-
 pub use client::{Region, SunshineClient, SunshineClientBuilder};
 pub use generated::types;
 

@@ -56,7 +56,8 @@ pub struct CalcomOAuth2ClientBuilder {
     client_id: String,
     client_secret: Option<ClientSecret>,
     app_url: String,
-    connection: ClientOptions,
+    /// Where and how to connect; the xtask writes the methods that set it into `generated.rs`.
+    pub(crate) connection: ClientOptions,
 }
 
 impl fmt::Debug for CalcomOAuth2ClientBuilder {
@@ -141,8 +142,6 @@ impl CalcomOAuth2ClientBuilder {
         self
     }
 
-    oauth_core::client_options_methods!(connection);
-
     /// Checks the configuration and builds the client.
     ///
     /// [`Error::Config`] when the client ID or a given secret is empty, or a URL is not
@@ -167,7 +166,7 @@ impl CalcomOAuth2ClientBuilder {
             .connection
             .connect()?
             .holding(self.client_secret.iter().map(ClientSecret::secret));
-        let generated = generated::Client::from(&connection);
+        let generated = generated::Client::try_from(&connection)?;
         let Connection { base, clock, .. } = connection;
         Ok(CalcomOAuth2Client {
             generated,

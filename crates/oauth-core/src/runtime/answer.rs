@@ -1,6 +1,6 @@
 //! The answer as a generated client reads it, after the execution hook
 //! ([`crate::http::execute`]) vetted it: error text scrubbed of the request's secrets, an error
-//! body of an unknown shape replaced, and the body that was read put back.
+//! body of an unknown shape replaced, and the body that was read kept beside it.
 
 use std::time::Instant;
 
@@ -8,46 +8,36 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use tracing::Instrument;
 
+use crate::http::Success;
 use crate::runtime::limit::{self, Rejection};
 use crate::runtime::response::ErrorBody;
 use crate::runtime::scrub::{Secrets, Sent};
 use crate::runtime::vetting::Vetting;
 
-/// An answer [`send`] vetted.
-// One per request, returned once: boxing the large variant would cost an allocation each time.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Vetted {
-    /// Its body was read (and, in an error answer, scrubbed): `body` stands for the one
-    /// `response` had.
-    Read {
-        /// Status, headers and URL of the answer; its body is spent.
-        response: reqwest::Response,
-        /// The body as the caller may read it.
-        body: Bytes,
-    },
-    /// Handed on as it came: a redirect (never read), or the stand-in for a refused answer.
-    Unread(reqwest::Response),
+/// The body the execution hook read, in the extensions of the answer it hands on (whose own
+/// body is spent): [`crate::http::from_response`] parses it from there, and
+/// [`crate::http::with_body`] puts it back for the generated code that hands the answer on.
+#[derive(Clone)]
+pub(crate) struct ReadBody {
+    pub(crate) body: Bytes,
+    /// For a success answer read [`Success::Unchecked`]: what scrubs it if it does not read
+    /// as the operation's success type.
+    pub(crate) unchecked: Option<Unchecked>,
 }
 
-impl Vetted {
-    /// The answer as one response, the body put back in place.
-    pub(crate) fn into_response(self) -> reqwest::Response {
-        match self {
-            Vetted::Read { response, body } => rebuild(response, body),
-            Vetted::Unread(response) => response,
-        }
+/// What [`scrub_success`] needs, kept with an unchecked success answer's body.
+#[derive(Clone)]
+pub(crate) struct Unchecked {
+    sent: Sent,
+    vetting: Vetting,
+    scrub: fn(Bytes, &Sent, &Vetting) -> Bytes,
+}
+
+impl Unchecked {
+    /// `body` as [`Success::Checked`] would have handed it on.
+    pub(crate) fn scrub(self, body: Bytes) -> Bytes {
+        (self.scrub)(body, &self.sent, &self.vetting)
     }
-}
-
-/// Whether [`send`] looks for an error in a success answer's body.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Success {
-    /// Read as `E` too, and scrubbed when it reports an error: for callers that read any
-    /// success body as their success type (the generated operations).
-    Checked,
-    /// Handed on as read: the caller reads its success type first and scrubs with
-    /// [`scrub_success`] only a body that is not one.
-    Unchecked,
 }
 
 /// Sends `request` and vets its answer, as [`crate::http::execute`] documents. `sent` is what
@@ -56,14 +46,14 @@ pub(crate) enum Success {
 ///
 /// Not an `async fn`: the request goes to the client before the future is made, so that the
 /// future (which every caller's future contains) holds no copy of it.
-pub(crate) fn send<'s, E: ErrorBody>(
+pub(crate) fn send<'v, E: ErrorBody>(
     client: &reqwest::Client,
     request: reqwest::Request,
-    sent: &'s Sent<'_>,
+    sent: Sent,
     operation: &'static str,
-    vetting: &'s Vetting,
+    vetting: &'v Vetting,
     success: Success,
-) -> impl Future<Output = reqwest::Result<Vetted>> + Send + 's {
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + use<'v, E> {
     let span = tracing::debug_span!(
         "oauth_http",
         operation,
@@ -88,34 +78,51 @@ pub(crate) fn send<'s, E: ErrorBody>(
         if let Some(span) = &span {
             span.record("status", status.as_u16());
         }
-        if response.url() != sent.url() {
+        if !sent.went_to(response.url()) {
             tracing::warn!("the HTTP client followed a redirect; its answer was refused");
-            return Ok(Vetted::Unread(limit::rejected(
-                Rejection::RedirectFollowed {
-                    status: status.as_u16(),
-                },
-            )));
+            return Ok(limit::rejected(Rejection::RedirectFollowed {
+                status: status.as_u16(),
+            }));
         }
         if status.is_redirection() {
             // Never read: a redirect is reported by its status and `Location` alone.
-            return Ok(Vetted::Unread(response));
+            return Ok(response);
         }
         let body = match limit::read_body(&mut response, vetting.limit()).await? {
             Ok(body) => body,
             Err(limit) => {
-                return Ok(Vetted::Unread(limit::rejected(Rejection::TooLarge {
+                return Ok(limit::rejected(Rejection::TooLarge {
                     status: status.as_u16(),
                     limit,
-                })));
+                }));
             }
         };
         let error = status.is_client_error() || status.is_server_error();
-        let body = if error || (success == Success::Checked && reports_error::<E>(&body)) {
-            error_body::<E>(body, &sent.secrets(vetting.held()), error, &mut response)
+        let read = if error || (success == Success::Checked && reports_error::<E>(&body)) {
+            let body = match error_body::<E>(body, &sent.secrets(vetting.held()), error) {
+                Some(body) => body,
+                None => {
+                    let json = HeaderValue::from_static("application/json");
+                    response.headers_mut().insert(CONTENT_TYPE, json);
+                    Bytes::from_static(b"{}")
+                }
+            };
+            ReadBody {
+                body,
+                unchecked: None,
+            }
         } else {
-            body
+            let unchecked = (success == Success::Unchecked).then(|| Unchecked {
+                sent,
+                vetting: vetting.clone(),
+                scrub: scrub_success::<E>,
+            });
+            ReadBody { body, unchecked }
         };
-        Ok(Vetted::Read { response, body })
+        // Kept beside the answer rather than put back as its body: putting it back means a new
+        // response (`rebuild`), which only the rare answers handed on whole need.
+        response.extensions_mut().insert(read);
+        Ok(response)
     }
     .instrument(span)
 }
@@ -134,43 +141,34 @@ pub(crate) fn reports_error<E: ErrorBody>(body: &[u8]) -> bool {
     serde_json::from_slice::<E>(body).is_ok_and(|e| e.reports_error())
 }
 
-/// A success body read with [`Success::Unchecked`] that did not read as the caller's success
-/// type, as [`Success::Checked`] would have handed it on: scrubbed when it reports an error.
-pub(crate) fn scrub_success<E: ErrorBody>(
-    body: Bytes,
-    sent: &Sent<'_>,
-    vetting: &Vetting,
-    response: &mut reqwest::Response,
-) -> Bytes {
-    if reports_error::<E>(&body) {
-        error_body::<E>(body, &sent.secrets(vetting.held()), false, response)
-    } else {
-        body
-    }
-}
-
 /// An error answer's body as the generated client gets it: scrubbed of `secrets` when it reads
-/// as `E`; else, for an error status, `{}` (as JSON).
+/// as `E`; else, for an error status, `None`: to be replaced with `{}` (as JSON).
 pub(crate) fn error_body<E: ErrorBody>(
-    body: bytes::Bytes,
+    body: Bytes,
     secrets: &Secrets,
     error_status: bool,
-    response: &mut reqwest::Response,
-) -> bytes::Bytes {
+) -> Option<Bytes> {
     if serde_json::from_slice::<E>(&body).is_ok() {
         if let Some(clean) = scrubbed(&body, secrets) {
-            return clean;
+            return Some(clean);
         }
         if secrets.is_empty() {
-            return body;
+            return Some(body);
         }
     } else if !error_status {
+        return Some(body);
+    }
+    None
+}
+
+/// A success body read [`Success::Unchecked`] that did not read as the operation's success
+/// type, as [`Success::Checked`] would have handed it on: scrubbed when it reports an error.
+fn scrub_success<E: ErrorBody>(body: Bytes, sent: &Sent, vetting: &Vetting) -> Bytes {
+    if !reports_error::<E>(&body) {
         return body;
     }
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    bytes::Bytes::from_static(b"{}")
+    // A success status: the body is kept whatever it reads as.
+    error_body::<E>(body.clone(), &sent.secrets(vetting.held()), false).unwrap_or(body)
 }
 
 /// `body` (JSON) with every string scrubbed of `secrets`; `None` if it is not JSON or cannot

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue, PROXY_AUTHORIZATION};
+use reqwest::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
 use serde_json::Value;
 
 /// What replaces a secret in server text.
@@ -256,99 +256,85 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
-/// What a request carried that may hold secrets, kept until an answer needs scrubbing: the
-/// sensitive headers, the URL (its query) and the body. The secrets are only extracted
-/// ([`Sent::secrets`]) for an answer that reports an error, which keeps the parsing off every
-/// successful request.
-pub(crate) enum Sent<'a> {
-    /// A prepared endpoint's request: borrowed from the endpoint, and its body encoded again
-    /// if it is needed, so that nothing is copied and every caller's future stays small.
-    Prepared {
-        url: &'a url::Url,
-        authorization: Option<&'a HeaderValue>,
-        encode: &'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a),
-    },
-    /// Any other request: copied out of it before it is sent.
-    Captured(Box<Captured>),
+/// What a request carried that may hold secrets, copied out of it before it is sent and kept
+/// until an answer needs scrubbing: the URL (its query), the sensitive headers and the body.
+/// The secrets are only extracted ([`Sent::secrets`]) for an answer that reports an error,
+/// which keeps the parsing off every successful request.
+///
+/// One allocation holds it all: `bytes` is the URL, then each sensitive header as
+/// `name \0 value \0` (neither can hold a NUL), then the body. The execution hook's future
+/// holds it across the request, and every caller's future holds that one.
+#[derive(Clone)]
+pub(crate) struct Sent {
+    bytes: Box<[u8]>,
+    /// Where the URL ends in `bytes`.
+    url_end: u32,
+    /// Where the headers end (and the body begins) in `bytes`.
+    headers_end: u32,
 }
 
-/// What [`Sent::capture`] copies out of a request.
-pub(crate) struct Captured {
-    url: url::Url,
-    headers: Vec<(reqwest::header::HeaderName, HeaderValue)>,
-    body: Option<bytes::Bytes>,
-}
-
-impl<'a> Sent<'a> {
+impl Sent {
     /// What `request` carries, as [`Secrets::from_request`] reads it.
     pub(crate) fn capture(request: &reqwest::Request) -> Self {
-        Self::Captured(Box::new(Captured {
-            url: request.url().clone(),
-            headers: request
-                .headers()
-                .iter()
-                .filter(|(name, value)| {
-                    value.is_sensitive() || **name == AUTHORIZATION || **name == COOKIE
-                })
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect(),
-            body: request
-                .body()
-                .and_then(reqwest::Body::as_bytes)
-                .map(bytes::Bytes::copy_from_slice),
-        }))
-    }
-
-    /// What a request to `url` carries whose only sensitive header is `authorization` and whose
-    /// body `encode` writes again: what [`Sent::capture`] would find in it.
-    pub(crate) fn prepared(
-        url: &'a url::Url,
-        authorization: Option<&'a HeaderValue>,
-        encode: &'a (dyn Fn() -> Option<Vec<u8>> + Sync + 'a),
-    ) -> Self {
-        Self::Prepared {
-            url,
-            authorization,
-            encode,
+        let url = request.url().as_str().as_bytes();
+        let sensitive = || {
+            request.headers().iter().filter(|(name, value)| {
+                value.is_sensitive() || **name == AUTHORIZATION || **name == COOKIE
+            })
+        };
+        let body = request
+            .body()
+            .and_then(reqwest::Body::as_bytes)
+            .unwrap_or_default();
+        let headers_len: usize = sensitive()
+            .map(|(name, value)| name.as_str().len() + value.len() + 2)
+            .sum();
+        let mut bytes = Vec::with_capacity(url.len() + headers_len + body.len());
+        bytes.extend_from_slice(url);
+        for (name, value) in sensitive() {
+            bytes.extend_from_slice(name.as_str().as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.push(0);
+        }
+        bytes.extend_from_slice(body);
+        // A request of 4 GiB is not sent by these clients; the lengths saturate rather than wrap.
+        let offset = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            url_end: offset(url.len()),
+            headers_end: offset(url.len() + headers_len),
+            bytes: bytes.into_boxed_slice(),
         }
     }
 
-    /// Where the request went (the execution hook also compares the answer's URL with it).
-    pub(crate) fn url(&self) -> &url::Url {
-        match self {
-            Self::Prepared { url, .. } => url,
-            Self::Captured(captured) => &captured.url,
-        }
+    fn url(&self) -> &[u8] {
+        self.bytes.get(..self.url_end as usize).unwrap_or_default()
+    }
+
+    /// Whether the request went to `url` (the execution hook compares the answer's URL with it).
+    pub(crate) fn went_to(&self, url: &url::Url) -> bool {
+        url.as_str().as_bytes() == self.url()
     }
 
     /// The secrets among what was captured, and `held` (the client's own, which the request
     /// may not have carried but the answer may echo all the same).
     pub(crate) fn secrets<'h>(&self, held: impl Iterator<Item = &'h str>) -> Secrets {
         let mut found: Vec<String> = held.map(str::to_owned).collect();
-        let encoded;
-        let body = match self {
-            Self::Prepared {
-                authorization,
-                encode,
-                ..
-            } => {
-                if let Some(value) = authorization {
-                    header_secrets(&AUTHORIZATION, value, &mut found);
-                }
-                encoded = encode();
-                encoded.as_deref()
-            }
-            Self::Captured(captured) => {
-                for (name, value) in &captured.headers {
-                    header_secrets(name, value, &mut found);
-                }
-                captured.body.as_deref()
-            }
-        };
-        if let Some(query) = self.url().query() {
-            form_secrets(query.as_bytes(), &mut found);
+        let (url_end, headers_end) = (self.url_end as usize, self.headers_end as usize);
+        let headers = self.bytes.get(url_end..headers_end).unwrap_or_default();
+        let mut fields = headers.split(|&b| b == 0);
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            header_secrets(name, value, &mut found);
         }
-        if let Some(body) = body {
+        // The query of a serialized URL: after the first `?`, up to a `#`.
+        let url = self.url();
+        if let Some(start) = url.iter().position(|&b| b == b'?') {
+            let query = &url[start + 1..];
+            let end = query.iter().position(|&b| b == b'#').unwrap_or(query.len());
+            form_secrets(&query[..end], &mut found);
+        }
+        let body = self.bytes.get(headers_end..).unwrap_or_default();
+        if !body.is_empty() {
             match serde_json::from_slice::<Value>(body) {
                 Ok(json) => json_secrets(&json, false, &mut found),
                 Err(_) => form_secrets(body, &mut found),
@@ -358,13 +344,11 @@ impl<'a> Sent<'a> {
     }
 }
 
-fn header_secrets(
-    name: &reqwest::header::HeaderName,
-    value: &HeaderValue,
-    found: &mut Vec<String>,
-) {
-    let value = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
-    if *name == AUTHORIZATION || *name == PROXY_AUTHORIZATION {
+/// The secrets in a sensitive header (`name` lower case, as `HeaderName` writes it).
+fn header_secrets(name: &[u8], value: &[u8], found: &mut Vec<String>) {
+    let value = String::from_utf8_lossy(value).trim().to_owned();
+    if name == AUTHORIZATION.as_str().as_bytes() || name == PROXY_AUTHORIZATION.as_str().as_bytes()
+    {
         if let Some((scheme, credentials)) = value.split_once(' ') {
             let credentials = credentials.trim();
             if scheme.eq_ignore_ascii_case("basic") {
@@ -372,7 +356,7 @@ fn header_secrets(
             }
             found.push(credentials.to_owned());
         }
-    } else if *name == COOKIE {
+    } else if name == COOKIE.as_str().as_bytes() {
         for pair in value.split(';') {
             if let Some((_, v)) = pair.split_once('=') {
                 found.push(v.trim().to_owned());

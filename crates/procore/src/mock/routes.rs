@@ -1,14 +1,15 @@
 //! Procore's paths, request parsing and wire shapes (Doorkeeper's) over the neutral grant state.
 
+use crate::generated::paths;
 use oauth_test_kit::{
     self as fake, CodeExchange, GrantError, Grants, Issued, Request, Response, Routes,
 };
 use serde_json::{Value, json};
 
-const AUTHORIZE: &str = "/oauth/authorize";
-const TOKEN: &str = "/oauth/token";
-const REVOKE: &str = "/oauth/revoke";
-const TOKEN_INFO: &str = "/oauth/token/info";
+const AUTHORIZE: &str = paths::OAUTH_AUTHORIZE_GET;
+const TOKEN: &str = paths::OAUTH_TOKEN_POST;
+const REVOKE: &str = paths::OAUTH_REVOKE_POST;
+const TOKEN_INFO: &str = paths::OAUTH_TOKEN_INFO_GET;
 /// The scope Procore grants when none is asked for.
 const DEFAULT_SCOPE: &str = "public";
 

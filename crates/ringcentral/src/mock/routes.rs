@@ -1,13 +1,14 @@
 //! RingCentral's paths, request parsing and wire shapes over the neutral grant state.
 
+use crate::generated::paths;
 use oauth_test_kit::{
     self as fake, CodeExchange, GrantError, Grants, Issued, Request, Response, Routes,
 };
 use serde_json::{Value, json};
 
-const AUTHORIZE: &str = "/restapi/oauth/authorize";
-const TOKEN: &str = "/restapi/oauth/token";
-const REVOKE: &str = "/restapi/oauth/revoke";
+const AUTHORIZE: &str = paths::AUTHORIZE;
+const TOKEN: &str = paths::GET_TOKEN;
+const REVOKE: &str = paths::REVOKE_TOKEN;
 const FORM: &str = "application/x-www-form-urlencoded";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 

@@ -1,12 +1,13 @@
 //! Sunshine Conversations' paths, request parsing and wire shapes over the neutral grant state.
 
+use crate::generated::paths;
 use oauth_test_kit::{self as fake, CodeExchange, GrantError, Grants, Request, Response, Routes};
 use serde_json::json;
 
-const AUTHORIZE: &str = "/oauth/authorize";
-const TOKEN: &str = "/oauth/token";
-const TOKEN_INFO: &str = "/v2/tokenInfo";
-const REVOKE: &str = "/oauth/authorization";
+const AUTHORIZE: &str = paths::AUTHORIZE;
+const TOKEN: &str = paths::GET_TOKEN;
+const TOKEN_INFO: &str = paths::GET_TOKEN_INFO;
+const REVOKE: &str = paths::REVOKE_ACCESS;
 
 /// Where the consent redirects when the request names no `redirect_uri` (the integration's
 /// registered one, in the real service).

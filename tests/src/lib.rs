@@ -318,7 +318,7 @@ pub fn decode_error(e: &oauth_core::Error) -> &oauth_core::DecodeError {
 /// `count` different access tokens, each unexpired when handed out. Fails after 15 s.
 pub async fn watch_rotations<P, S>(source: &oauth_lifecycle::TokenSource<P, S>, count: usize)
 where
-    P: oauth_core::Renew,
+    P: oauth_lifecycle::Renew,
     S: oauth_lifecycle::store::TokenStore,
 {
     let deadline = Instant::now() + Duration::from_secs(15);

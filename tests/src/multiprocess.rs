@@ -109,7 +109,7 @@ impl Workers {
 /// `token <round> <access token>` with a token unexpired on `clock`.
 pub async fn serve_rounds<P, S>(source: &TokenSource<P, S>, clock: &ManualClock)
 where
-    P: oauth_core::Renew,
+    P: oauth_lifecycle::Renew,
     S: oauth_lifecycle::store::TokenStore,
 {
     let mut at = 0;

@@ -146,24 +146,24 @@ fn postprocess_item(item: &mut syn::Item) {
     }
 }
 
-/// Has every operation read a JSON answer with `oauth_core::http::from_response`, which parses
+/// Has every operation read a JSON answer with `oauth_core::runtime::from_response`, which parses
 /// the body the execution hook read and kept beside the answer, without a future (progenitor's
 /// reads it again, copies the headers, and its future made every operation's future about 900
-/// bytes larger), and put that body back with `oauth_core::http::with_body` where an answer is
+/// bytes larger), and put that body back with `oauth_core::runtime::with_body` where an answer is
 /// handed on whole. `None` when the generator hands on an answer in another way.
 fn read_answers(body: &str) -> Option<String> {
     let known = [
         (
             "ResponseValue::from_response(response).await",
-            "::oauth_core::http::from_response(response)",
+            "::oauth_core::runtime::from_response(response)",
         ),
         (
             "ResponseValue::stream(response)",
-            "ResponseValue::stream(::oauth_core::http::with_body(response))",
+            "ResponseValue::stream(::oauth_core::runtime::with_body(response))",
         ),
         (
             "Error::UnexpectedResponse(response)",
-            "Error::UnexpectedResponse(::oauth_core::http::with_body(response))",
+            "Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))",
         ),
         // An empty answer keeps its status and headers only.
         (

@@ -6,7 +6,7 @@
 //! info and merges the header map into the request's. On a token exchange over loopback that
 //! was about a twentieth of the client's CPU (measured with `oauth-sdk-bench`, instruction
 //! counts with `valgrind --tool=callgrind`). The same request is written here as statements on
-//! one `reqwest::Request`, through `oauth_core::http::request`, `json_body`, `form_body` and
+//! one `reqwest::Request`, through `oauth_core::runtime::request`, `json_body`, `form_body` and
 //! `query`, which do what the builder's calls do; each header parameter is inserted into the
 //! request as the builder's `headers` would have put it (replacing a header of that name).
 //! Bodies are serialized through `oauth_core::secret::WithSecrets`: a secret type's own
@@ -14,9 +14,9 @@
 //! on the wire must carry the values.
 //!
 //! ```text
-//! let mut request = ::oauth_core::http::request(::reqwest::Method::POST, url)?;
+//! let mut request = ::oauth_core::runtime::request(::reqwest::Method::POST, url)?;
 //! request.headers_mut().append(ACCEPT, HeaderValue::from_static("application/json"));
-//! ::oauth_core::http::form_body(&mut request, &::oauth_core::secret::WithSecrets(body))?;
+//! ::oauth_core::runtime::form_body(&mut request, &::oauth_core::secret::WithSecrets(body))?;
 //! if let Some(value) = authorization {
 //!     request
 //!         .headers_mut()
@@ -126,7 +126,7 @@ fn built(chain: &syn::Expr) -> Result<Vec<syn::Stmt>, String> {
     let url = head.args.first().ok_or("no URL")?;
     let mut stmts: Vec<syn::Stmt> = vec![syn::parse_quote! {
         #[allow(unused_mut)]
-        let mut request = ::oauth_core::http::request(::reqwest::Method::#method, #url)?;
+        let mut request = ::oauth_core::runtime::request(::reqwest::Method::#method, #url)?;
     }];
     // A secret type's own `Serialize` writes `[redacted]` (so that a body in a log line shows
     // no secret); the body on the wire must carry the values.
@@ -146,13 +146,13 @@ fn built(chain: &syn::Expr) -> Result<Vec<syn::Stmt>, String> {
             "header" => syn::parse_quote!(request.headers_mut().append(#args);),
             "json" => {
                 let body = wire_body(args)?;
-                syn::parse_quote!(::oauth_core::http::json_body(&mut request, #body)?;)
+                syn::parse_quote!(::oauth_core::runtime::json_body(&mut request, #body)?;)
             }
             "form_urlencoded" => {
                 let body = wire_body(args)?;
-                syn::parse_quote!(::oauth_core::http::form_body(&mut request, #body)?;)
+                syn::parse_quote!(::oauth_core::runtime::form_body(&mut request, #body)?;)
             }
-            "query" => syn::parse_quote!(::oauth_core::http::query(&mut request, #args)?;),
+            "query" => syn::parse_quote!(::oauth_core::runtime::query(&mut request, #args)?;),
             // The header parameters go into the request directly (see `IntoRequest`).
             "headers" if args.to_token_stream().to_string() == "header_map" => continue,
             "build" if args.is_empty() => continue,

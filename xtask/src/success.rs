@@ -1,4 +1,4 @@
-//! How the hooks read each operation's success answer (`oauth_core::http::Success`).
+//! How the hooks read each operation's success answer (`oauth_core::runtime::Success`).
 //!
 //! Some servers put an error inside a 200, so the hooks read a success body as the error schema
 //! too, and scrub it when it reports an error (`Checked`). That look costs about 1 % of a token
@@ -82,16 +82,16 @@ fn object<'a>(
 pub(crate) fn item(unchecked: &[String]) -> String {
     let arms: String = unchecked
         .iter()
-        .map(|method| format!("        {method:?} => ::oauth_core::http::Success::Unchecked,\n"))
+        .map(|method| format!("        {method:?} => ::oauth_core::runtime::Success::Unchecked,\n"))
         .collect();
     format!(
         r#"
 /// How the hooks read each operation's success answer: `Unchecked` for the operations whose
 /// success schema requires a property the error schema does not declare (an answer that reads
 /// as their success type is no error), `Checked` for the rest. Written by the xtask.
-fn success(operation: &str) -> ::oauth_core::http::Success {{
+fn success(operation: &str) -> ::oauth_core::runtime::Success {{
     match operation {{
-{arms}        _ => ::oauth_core::http::Success::Checked,
+{arms}        _ => ::oauth_core::runtime::Success::Checked,
     }}
 }}
 "#

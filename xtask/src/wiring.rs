@@ -9,7 +9,7 @@
 //!   its hooks read;
 //! - `TryFrom<&oauth_core::Connection>` for the client;
 //! - the client's progenitor `ClientHooks`: every request through
-//!   `oauth_core::http::prepare_request` and `oauth_core::http::execute`, which reads error
+//!   `oauth_core::runtime::prepare_request` and `oauth_core::runtime::execute`, which reads error
 //!   answers as the provider's error schema (the one error type of the spec's operations), and
 //!   success answers as `xtask/src/success.rs` chooses for each operation;
 //! - the connection options (`base_url`, `timeout`, `http_client`, `max_response_bytes`,
@@ -247,8 +247,8 @@ impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
 }
 
 /// Every request through oauth-core: credential headers marked sensitive before it is sent
-/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
-/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// ([`oauth_core::runtime::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::runtime::execute`]: the body limit, redirects refused, error answers read as
 /// [`{error}`], the error schema of the spec's operations, and scrubbed of secrets). Written
 /// by the xtask.
 impl ClientHooks<Inner> for Client {
@@ -257,7 +257,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut ::reqwest::Request,
         _info: &OperationInfo,
     ) -> ::std::result::Result<(), Error<E>> {
-        ::oauth_core::http::prepare_request(request);
+        ::oauth_core::runtime::prepare_request(request);
         Ok(())
     }
 
@@ -268,7 +268,7 @@ impl ClientHooks<Inner> for Client {
         request: ::reqwest::Request,
         info: &OperationInfo,
     ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
-        ::oauth_core::http::execute::<{error}>(
+        ::oauth_core::runtime::execute::<{error}>(
             &self.client,
             request,
             info.operation_id,

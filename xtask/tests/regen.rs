@@ -320,15 +320,15 @@ fn the_generated_client_runs_on_oauth_core() {
         "pub get_token: ::reqwest::Url,",
         "let url = self.inner.urls.get_token.clone();",
         // The request built in place, its body with the secrets' values.
-        "::oauth_core::http::request(::reqwest::Method::POST, url",
-        "::oauth_core::http::json_body(&mut request, &::oauth_core::secret::WithSecrets(body)",
+        "::oauth_core::runtime::request(::reqwest::Method::POST, url",
+        "::oauth_core::runtime::json_body(&mut request, &::oauth_core::secret::WithSecrets(body)",
         // The hooks, with the error schema of the spec's operations.
         "impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client",
         "impl ClientHooks<Inner> for Client",
-        "::oauth_core::http::prepare_request(request);",
+        "::oauth_core::runtime::prepare_request(request);",
         "types::Err,",
         // The answer read where the hook left it.
-        "200u16 => ::oauth_core::http::from_response(response),",
+        "200u16 => ::oauth_core::runtime::from_response(response),",
     ] {
         let wiring: String = wiring.split_whitespace().collect();
         assert!(client.contains(&wiring), "{wiring}\n{}", s.generated());
@@ -401,7 +401,7 @@ fn a_success_schema_requiring_what_errors_lack_is_read_unchecked() {
     regen(s.path(), &[], Mode::Write).unwrap();
     assert!(
         s.generated()
-            .contains("\"get_token\" => ::oauth_core::http::Success::Unchecked,"),
+            .contains("\"get_token\" => ::oauth_core::runtime::Success::Unchecked,"),
         "{}",
         s.generated()
     );

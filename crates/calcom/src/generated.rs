@@ -500,7 +500,7 @@ Sends a `POST` request to `/v2/auth/oauth2/token`
             let result = {
                 let url = self.inner.urls.o_auth2_controller_token.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -510,7 +510,7 @@ Sends a `POST` request to `/v2/auth/oauth2/token`
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::form_body(
+                ::oauth_core::runtime::form_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -522,14 +522,14 @@ Sends a `POST` request to `/v2/auth/oauth2/token`
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Authorize an OAuth client
@@ -566,11 +566,11 @@ header is not in the published spec and is declared so server-side callers can p
                     .to_string()),
                 );
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
-                ::oauth_core::http::json_body(
+                ::oauth_core::runtime::json_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -590,14 +590,14 @@ header is not in the published spec and is declared so server-side callers can p
             result?
         };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::runtime::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Exchange authorization code for access tokens
@@ -630,7 +630,7 @@ Arguments:
                     .to_string()),
                 );
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -640,7 +640,7 @@ Arguments:
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::json_body(
+                ::oauth_core::runtime::json_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -658,14 +658,14 @@ Arguments:
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Refresh tokens
@@ -698,7 +698,7 @@ Arguments:
                     .to_string()),
                 );
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -708,7 +708,7 @@ Arguments:
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::json_body(
+                ::oauth_core::runtime::json_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -726,14 +726,14 @@ Arguments:
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
 }
@@ -800,8 +800,8 @@ impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
     }
 }
 /// Every request through oauth-core: credential headers marked sensitive before it is sent
-/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
-/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// ([`oauth_core::runtime::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::runtime::execute`]: the body limit, redirects refused, error answers read as
 /// [`types::ErrorResponse`], the error schema of the spec's operations, and scrubbed of secrets). Written
 /// by the xtask.
 impl ClientHooks<Inner> for Client {
@@ -810,7 +810,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut ::reqwest::Request,
         _info: &OperationInfo,
     ) -> ::std::result::Result<(), Error<E>> {
-        ::oauth_core::http::prepare_request(request);
+        ::oauth_core::runtime::prepare_request(request);
         Ok(())
     }
     fn exec(
@@ -818,7 +818,7 @@ impl ClientHooks<Inner> for Client {
         request: ::reqwest::Request,
         info: &OperationInfo,
     ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
-        ::oauth_core::http::execute::<
+        ::oauth_core::runtime::execute::<
             types::ErrorResponse,
         >(
             &self.client,
@@ -832,13 +832,13 @@ impl ClientHooks<Inner> for Client {
 /// How the hooks read each operation's success answer: `Unchecked` for the operations whose
 /// success schema requires a property the error schema does not declare (an answer that reads
 /// as their success type is no error), `Checked` for the rest. Written by the xtask.
-fn success(operation: &str) -> ::oauth_core::http::Success {
+fn success(operation: &str) -> ::oauth_core::runtime::Success {
     match operation {
-        "o_auth_flow_controller_exchange" => ::oauth_core::http::Success::Unchecked,
+        "o_auth_flow_controller_exchange" => ::oauth_core::runtime::Success::Unchecked,
         "o_auth_flow_controller_refresh_access_token" => {
-            ::oauth_core::http::Success::Unchecked
+            ::oauth_core::runtime::Success::Unchecked
         }
-        _ => ::oauth_core::http::Success::Checked,
+        _ => ::oauth_core::runtime::Success::Checked,
     }
 }
 /// The connection options every client builder of this crate shares, over its `connection`

@@ -27,7 +27,7 @@ pub trait AuthorizationCodeGrant: Provider {
 /// Refreshes a token (RFC 6749 §6).
 pub trait RefreshTokenGrant: Provider {
     /// Sends the refresh token; returns the server's answer as is (when it omits the refresh
-    /// token, use [`Token::inherit_refresh_token`]; [`crate::TokenSource`] does).
+    /// token, use [`Token::inherit_refresh_token`]; `oauth_lifecycle::TokenSource` does).
     fn refresh(&self, refresh_token: &RefreshToken) -> impl Future<Output = Result<Token>> + Send;
 }
 

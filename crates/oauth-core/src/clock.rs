@@ -1,6 +1,6 @@
 //! Time, injectable so that expiry logic can be tested without sleeping.
 //!
-//! A [`crate::TokenSource`] asks [`Clock::recent`] on every call whether its token is still
+//! A `oauth_lifecycle::TokenSource` asks [`Clock::recent`] on every call whether its token is still
 //! fresh. For the [`SystemClock`] that is a plain atomic load of a process-wide reading that
 //! one background thread renews every [`RECENT_TICK`]: a wall-clock read costs about as much
 //! as the rest of the fresh path, and one thread for the whole process costs nothing per

@@ -11,7 +11,7 @@
 //! - [`AuthorizationRequest`] with [`CsrfState`] and [`Pkce`] to start a flow and check its
 //!   redirect,
 //! - capability traits ([`RefreshTokenGrant`], [`TokenRevocation`], ...) that say at compile
-//!   time what each provider can do, and [`Renew`], how a token gets its successor,
+//!   time what each provider can do,
 //! - [`ClientOptions`], the connection settings every provider client shares,
 //! - [`runtime`], what the generated clients need to run (the execution hook's body limit and
 //!   scrubbing, lenient wire scalars); applications never name it.
@@ -32,7 +32,6 @@ pub mod http;
 pub mod pkce;
 pub mod prelude;
 pub mod refusal;
-pub mod renew;
 pub mod runtime;
 pub mod scopes;
 pub mod secret;
@@ -55,7 +54,6 @@ pub use extra::Extra;
 pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
 pub use pkce::Pkce;
 pub use refusal::Refusal;
-pub use renew::Renew;
 pub use runtime::limit::BodyLimit;
 pub use scopes::Scopes;
 pub use secret::{

@@ -11,7 +11,6 @@ pub use crate::capability::{
     TokenIntrospection, TokenRevocation,
 };
 pub use crate::error::{Error, ErrorCode, Result};
-pub use crate::renew::Renew;
 pub use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, JwtAssertion, RefreshToken, SessionCookie,
 };

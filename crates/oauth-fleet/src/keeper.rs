@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use oauth_core::{Clock, Error, Renew, StoreError, SystemClock, Token};
+use oauth_core::{Clock, Error, StoreError, SystemClock, Token};
+use oauth_lifecycle::Renew;
 use oauth_lifecycle::store::{Claim, DueBacklog, DueIndex, TokenStore};
 use oauth_lifecycle::{RetryPolicy, TokenSource};
 use tokio::task::JoinSet;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use lru::LruCache;
-use oauth_core::{Clock, Error, Refusal, Renew, SystemClock, Token, TokenRevocation};
+use oauth_core::{Clock, Error, Refusal, SystemClock, Token, TokenRevocation};
+use oauth_lifecycle::Renew;
 use oauth_lifecycle::TokenSource;
 use oauth_lifecycle::store::{DueIndex, TokenStore};
 

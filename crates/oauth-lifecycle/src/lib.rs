@@ -1,6 +1,7 @@
 //! The token lifecycle of the OAuth 2.0 client SDK, over `oauth-core`'s token model:
 //!
-//! - [`TokenSource`] hands out valid tokens, refreshes each expiry exactly once across tasks
+//! - [`Renew`], how a token source gets its next token (a refresh, or a grant run again), and
+//!   [`TokenSource`], which hands out valid tokens, refreshes each expiry exactly once across tasks
 //!   (and, with a shared [`store::TokenStore`], across processes), and never loses a rotated
 //!   refresh token while the process runs (a process killed between the server's answer and
 //!   the store write cannot keep it: see [`source`]);
@@ -29,10 +30,12 @@
 pub mod access;
 pub mod pending;
 pub mod prelude;
+pub mod renew;
 pub mod source;
 pub mod store;
 
 pub use access::{AccessTokenSource, Authorizer, SharedTokenSource};
+pub use renew::Renew;
 pub use source::{RefreshEvent, RetryPolicy, TokenSource, TokenSourceBuilder};
 
 /// The `reqwest-middleware` this crate's [`Authorizer`] plugs into (feature `middleware`).

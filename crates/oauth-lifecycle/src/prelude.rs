@@ -7,6 +7,7 @@ pub use crate::access::{
     AccessTokenSource, AuthorizedClient, Authorizer, ClientCredentials, JwtBearer,
     SharedTokenSource, StaticToken,
 };
+pub use crate::renew::Renew;
 pub use crate::source::TokenSource;
 pub use crate::store::{FileStore, MemoryStore, TokenStore};
 pub use oauth_core::prelude::*;

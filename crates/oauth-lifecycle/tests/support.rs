@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oauth_core::{AccessToken, RefreshToken, Renew, Token};
+use oauth_core::{AccessToken, RefreshToken, Token};
+use oauth_lifecycle::Renew;
 use oauth_lifecycle::store::TokenStore;
 use oauth_lifecycle::{RetryPolicy, TokenSource};
 

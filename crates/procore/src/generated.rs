@@ -403,23 +403,23 @@ Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 67
             let result = {
                 let url = self.inner.urls.oauth_authorize_get.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::GET,
                     url,
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("client_id", &client_id),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("redirect_uri", &redirect_uri),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("response_type", &response_type),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("state", &state),
                 )?;
@@ -431,14 +431,14 @@ Not in Procore's published spec; its OAuth server (Doorkeeper) implements RFC 67
             result?
         };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::runtime::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Revoke Token
@@ -467,7 +467,7 @@ Arguments:
             let result = {
                 let url = self.inner.urls.oauth_revoke_post.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -477,7 +477,7 @@ Arguments:
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::json_body(
+                ::oauth_core::runtime::json_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -497,12 +497,12 @@ Arguments:
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Get or Refresh an Access Token
@@ -527,7 +527,7 @@ Sends a `POST` request to `/oauth/token`
             let result = {
                 let url = self.inner.urls.oauth_token_post.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -537,7 +537,7 @@ Sends a `POST` request to `/oauth/token`
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::json_body(
+                ::oauth_core::runtime::json_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -549,14 +549,14 @@ Sends a `POST` request to `/oauth/token`
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**Get Token Info
@@ -582,7 +582,7 @@ Arguments:
             let result = {
                 let url = self.inner.urls.oauth_token_info_get.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::GET,
                     url,
                 )?;
@@ -606,14 +606,14 @@ Arguments:
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
 }
@@ -689,8 +689,8 @@ impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
     }
 }
 /// Every request through oauth-core: credential headers marked sensitive before it is sent
-/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
-/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// ([`oauth_core::runtime::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::runtime::execute`]: the body limit, redirects refused, error answers read as
 /// [`types::Error`], the error schema of the spec's operations, and scrubbed of secrets). Written
 /// by the xtask.
 impl ClientHooks<Inner> for Client {
@@ -699,7 +699,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut ::reqwest::Request,
         _info: &OperationInfo,
     ) -> ::std::result::Result<(), Error<E>> {
-        ::oauth_core::http::prepare_request(request);
+        ::oauth_core::runtime::prepare_request(request);
         Ok(())
     }
     fn exec(
@@ -707,7 +707,7 @@ impl ClientHooks<Inner> for Client {
         request: ::reqwest::Request,
         info: &OperationInfo,
     ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
-        ::oauth_core::http::execute::<
+        ::oauth_core::runtime::execute::<
             types::Error,
         >(
             &self.client,
@@ -721,10 +721,10 @@ impl ClientHooks<Inner> for Client {
 /// How the hooks read each operation's success answer: `Unchecked` for the operations whose
 /// success schema requires a property the error schema does not declare (an answer that reads
 /// as their success type is no error), `Checked` for the rest. Written by the xtask.
-fn success(operation: &str) -> ::oauth_core::http::Success {
+fn success(operation: &str) -> ::oauth_core::runtime::Success {
     match operation {
-        "oauth_token_post" => ::oauth_core::http::Success::Unchecked,
-        _ => ::oauth_core::http::Success::Checked,
+        "oauth_token_post" => ::oauth_core::runtime::Success::Unchecked,
+        _ => ::oauth_core::runtime::Success::Checked,
     }
 }
 /// The connection options every client builder of this crate shares, over its `connection`

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use oauth_core::http::basic_authorization;
+use oauth_core::runtime::basic_authorization;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,

@@ -673,73 +673,73 @@ Arguments:
             let result = {
                 let url = self.inner.urls.authorize.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::GET,
                     url,
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("brand_id", &brand_id),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("client_id", &client_id),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new(
                         "code_challenge",
                         &code_challenge,
                     ),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new(
                         "code_challenge_method",
                         &code_challenge_method,
                     ),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("display", &display),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("locale_id", &locale_id),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("login_hint", &login_hint),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("nonce", &nonce),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("prompt", &prompt),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("redirect_uri", &redirect_uri),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("response_type", &response_type),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("scope", &scope),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("state", &state),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("ui_locales", &ui_locales),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("ui_options", &ui_options),
                 )?;
@@ -751,14 +751,14 @@ Arguments:
             result?
         };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::runtime::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**OAuth Authorization (POST)
@@ -780,11 +780,11 @@ Sends a `POST` request to `/restapi/oauth/authorize`
             let result = {
                 let url = self.inner.urls.authorize2.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
-                ::oauth_core::http::form_body(
+                ::oauth_core::runtime::form_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -796,14 +796,14 @@ Sends a `POST` request to `/restapi/oauth/authorize`
             result?
         };
         match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::stream(::oauth_core::http::with_body(response))),
+            200..=299 => Ok(ResponseValue::stream(::oauth_core::runtime::with_body(response))),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**OAuth Revoke
@@ -833,7 +833,7 @@ Arguments:
             let result = {
                 let url = self.inner.urls.revoke_token.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -843,11 +843,11 @@ Arguments:
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::form_body(
+                ::oauth_core::runtime::form_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
-                ::oauth_core::http::query(
+                ::oauth_core::runtime::query(
                     &mut request,
                     &progenitor_client::QueryParam::new("token", &token),
                 )?;
@@ -869,12 +869,12 @@ Arguments:
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
     /**OAuth Token
@@ -901,7 +901,7 @@ Arguments:
             let result = {
                 let url = self.inner.urls.get_token.clone();
                 #[allow(unused_mut)]
-                let mut request = ::oauth_core::http::request(
+                let mut request = ::oauth_core::runtime::request(
                     ::reqwest::Method::POST,
                     url,
                 )?;
@@ -911,7 +911,7 @@ Arguments:
                         ::reqwest::header::ACCEPT,
                         ::reqwest::header::HeaderValue::from_static("application/json"),
                     );
-                ::oauth_core::http::form_body(
+                ::oauth_core::runtime::form_body(
                     &mut request,
                     &::oauth_core::secret::WithSecrets(body),
                 )?;
@@ -931,14 +931,14 @@ Arguments:
             result?
         };
         match response.status().as_u16() {
-            200u16 => ::oauth_core::http::from_response(response),
+            200u16 => ::oauth_core::runtime::from_response(response),
             400u16..=499u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
             500u16..=599u16 => {
-                Err(Error::ErrorResponse(::oauth_core::http::from_response(response)?))
+                Err(Error::ErrorResponse(::oauth_core::runtime::from_response(response)?))
             }
-            _ => Err(Error::UnexpectedResponse(::oauth_core::http::with_body(response))),
+            _ => Err(Error::UnexpectedResponse(::oauth_core::runtime::with_body(response))),
         }
     }
 }
@@ -1014,8 +1014,8 @@ impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
     }
 }
 /// Every request through oauth-core: credential headers marked sensitive before it is sent
-/// ([`oauth_core::http::prepare_request`]), the answer vetted before it is read
-/// ([`oauth_core::http::execute`]: the body limit, redirects refused, error answers read as
+/// ([`oauth_core::runtime::prepare_request`]), the answer vetted before it is read
+/// ([`oauth_core::runtime::execute`]: the body limit, redirects refused, error answers read as
 /// [`types::ErrorResponse`], the error schema of the spec's operations, and scrubbed of secrets). Written
 /// by the xtask.
 impl ClientHooks<Inner> for Client {
@@ -1024,7 +1024,7 @@ impl ClientHooks<Inner> for Client {
         request: &mut ::reqwest::Request,
         _info: &OperationInfo,
     ) -> ::std::result::Result<(), Error<E>> {
-        ::oauth_core::http::prepare_request(request);
+        ::oauth_core::runtime::prepare_request(request);
         Ok(())
     }
     fn exec(
@@ -1032,7 +1032,7 @@ impl ClientHooks<Inner> for Client {
         request: ::reqwest::Request,
         info: &OperationInfo,
     ) -> impl ::std::future::Future<Output = ::reqwest::Result<::reqwest::Response>> {
-        ::oauth_core::http::execute::<
+        ::oauth_core::runtime::execute::<
             types::ErrorResponse,
         >(
             &self.client,
@@ -1046,10 +1046,10 @@ impl ClientHooks<Inner> for Client {
 /// How the hooks read each operation's success answer: `Unchecked` for the operations whose
 /// success schema requires a property the error schema does not declare (an answer that reads
 /// as their success type is no error), `Checked` for the rest. Written by the xtask.
-fn success(operation: &str) -> ::oauth_core::http::Success {
+fn success(operation: &str) -> ::oauth_core::runtime::Success {
     match operation {
-        "get_token" => ::oauth_core::http::Success::Unchecked,
-        _ => ::oauth_core::http::Success::Checked,
+        "get_token" => ::oauth_core::runtime::Success::Unchecked,
+        _ => ::oauth_core::runtime::Success::Checked,
     }
 }
 /// The connection options every client builder of this crate shares, over its `connection`

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use oauth_core::{Renew, Token};
+use oauth_core::Token;
+use oauth_lifecycle::Renew;
 use oauth_lifecycle::TokenSource;
 use oauth_lifecycle::access::{ClientCredentials, JwtBearer};
 use oauth_lifecycle::store::TokenStore;

@@ -38,7 +38,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Whether this code refuses the grant itself (see [`Error::is_permanent`]).
+    /// Whether this code refuses the grant itself (see [`Error::is_permanent`](crate::Error::is_permanent)).
     pub fn refuses_grant(&self) -> bool {
         matches!(
             self,

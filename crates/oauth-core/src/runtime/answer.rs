@@ -1,5 +1,5 @@
 //! The answer as a generated client reads it, after the execution hook
-//! ([`crate::http::execute`]) vetted it: error text scrubbed of the request's secrets, an error
+//! ([`crate::runtime::execute`]) vetted it: error text scrubbed of the request's secrets, an error
 //! body of an unknown shape replaced, and the body that was read kept beside it.
 
 use std::time::Instant;
@@ -8,15 +8,15 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use tracing::Instrument;
 
-use crate::http::Success;
+use crate::runtime::Success;
 use crate::runtime::limit::{self, Rejection};
 use crate::runtime::response::ErrorBody;
 use crate::runtime::scrub::{Secrets, Sent};
 use crate::runtime::vetting::Vetting;
 
 /// The body the execution hook read, in the extensions of the answer it hands on (whose own
-/// body is spent): [`crate::http::from_response`] parses it from there, and
-/// [`crate::http::with_body`] puts it back for the generated code that hands the answer on.
+/// body is spent): [`crate::runtime::from_response`] parses it from there, and
+/// [`crate::runtime::with_body`] puts it back for the generated code that hands the answer on.
 #[derive(Clone)]
 pub(crate) struct ReadBody {
     pub(crate) body: Bytes,
@@ -40,7 +40,7 @@ impl Unchecked {
     }
 }
 
-/// Sends `request` and vets its answer, as [`crate::http::execute`] documents. `sent` is what
+/// Sends `request` and vets its answer, as [`crate::runtime::execute`] documents. `sent` is what
 /// the request carries ([`Sent::capture`]); its secrets, and those `vetting` holds, are only
 /// extracted when an answer is to be scrubbed.
 ///

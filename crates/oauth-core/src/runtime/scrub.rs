@@ -70,7 +70,7 @@ impl Secrets {
     }
 
     /// Every secret `request` carries: the values of its sensitive headers (`Authorization`,
-    /// `Cookie`, `x-cal-secret-key`, marked by [`crate::http::prepare_request`]; a `Basic`
+    /// `Cookie`, `x-cal-secret-key`, marked by [`crate::runtime::prepare_request`]; a `Basic`
     /// value also as its base64 text and its decoded secret, a cookie also value by value),
     /// and the values of secret fields ([`SECRET_FIELDS`]) in its form or JSON body and query.
     pub fn from_request(request: &reqwest::Request) -> Self {

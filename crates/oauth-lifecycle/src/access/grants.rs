@@ -5,12 +5,12 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::Renew;
 use crate::source::{TokenSource, TokenSourceBuilder};
 use crate::store::{TokenStore, validate_key};
 use oauth_core::capability::{ClientCredentialsGrant, JwtBearerGrant, Provider, RefreshTokenGrant};
 use oauth_core::clock::{Clock, SystemClock};
 use oauth_core::error::Result;
-use oauth_core::renew::Renew;
 use oauth_core::secret::JwtAssertion;
 use oauth_core::token::Token;
 

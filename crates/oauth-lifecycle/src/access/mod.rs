@@ -2,7 +2,7 @@
 //! requests that attach it, renew it when the API rejects it, and retry once.
 //!
 //! - [`AccessTokenSource`]: "a valid token now" and "this token was rejected", implemented by
-//!   [`TokenSource`] (any grant with a refresh token, or any [`oauth_core::Renew`]), by
+//!   [`TokenSource`] (any grant with a refresh token, or any [`crate::Renew`]), by
 //!   [`StaticToken`] (Sunshine Conversations tokens, long-lived tokens a user already has),
 //!   and through `TokenSource` by [`ClientCredentials`] (the grant run again when the token is
 //!   due: Procore service accounts) and [`JwtBearer`] (refresh while the refresh token lives,
@@ -64,10 +64,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::Renew;
 use crate::source::TokenSource;
 use crate::store::TokenStore;
 use oauth_core::error::Result;
-use oauth_core::renew::Renew;
 use oauth_core::token::Token;
 
 mod authorizer;

@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use super::{Current, Inner, Listener, RefreshEvent, RetryPolicy, Settings, State, TokenSource};
+use crate::Renew;
 use crate::store::{TokenStore, validate_key};
 use oauth_core::clock::{Clock, SystemClock};
 use oauth_core::error::{Error, Result};
-use oauth_core::renew::Renew;
 use oauth_core::token::Token;
 
 /// Configures a [`TokenSource`].

@@ -11,9 +11,9 @@ use super::guards::{CatchUnwind, HeldLock};
 use super::lease::Lease;
 use super::policy::retryable;
 use super::{Inner, RefreshEvent, State, lock, read};
+use crate::Renew;
 use crate::store::{TokenStore, Versioned};
 use oauth_core::error::{Error, Result, StoreError, StoreErrorKind, TransportError, TransportKind};
-use oauth_core::renew::Renew;
 use oauth_core::token::Token;
 
 /// A token for a caller whose fresh-path check failed: settled at once when another caller

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::Inner;
+use crate::Renew;
 use crate::store::{RefreshLock, TokenStore};
-use oauth_core::renew::Renew;
 
 /// A held refresh lock, released on every path: explicitly after the refresh, or, if the
 /// refresh task is dropped while holding it, from a task of its own (without a runtime left

@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::Inner;
+use crate::Renew;
 use crate::store::{RefreshLock, TokenStore};
 use oauth_core::error::{Error, Result, StoreError, StoreErrorKind};
-use oauth_core::renew::Renew;
 
 /// A held refresh lock's lease, as this holder knows it.
 pub(super) struct Lease {

@@ -74,10 +74,10 @@ use tokio::sync::watch;
 pub use builder::TokenSourceBuilder;
 pub use policy::{RefreshEvent, RetryPolicy};
 
+use crate::Renew;
 use crate::store::{TokenStore, Versioned};
 use oauth_core::clock::Clock;
 use oauth_core::error::{Error, Result};
-use oauth_core::renew::Renew;
 use oauth_core::token::Token;
 
 type Listener = Arc<dyn Fn(&RefreshEvent<'_>) + Send + Sync>;

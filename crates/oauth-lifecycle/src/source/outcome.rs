@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::flight::aborted;
 use super::{Inner, State};
+use crate::Renew;
 use crate::store::{TokenStore, Versioned};
 use oauth_core::error::{Error, Result, StoreErrorKind};
 use oauth_core::refusal::Refusal;
-use oauth_core::renew::Renew;
 use oauth_core::token::Token;
 
 impl<P: Renew, S: TokenStore> Inner<P, S> {

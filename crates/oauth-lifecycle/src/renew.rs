@@ -9,9 +9,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::capability::{Provider, RefreshTokenGrant};
-use crate::error::{Error, Result};
-use crate::token::Token;
+use oauth_core::capability::{Provider, RefreshTokenGrant};
+use oauth_core::error::{Error, Result};
+use oauth_core::token::Token;
 
 /// Produces the token that replaces `current`.
 ///

@@ -134,6 +134,14 @@ fn authorization_url_is_on_the_web_app_with_pkce_s256_state_and_space_separated_
             "state"
         ]
     );
+    // Each one is a parameter the spec declares for the page.
+    let declared = calcom_oauth::generated::pages::O_AUTH2_AUTHORIZE_PAGE_QUERY;
+    for name in &names {
+        assert!(
+            declared.contains(&name.as_str()),
+            "{name} not in {declared:?}"
+        );
+    }
     let query: BTreeMap<_, _> = url.query_pairs().into_owned().collect();
     assert_eq!(query["client_id"], PUBLIC_ID);
     assert_eq!(query["redirect_uri"], CB);

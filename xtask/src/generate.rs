@@ -25,7 +25,12 @@ const INNER_TYPE: &str = "Inner";
 
 /// Generates the complete file text for the spec shown to users as `display`, with the wiring
 /// ([`wiring`]) of the provider crate whose settings are `settings`.
+///
+/// progenitor sees the spec without its browser pages (`x-browser-page`, see
+/// `xtask/src/browser_page.rs`): they get path constants, no method.
 pub fn generate(display: &str, spec: &OpenAPI, settings: &Settings) -> Result<String, RegenError> {
+    let pages = crate::browser_page::pages(spec);
+    let spec = &crate::browser_page::without_pages(spec);
     let tokens = match run_generator(spec) {
         Ok(tokens) => tokens,
         Err(Failure::Error(message)) => {
@@ -47,7 +52,7 @@ pub fn generate(display: &str, spec: &OpenAPI, settings: &Settings) -> Result<St
     crate::urls::rewrite(display, &mut file, &crate::urls::fixed(spec))?;
     crate::in_place::rewrite(display, &mut file)?;
     crate::request_scope::rewrite(display, &mut file)?;
-    let wiring = wiring::items(display, spec, &file, settings)?;
+    let wiring = wiring::items(display, spec, &pages, &file, settings)?;
     file.items.extend(wiring);
     let Some(body) = read_answers(&prettyplease::unparse(&file)) else {
         return Err(RegenError::Generator {

@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod browser_page;
 pub mod generate;
 mod in_place;
 pub mod mock;
@@ -176,7 +177,8 @@ pub fn render(root: &Path, provider: &Provider) -> Result<String, RegenError> {
         source,
     })?;
     let spec = spec::parse(&display, &provider.spec, &text)?;
-    let problems = shape::check(&spec);
+    let mut problems = shape::check(&spec);
+    problems.extend(browser_page::check(&spec));
     if !problems.is_empty() {
         let mut errors: Vec<RegenError> = problems
             .into_iter()

@@ -25,7 +25,10 @@ impl Provider {
 ///
 /// Runs after the client generated from the same spec, so a spec the generator rejects has
 /// already been reported with its operation; a failure here is progenitor's mock generator's own.
+///
+/// Browser pages (`x-browser-page`) get no mock: no method sends them.
 pub fn generate_mock(display: &str, spec: &OpenAPI) -> Result<String, RegenError> {
+    let spec = &crate::browser_page::without_pages(spec);
     let failure = |message: String| RegenError::Generator {
         file: display.to_owned(),
         operation: None,

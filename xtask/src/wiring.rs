@@ -3,7 +3,8 @@
 //!
 //! - `paths`: every operation's path as a constant, for what the crate builds rather than
 //!   sends through a generated method (an authorization URL a browser opens, an assertion's
-//!   audience);
+//!   audience), and `pages`, the host and query parameter names of each page a browser opens
+//!   (`x-browser-page` operations, which get no method: see `xtask/src/browser_page.rs`);
 //! - `Urls`, the URL of each operation without path parameters, parsed once (see
 //!   `xtask/src/urls.rs`), in `Inner`, the client's inner value beside the `oauth_core::runtime::Vetting`
 //!   its hooks read;
@@ -22,6 +23,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 use openapiv3::{OpenAPI, ReferenceOr};
 
 use crate::RegenError;
+use crate::browser_page::{self, Page};
 
 /// Provider settings the spec cannot say, read from `[package.metadata.regen]` in the
 /// provider crate's `Cargo.toml`.
@@ -33,15 +35,18 @@ pub struct Settings {
     pub builders: Vec<String>,
 }
 
-/// The items appended to the generated client of `spec` (shown to users as `display`).
-pub fn items(
+/// The items appended to the generated client of `spec` (shown to users as `display`), the
+/// spec without its browser pages, which are `pages`.
+pub(crate) fn items(
     display: &str,
     spec: &OpenAPI,
+    pages: &[Page],
     file: &syn::File,
     settings: &Settings,
 ) -> Result<Vec<syn::Item>, RegenError> {
     let methods = client_methods(file);
-    let mut text = paths(display, spec, &methods)?;
+    let mut text = paths(display, spec, pages, &methods)?;
+    text.push_str(&browser_page::items(display, pages));
     text.push_str(&crate::urls::items(&crate::urls::fixed(spec)));
     text.push_str(&hooks(&error_schema(display, &methods)?));
     text.push_str(&crate::success::item(&crate::success::unchecked(spec)));
@@ -166,10 +171,12 @@ fn error_schema(display: &str, methods: &BTreeMap<String, String>) -> Result<Str
     })
 }
 
-/// `pub mod paths` with one constant per operation, named after its generated method.
+/// `pub mod paths` with one constant per operation, named after its generated method, then
+/// one per browser page.
 fn paths(
     display: &str,
     spec: &OpenAPI,
+    pages: &[Page],
     methods: &BTreeMap<String, String>,
 ) -> Result<String, RegenError> {
     let mut text = format!(
@@ -209,6 +216,21 @@ fn paths(
                 id.to_shouty_snake_case(),
             ));
         }
+    }
+    for page in pages {
+        let host = page
+            .server
+            .as_ref()
+            .map(|s| format!(" on `{s}`"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "    /// `GET {}`{host}: a page a browser opens (`{}`), no method; its host and\n    \
+             /// query parameters are in [`super::pages`].\n    pub const {}: &str = {:?};\n",
+            page.path,
+            browser_page::EXTENSION,
+            page.constant,
+            page.path,
+        ));
     }
     text.push_str("}\n");
     Ok(text)

@@ -347,10 +347,11 @@ refresh token go to `POST /v2/auth/oauth2/token`. Facts, with the file and commi
 `calcom/cal.com` they were read from:
 
 - Authorization page: `https://app.cal.com/auth/oauth2/authorize` on the web app host, not
-  the API host (`apps/web/modules/auth/oauth2/authorize-view.tsx` @8191f7a3 reads
-  `client_id`, `state`, `scope`, `code_challenge`, `code_challenge_method` from the query;
-  a user who is not logged in is sent to `/auth/login` and back). Later versions also read
-  `redirect_uri` and check it against the client's (`OAuthService.ts` @027e9710
+  the API host; declared as `OAuth2AuthorizePage` with `x-browser-page: true`, so that no
+  method is generated for it. `apps/web/modules/auth/oauth2/authorize-view.tsx` @8191f7a3
+  reads `client_id`, `state`, `scope`, `code_challenge`, `code_challenge_method` from the
+  query; a user who is not logged in is sent to `/auth/login` and back. Later versions also
+  read `redirect_uri` and check it against the client's (`OAuthService.ts` @027e9710
   `getClientForAuthorization`, `validateRedirectUri`: exact string match, else
   `invalid_request` / `redirect_uri_mismatch`, shown on the page, not redirected).
   Cal.com's own CLI sends `response_type=code` as well; the page ignores it.
@@ -754,6 +755,26 @@ pub mod paths {
     pub const O_AUTH_FLOW_CONTROLLER_EXCHANGE: &str = "/v2/oauth/{clientId}/exchange";
     /// `POST /v2/oauth/{clientId}/refresh` (a template: each `{…}` is a parameter): [`super::Client::o_auth_flow_controller_refresh_access_token`].
     pub const O_AUTH_FLOW_CONTROLLER_REFRESH_ACCESS_TOKEN: &str = "/v2/oauth/{clientId}/refresh";
+    /// `GET /auth/oauth2/authorize` on `https://app.cal.com`: a page a browser opens (`x-browser-page`), no method; its host and
+    /// query parameters are in [`super::pages`].
+    pub const O_AUTH2_AUTHORIZE_PAGE: &str = "/auth/oauth2/authorize";
+}
+/// What builds the URL of each page a browser opens (`x-browser-page` operations of
+/// `specs/calcom.yaml`; no method sends them): its host and the query parameters it reads.
+/// Written by the xtask.
+pub mod pages {
+    /// The host of [`super::paths::O_AUTH2_AUTHORIZE_PAGE`], as its `servers` declares it.
+    pub const O_AUTH2_AUTHORIZE_PAGE_SERVER: &str = "https://app.cal.com";
+    /// The query parameters [`super::paths::O_AUTH2_AUTHORIZE_PAGE`] reads, as declared.
+    pub const O_AUTH2_AUTHORIZE_PAGE_QUERY: &[&str] = &[
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    ];
 }
 /// The URL of each operation without path parameters, parsed once when the client is made
 /// (each request clones its own instead of formatting and parsing it). Written by the xtask.

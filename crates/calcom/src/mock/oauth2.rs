@@ -11,16 +11,17 @@ use oauth_test_kit::{CodeExchange, CodeRequest, GrantError, Grants, Issued, Requ
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::oauth2::AUTHORIZE_PATH;
+use crate::generated::paths;
 
-/// The token endpoint.
-pub(super) const TOKEN_PATH: &str = "/v2/auth/oauth2/token";
+/// The flow's two paths, as the spec declares them.
+const AUTHORIZE: &str = paths::O_AUTH2_AUTHORIZE_PAGE;
+const TOKEN: &str = paths::O_AUTH2_CONTROLLER_TOKEN;
 
 /// Answers the flow's two paths; `None` for any other request.
 pub(super) fn answer(request: &Request, grants: &Grants) -> Option<Response> {
     match (request.method(), request.path()) {
-        ("POST", TOKEN_PATH) => Some(token(request, grants)),
-        ("GET", AUTHORIZE_PATH) => Some(match consent(grants, &|name| request.query(name)) {
+        ("POST", TOKEN) => Some(token(request, grants)),
+        ("GET", AUTHORIZE) => Some(match consent(grants, &|name| request.query(name)) {
             Ok(target) => Response::redirect(target.as_str()),
             Err(e) => refused(&consent_refusal(&e)),
         }),

@@ -1,16 +1,17 @@
-//! The authorization request: a page of the Cal.com web app, built as a URL (it is on another
-//! host than the API and is opened by a browser, so it is no generated operation).
+//! The authorization request: a page of the Cal.com web app, built as a URL. It is on another
+//! host than the API and is opened by a browser, so the spec marks it `x-browser-page`: the
+//! xtask emits its path and host ([`generated::paths::O_AUTH2_AUTHORIZE_PAGE`],
+//! [`generated::pages`]) and no method.
 
 use oauth_core::{AuthorizationRequest, Pkce};
 
 use super::client::CalcomOAuth2Client;
+use crate::generated;
 
-/// The Cal.com web app, where the authorization page is. Self-hosted instances pass theirs
-/// with [`super::CalcomOAuth2ClientBuilder::app_url`].
-pub const DEFAULT_APP_URL: &str = "https://app.cal.com";
-
-/// The authorization page below the web app.
-pub(crate) const AUTHORIZE_PATH: &str = "/auth/oauth2/authorize";
+/// The Cal.com web app, `https://app.cal.com`, where the authorization page is (the server
+/// the spec declares for the page). Self-hosted instances pass theirs with
+/// [`super::CalcomOAuth2ClientBuilder::app_url`].
+pub const DEFAULT_APP_URL: &str = generated::pages::O_AUTH2_AUTHORIZE_PAGE_SERVER;
 
 /// The parameters of an authorization request. PKCE S256 and a random state are always added.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -170,7 +170,7 @@ impl CalcomOAuth2ClientBuilder {
         let Connection { base, clock, .. } = connection;
         Ok(CalcomOAuth2Client {
             generated,
-            authorize: app.endpoint(super::authorize::AUTHORIZE_PATH)?,
+            authorize: app.endpoint(generated::paths::O_AUTH2_AUTHORIZE_PAGE)?,
             base,
             app,
             client_id: self.client_id,

@@ -26,7 +26,5 @@ mod authorize;
 mod client;
 mod convert;
 
-#[cfg(feature = "mock")]
-pub(crate) use authorize::AUTHORIZE_PATH;
 pub use authorize::{AuthorizeParams, DEFAULT_APP_URL};
 pub use client::{CalcomOAuth2Client, CalcomOAuth2ClientBuilder, ClientKind};

@@ -19,13 +19,6 @@ pub trait ErrorBody: DeserializeOwned {
     /// success shape: some servers put an error inside a 200.
     fn reports_error(&self) -> bool;
 
-    /// Words [`ErrorBody::reports_error`] cannot be true without: the names (or values) of
-    /// the fields it checks, e.g. `["error"]` when it looks at `error` and `errors`. A success
-    /// body containing none of them literally, and no `\` that could escape one, is known not
-    /// to report an error without being parsed a second time. `None` (the default): every
-    /// success body is parsed as the error schema too.
-    const MARKERS: Option<&'static [&'static str]> = None;
-
     /// The error, for an answer with `status`.
     fn into_server_error(self, status: u16) -> ServerError;
 }

@@ -7,9 +7,6 @@ use oauth_core::{ErrorCode, ErrorDetail, ServerError};
 use crate::generated::types::{self, ErrorField};
 
 impl ErrorBody for types::ErrorResponse {
-    /// `status` must be `"error"` or an `error` field present.
-    const MARKERS: Option<&'static [&'static str]> = Some(&["error"]);
-
     /// `{"status": "error", ...}` or an `error` (object or code): also when it comes with a
     /// 200.
     fn reports_error(&self) -> bool {

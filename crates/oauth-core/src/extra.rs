@@ -1,25 +1,23 @@
 //! [`Extra`]: the fields of a token response that have no place in a [`crate::Token`].
-//!
-//! Providers send a handful at most (an account ID, an ID token, a field added last month), and
-//! a provider crate names most of them with a string it knows at compile time. So they are a
-//! short list rather than a map: adding one moves its value in and allocates nothing for the
-//! name, and a token holding two costs one allocation instead of a tree node and two names.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Index;
 
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// A token response's other fields by name, kept as sent.
 ///
-/// A name appears once: inserting it again replaces its value. Iteration follows insertion
-/// order; equality does not depend on it. Serialized as a JSON object, the form the stores
-/// write. `Debug` shows the names only (values can be secrets, e.g. an ID token).
-#[derive(Clone, Default)]
+/// A name appears once: inserting it again replaces its value. Iteration is in name order.
+/// Serialized as a JSON object, the form the stores write. `Debug` shows the names only
+/// (values can be secrets, e.g. an ID token).
+///
+/// A vector sorted by name rather than a `serde_json::Map`: a process holding many tokens pays
+/// for each one's fields, and a tree node costs about a third of a connection's memory where
+/// the two fields a RingCentral token has take a few words (README, "Performance"). Names a
+/// provider crate knows at compile time are kept without a copy.
+#[derive(Clone, Default, PartialEq)]
 pub struct Extra(Vec<(Cow<'static, str>, Value)>);
 
 /// What indexing by a name that is absent gives, as indexing a [`Value`] does.
@@ -31,14 +29,18 @@ impl Extra {
         Self(Vec::new())
     }
 
-    /// Sets the field `name` to `value`; returns the value it replaced. Looks through the
-    /// fields already there: to add many at once, collect them instead.
+    /// Where field `name` is, or would be.
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_ref().cmp(name))
+    }
+
+    /// Sets the field `name` to `value`; returns the value it replaced.
     pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
         let name = name.into();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, old)) => Some(std::mem::replace(old, value)),
-            None => {
-                self.0.push((name, value));
+        match self.find(&name) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Err(at) => {
+                self.0.insert(at, (name, value));
                 None
             }
         }
@@ -46,17 +48,17 @@ impl Extra {
 
     /// The value of field `name`.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.find(name).ok().map(|at| &self.0[at].1)
     }
 
     /// Whether field `name` is present.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.get(name).is_some()
+        self.find(name).is_ok()
     }
 
     /// Removes field `name`, returning its value.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        let at = self.0.iter().position(|(n, _)| n == name)?;
+        let at = self.find(name).ok()?;
         Some(self.0.remove(at).1)
     }
 
@@ -70,45 +72,14 @@ impl Extra {
         self.0.is_empty()
     }
 
-    /// The names, in insertion order.
+    /// The names, in name order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(n, _)| n.as_ref())
     }
 
-    /// The fields, in insertion order.
+    /// The fields, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.into_iter()
-    }
-
-    /// `fields` without repeated names, as inserting them in turn would leave them, in
-    /// O(n log n): inserting one by one compares each name with every earlier one, which a
-    /// document with many fields would turn into seconds of work.
-    fn from_fields(mut fields: Vec<(Cow<'static, str>, Value)>) -> Self {
-        if fields.len() < 2 {
-            return Self(fields);
-        }
-        let mut order: Vec<usize> = (0..fields.len()).collect();
-        order.sort_by(|&a, &b| fields[a].0.cmp(&fields[b].0).then(a.cmp(&b)));
-        let mut dropped = vec![false; fields.len()];
-        let mut moves = Vec::new();
-        for run in order.chunk_by(|&a, &b| fields[a].0 == fields[b].0) {
-            if let [first, .., last] = *run {
-                moves.push((first, last));
-                for &later in &run[1..] {
-                    dropped[later] = true;
-                }
-            }
-        }
-        for (first, last) in moves {
-            fields[first].1 = std::mem::take(&mut fields[last].1);
-        }
-        Self(
-            fields
-                .into_iter()
-                .zip(dropped)
-                .filter_map(|(field, dropped)| (!dropped).then_some(field))
-                .collect(),
-        )
     }
 }
 
@@ -122,7 +93,7 @@ impl<'a> IntoIterator for &'a Extra {
         fn(&'a (Cow<'static, str>, Value)) -> Field<'a>,
     >;
 
-    /// The fields, in insertion order.
+    /// The fields, in name order.
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(n, v)| (n.as_ref(), v))
     }
@@ -137,12 +108,6 @@ impl Index<&str> for Extra {
     }
 }
 
-impl PartialEq for Extra {
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|(n, v)| other.get(n) == Some(v))
-    }
-}
-
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Extra")
@@ -152,9 +117,13 @@ impl fmt::Debug for Extra {
 }
 
 impl From<Map<String, Value>> for Extra {
-    /// The map's fields (its names are distinct already), in its order.
+    /// The map's fields (its names are distinct already).
     fn from(map: Map<String, Value>) -> Self {
-        Self(map.into_iter().map(|(n, v)| (Cow::Owned(n), v)).collect())
+        let mut fields: Vec<(Cow<'static, str>, Value)> =
+            map.into_iter().map(|(n, v)| (Cow::Owned(n), v)).collect();
+        // In order already, unless serde_json's `preserve_order` is on in this build.
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        Self(fields)
     }
 }
 
@@ -170,44 +139,33 @@ impl From<Extra> for Map<String, Value> {
 
 impl<N: Into<Cow<'static, str>>> FromIterator<(N, Value)> for Extra {
     /// The fields in turn, as [`Extra::insert`] would add them: a repeated name keeps its
-    /// first place and its last value.
+    /// last value.
     fn from_iter<I: IntoIterator<Item = (N, Value)>>(fields: I) -> Self {
-        Self::from_fields(fields.into_iter().map(|(n, v)| (n.into(), v)).collect())
+        let mut fields: Vec<(Cow<'static, str>, Value)> =
+            fields.into_iter().map(|(n, v)| (n.into(), v)).collect();
+        // Stable: a name's values stay in the order given, and the last one is kept.
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
+        Self(fields)
     }
 }
 
 impl Serialize for Extra {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.len()))?;
-        for (name, value) in self.iter() {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
+        serializer.collect_map(self.iter())
     }
 }
 
 impl<'de> Deserialize<'de> for Extra {
     /// A JSON object; a repeated name keeps its last value, as [`Map`] does.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-
-        impl<'de> Visitor<'de> for Fields {
-            type Value = Extra;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of extra fields")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extra, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-                while let Some((name, value)) = map.next_entry::<String, Value>()? {
-                    fields.push((Cow::Owned(name), value));
-                }
-                Ok(Extra::from_fields(fields))
-            }
-        }
-
-        deserializer.deserialize_map(Fields)
+        Map::deserialize(deserializer).map(Self::from)
     }
 }
 
@@ -231,33 +189,34 @@ mod tests {
         let read: Extra = serde_json::from_str(r#"{"a":1,"a":2}"#).unwrap();
         assert_eq!(read.len(), 1);
         assert_eq!(read["a"], 2);
+        let collected: Extra = [("a", json!(1)), ("b", json!(2)), ("a", json!(3))]
+            .into_iter()
+            .collect();
+        assert_eq!(collected.len(), 2);
+        assert_eq!(collected["a"], 3);
     }
 
     #[test]
-    fn collecting_keeps_each_name_where_inserting_would() {
-        let fields = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("b", 5), ("a", 6)];
-        let collected: Extra = fields.iter().map(|&(n, v)| (n, json!(v))).collect();
+    fn every_way_in_keeps_the_fields_in_name_order() {
         let mut inserted = Extra::new();
-        for (n, v) in fields {
+        for (n, v) in [("c", 1), ("a", 2), ("b", 3)] {
             inserted.insert(n, json!(v));
         }
-        let order = |e: &Extra| {
-            e.iter()
-                .map(|(n, v)| (n.to_owned(), v.clone()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(order(&collected), order(&inserted));
-        assert_eq!(
-            order(&collected),
-            [
-                ("a".into(), json!(6)),
-                ("b".into(), json!(5)),
-                ("c".into(), json!(4))
-            ]
-        );
-        let read: Extra = serde_json::from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
-        assert_eq!(read.keys().collect::<Vec<_>>(), ["b", "a"]);
-        assert_eq!(read["b"], 3);
+        let collected: Extra = [("c", json!(1)), ("a", json!(2)), ("b", json!(3))]
+            .into_iter()
+            .collect();
+        let read: Extra = serde_json::from_str(r#"{"c":1,"a":2,"b":3}"#).unwrap();
+        let mapped = Extra::from(Map::from(read.clone()));
+        for extra in [&inserted, &collected, &read, &mapped] {
+            assert_eq!(extra.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+            assert_eq!(
+                (extra["a"].clone(), extra["c"].clone()),
+                (json!(2), json!(1))
+            );
+            assert!(extra.contains_key("b") && !extra.contains_key("d"));
+        }
+        assert_eq!(inserted, read);
+        assert_eq!(collected, mapped);
     }
 
     #[test]
@@ -272,7 +231,7 @@ mod tests {
 
     #[test]
     fn it_round_trips_through_json_and_a_map() {
-        let extra: Extra = [("id_token", json!("eyJ")), ("n", json!({"x": 1}))]
+        let extra: Extra = [("n", json!({"x": 1})), ("id_token", json!("eyJ"))]
             .into_iter()
             .collect();
         let text = serde_json::to_string(&extra).unwrap();
@@ -299,8 +258,8 @@ mod tests {
         let mut extra: Extra = [("a", json!(1)), ("b", json!(2))].into_iter().collect();
         assert_eq!(extra.remove("a"), Some(json!(1)));
         assert_eq!(extra.remove("a"), None);
+        assert!(!extra.contains_key("a"));
         assert_eq!(extra.keys().collect::<Vec<_>>(), ["b"]);
-        let fields: Vec<_> = (&extra).into_iter().collect();
-        assert_eq!(fields, [("b", &json!(2))]);
+        assert_eq!(extra.iter().collect::<Vec<_>>(), [("b", &json!(2))]);
     }
 }

@@ -55,8 +55,6 @@ pub(crate) fn error_in_token_info(info: &types::TokenInfo) -> Option<ServerError
 }
 
 impl ErrorBody for types::Error {
-    const MARKERS: Option<&'static [&'static str]> = Some(&["error", "code", "message", "reason"]);
-
     fn reports_error(&self) -> bool {
         self.error.is_some()
             || self.error_description.is_some()

@@ -49,8 +49,6 @@ pub(crate) fn token(info: types::TokenInfo, now: SystemTime) -> Token {
 }
 
 impl ErrorBody for types::ErrorResponse {
-    const MARKERS: Option<&'static [&'static str]> = Some(&["error"]);
-
     fn reports_error(&self) -> bool {
         self.error.is_some() || !self.errors.is_empty()
     }

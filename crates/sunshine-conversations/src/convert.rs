@@ -36,8 +36,6 @@ fn text_field<'a>(extra: &'a Map<String, Value>, name: &str) -> Option<&'a str> 
 }
 
 impl ErrorBody for types::ErrorResponse {
-    const MARKERS: Option<&'static [&'static str]> = Some(&["error"]);
-
     fn reports_error(&self) -> bool {
         !self.errors.is_empty() || text_field(&self.extra, "error").is_some()
     }

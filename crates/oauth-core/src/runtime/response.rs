@@ -15,16 +15,10 @@ use crate::runtime::limit::Rejection;
 /// Provider crates implement this for their generated error type so that every shape
 /// (RFC 6749, Cal.com's envelope, Sunshine's `errors[]`, ...) becomes one [`ServerError`].
 pub trait ErrorBody: DeserializeOwned {
-    /// Whether the body reports an error. Used on a 2xx answer that did not parse as the
-    /// success shape: some servers put an error inside a 200.
+    /// Whether the body reports an error: some servers put an error inside a 200. Asked of
+    /// every 2xx body of an operation whose success shape an error body could also read as
+    /// (`Success::Checked`), and of a 2xx body that did not read as its success shape.
     fn reports_error(&self) -> bool;
-
-    /// Words [`ErrorBody::reports_error`] cannot be true without: the names (or values) of
-    /// the fields it checks, e.g. `["error"]` when it looks at `error` and `errors`. A success
-    /// body containing none of them literally, and no `\` that could escape one, is known not
-    /// to report an error without being parsed a second time. `None` (the default): every
-    /// success body is parsed as the error schema too.
-    const MARKERS: Option<&'static [&'static str]> = None;
 
     /// The error, for an answer with `status`.
     fn into_server_error(self, status: u16) -> ServerError;

@@ -42,5 +42,7 @@ pub use budget::Budget;
 pub use events::{Figures, FleetEvent, Listener};
 pub use keeper::{Keeper, KeeperBuilder, KeeperSettings};
 pub use oauth_core;
+/// The lifecycle crate whose stores and token sources the registry and keeper run on.
+pub use oauth_lifecycle;
 pub use policy::KeepAlive;
 pub use registry::{Registry, Status};

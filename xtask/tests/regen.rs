@@ -323,7 +323,7 @@ fn the_generated_client_runs_on_oauth_core() {
         "::oauth_core::runtime::request(::reqwest::Method::POST, url",
         "::oauth_core::runtime::json_body(&mut request, &::oauth_core::secret::WithSecrets(body)",
         // The hooks, with the error schema of the spec's operations.
-        "impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client",
+        "impl ::std::convert::TryFrom<&::oauth_core::runtime::Connection> for Client",
         "impl ClientHooks<Inner> for Client",
         "::oauth_core::runtime::prepare_request(request);",
         "types::Err,",

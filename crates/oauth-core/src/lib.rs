@@ -51,7 +51,7 @@ pub use error::{
     StoreError, StoreErrorKind, TransportError, TransportKind,
 };
 pub use extra::Extra;
-pub use http::{BaseUrl, ClientOptions, Connection, HttpSettings};
+pub use http::{BaseUrl, ClientOptions, HttpSettings};
 pub use pkce::Pkce;
 pub use refusal::Refusal;
 pub use runtime::limit::BodyLimit;

@@ -3,11 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::runtime::Connection;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientCredentialsGrant,
-    ClientOptions, ClientSecret, Clock, Connection, Error, Provider, RefreshToken,
-    RefreshTokenGrant, Result, RevocableToken, Token, TokenIntrospection, TokenRevocation,
+    ClientOptions, ClientSecret, Clock, Error, Provider, RefreshToken, RefreshTokenGrant, Result,
+    RevocableToken, Token, TokenIntrospection, TokenRevocation,
 };
 
 use crate::convert;

@@ -3,12 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::runtime::Connection;
 use oauth_core::runtime::basic_authorization;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
-    Connection, Error, JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant,
-    Result, RevocableToken, Token, TokenRevocation,
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock, Error,
+    JwtAssertion, JwtBearerGrant, Provider, RefreshToken, RefreshTokenGrant, Result,
+    RevocableToken, Token, TokenRevocation,
 };
 
 use crate::client_auth::{AssertionAudience, Auth, ClientAuthentication};

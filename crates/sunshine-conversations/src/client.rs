@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::runtime::Connection;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
     AccessToken, AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret,
-    Clock, Connection, Error, Provider, Result, Token, TokenIntrospection, TokenRevocation,
+    Clock, Error, Provider, Result, Token, TokenIntrospection, TokenRevocation,
 };
 use serde_json::{Map, Value};
 

@@ -563,7 +563,7 @@ impl Urls {
 /// Written by the xtask.
 #[derive(Clone, Debug)]
 pub struct Inner {
-    /// The body limit and the secrets the client holds ([`oauth_core::Connection::vetting`]),
+    /// The body limit and the secrets the client holds ([`oauth_core::runtime::Connection::vetting`]),
     /// for the hooks.
     pub vetting: ::oauth_core::runtime::Vetting,
     /// The operations' URLs, parsed once.
@@ -572,9 +572,11 @@ pub struct Inner {
 /// The client on a connection's base URL and HTTP client, with its body limit and secrets.
 /// [`oauth_core::Error::Config`] when a path of the spec does not form a URL below the base
 /// URL. Written by the xtask.
-impl ::std::convert::TryFrom<&::oauth_core::Connection> for Client {
+impl ::std::convert::TryFrom<&::oauth_core::runtime::Connection> for Client {
     type Error = ::oauth_core::Error;
-    fn try_from(connection: &::oauth_core::Connection) -> ::oauth_core::Result<Self> {
+    fn try_from(
+        connection: &::oauth_core::runtime::Connection,
+    ) -> ::oauth_core::Result<Self> {
         let inner = Inner {
             vetting: connection.vetting.clone(),
             urls: Urls::new(&connection.base)?,

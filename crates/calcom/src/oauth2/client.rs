@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use oauth_core::runtime::Connection;
 use oauth_core::runtime::response::map_error;
 use oauth_core::{
-    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock,
-    Connection, Error, Provider, RefreshToken, RefreshTokenGrant, Result, Token,
+    AuthorizationCodeGrant, AuthorizationGrant, BaseUrl, ClientOptions, ClientSecret, Clock, Error,
+    Provider, RefreshToken, RefreshTokenGrant, Result, Token,
 };
 
 use super::authorize::DEFAULT_APP_URL;

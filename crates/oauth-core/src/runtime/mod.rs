@@ -19,6 +19,7 @@ pub mod time;
 pub mod vetting;
 pub mod wire;
 
+pub use crate::http::Connection;
 pub use hooks::{Success, basic_authorization, execute, from_response, prepare_request, with_body};
 pub use request::{RequestUrl, form_body, json_body, query, request};
 pub use vetting::Vetting;

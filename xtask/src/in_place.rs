@@ -30,35 +30,20 @@
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
-use crate::RegenError;
+use crate::{RegenError, client_impl};
 
 /// Rewrites the request of every method of the generated `impl Client` as above.
 pub(crate) fn rewrite(display: &str, file: &mut syn::File) -> Result<(), RegenError> {
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        for inner in &mut block.items {
-            let syn::ImplItem::Fn(f) = inner else {
-                continue;
-            };
-            if f.sig.asyncness.is_none() {
-                continue;
-            }
-            if let Err(problem) = in_place(&mut f.block.stmts) {
-                return Err(RegenError::Generator {
-                    file: display.to_owned(),
-                    operation: Some(f.sig.ident.to_string()),
-                    message: format!(
-                        "the generated method builds its request in a way `in_place::rewrite` \
-                         does not know ({problem}); update it"
-                    ),
-                });
-            }
+    for f in client_impl::methods_mut(file).filter(|f| f.sig.asyncness.is_some()) {
+        if let Err(problem) = in_place(&mut f.block.stmts) {
+            return Err(RegenError::Generator {
+                file: display.to_owned(),
+                operation: Some(f.sig.ident.to_string()),
+                message: format!(
+                    "the generated method builds its request in a way `in_place::rewrite` \
+                 does not know ({problem}); update it"
+                ),
+            });
         }
     }
     Ok(())

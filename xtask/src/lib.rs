@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod browser_page;
+mod client_impl;
 pub mod generate;
 mod in_place;
 pub mod mock;

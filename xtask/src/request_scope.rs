@@ -23,35 +23,20 @@
 //! };
 //! ```
 
-use crate::RegenError;
+use crate::{RegenError, client_impl};
 
 /// Rewrites every method of the generated `impl Client` as above. A method of another shape is
 /// an error: progenitor changed, and this must follow.
 pub(crate) fn rewrite(display: &str, file: &mut syn::File) -> Result<(), RegenError> {
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        for inner in &mut block.items {
-            let syn::ImplItem::Fn(f) = inner else {
-                continue;
-            };
-            if f.sig.asyncness.is_none() {
-                continue;
-            }
-            if !scope(&mut f.block.stmts) {
-                return Err(RegenError::Generator {
-                    file: display.to_owned(),
-                    operation: Some(f.sig.ident.to_string()),
-                    message: "the generated method does not build, hook and send its request \
-                              the way `request_scope::rewrite` knows; update it"
-                        .into(),
-                });
-            }
+    for f in client_impl::methods_mut(file).filter(|f| f.sig.asyncness.is_some()) {
+        if !scope(&mut f.block.stmts) {
+            return Err(RegenError::Generator {
+                file: display.to_owned(),
+                operation: Some(f.sig.ident.to_string()),
+                message: "the generated method does not build, hook and send its request \
+                      the way `request_scope::rewrite` knows; update it"
+                    .into(),
+            });
         }
     }
     Ok(())

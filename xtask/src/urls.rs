@@ -7,7 +7,7 @@
 
 use openapiv3::{OpenAPI, ReferenceOr};
 
-use crate::RegenError;
+use crate::{RegenError, client_impl};
 
 /// An operation whose path has no parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,32 +54,20 @@ pub(crate) fn rewrite(
     fixed: &[Fixed],
 ) -> Result<(), RegenError> {
     let mut done = Vec::new();
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
+    for f in client_impl::methods_mut(file) {
+        let name = f.sig.ident.to_string();
+        let Some(op) = fixed.iter().find(|op| op.method == name) else {
             continue;
         };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        for inner in &mut block.items {
-            let syn::ImplItem::Fn(f) = inner else {
-                continue;
-            };
-            let name = f.sig.ident.to_string();
-            let Some(op) = fixed.iter().find(|op| op.method == name) else {
-                continue;
-            };
-            for stmt in &mut f.block.stmts {
-                if let syn::Stmt::Local(local) = stmt
-                    && let Some(init) = &mut local.init
-                    && formats_url(&init.expr, &op.path)
-                {
-                    let field = syn::Ident::new(&op.method, proc_macro2::Span::call_site());
-                    *init.expr = syn::parse_quote!(self.inner.urls.#field.clone());
-                    done.push(name.clone());
-                    break;
-                }
+        for stmt in &mut f.block.stmts {
+            if let syn::Stmt::Local(local) = stmt
+                && let Some(init) = &mut local.init
+                && formats_url(&init.expr, &op.path)
+            {
+                let field = syn::Ident::new(&op.method, proc_macro2::Span::call_site());
+                *init.expr = syn::parse_quote!(self.inner.urls.#field.clone());
+                done.push(name.clone());
+                break;
             }
         }
     }

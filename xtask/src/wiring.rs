@@ -74,24 +74,9 @@ pub(crate) fn items(
 /// Each method of the generated `impl Client` with its error type, `Error<E>`'s `E` as
 /// written (`types::ErrorResponse`, or `()` for an operation that declares no error answer).
 fn client_methods(file: &syn::File) -> BTreeMap<String, String> {
-    let mut methods = BTreeMap::new();
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        for inner in &block.items {
-            if let syn::ImplItem::Fn(f) = inner
-                && let Some(error) = error_type(&f.sig.output)
-            {
-                methods.insert(f.sig.ident.to_string(), error);
-            }
-        }
-    }
-    methods
+    crate::client_impl::methods(file)
+        .filter_map(|f| Some((f.sig.ident.to_string(), error_type(&f.sig.output)?)))
+        .collect()
 }
 
 /// `E` of a `Result<_, Error<E>>` return type, as tokens without spaces.

@@ -1,9 +1,12 @@
 //! The generated files match the specs, and bad specs give clear errors that change nothing.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use scratch::{GOOD, Scratch};
 use xtask::{Mode, RegenError, regen, workspace_root};
+
+mod scratch;
 
 #[test]
 fn generated_files_are_up_to_date() {
@@ -30,79 +33,6 @@ fn generation_is_deterministic() {
         )));
     }
 }
-
-/// A scratch workspace with one provider `demo` whose spec is `spec` (YAML).
-struct Scratch {
-    root: PathBuf,
-}
-
-impl Scratch {
-    fn new(name: &str, spec: &str) -> Self {
-        let root = std::env::temp_dir().join(format!("xtask-test-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        fs::create_dir_all(root.join("specs")).unwrap();
-        fs::create_dir_all(root.join("crates/demo/src")).unwrap();
-        fs::write(
-            root.join("crates/demo/Cargo.toml"),
-            "[package]\nname = \"demo\"\n",
-        )
-        .unwrap();
-        fs::write(root.join("crates/demo/src/generated.rs"), "// before\n").unwrap();
-        fs::write(root.join("specs/demo.yaml"), spec).unwrap();
-        Self { root }
-    }
-
-    fn generated(&self) -> String {
-        fs::read_to_string(self.root.join("crates/demo/src/generated.rs")).unwrap()
-    }
-
-    fn path(&self) -> &Path {
-        &self.root
-    }
-
-    fn mock_path(&self) -> PathBuf {
-        self.root.join("crates/demo/src/generated_mock.rs")
-    }
-
-    fn mocks(&self) -> String {
-        fs::read_to_string(self.mock_path()).unwrap()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.root);
-    }
-}
-
-const GOOD: &str = r##"openapi: 3.0.3
-info: { title: Demo, version: "1" }
-paths:
-  /token:
-    post:
-      operationId: get_token
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: { $ref: "#/components/schemas/Req" }
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: { $ref: "#/components/schemas/Res" }
-        "4XX":
-          description: error
-          content:
-            application/json:
-              schema: { $ref: "#/components/schemas/Err" }
-components:
-  schemas:
-    Req: { type: object, properties: { a: { type: string } } }
-    Res: { type: object, properties: { b: { type: string } } }
-    Err: { type: object, properties: { error: { type: string } } }
-"##;
 
 #[test]
 fn a_good_spec_is_written_and_then_up_to_date() {

@@ -16,25 +16,18 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+use support::own_target_dir;
 use xtask::workspace_root;
+
+mod support;
 
 /// Long enough for the first build of the client's dependencies on a busy 2-core machine.
 const CARGO_TIMEOUT: Duration = Duration::from_secs(1500);
 
 const FORM: &str = "application/x-www-form-urlencoded";
-
-/// The target directory this test was built in: `<target>/debug/deps/<test binary>`.
-fn own_target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .expect("the test binary lives in <target>/<profile>/deps")
-        .to_path_buf()
-}
 
 /// Writes `text` to `path` unless it already holds it (an unchanged file keeps its time, so
 /// cargo does not build it again).
@@ -100,54 +93,21 @@ fn moved_spec(real: &str) -> String {
 /// Runs `cargo ARGS` in `dir` with `target_dir`, as a shell would (none of the variables cargo
 /// sets for this test), returning its standard output; panics with its output on failure.
 fn cargo(dir: &Path, target_dir: &Path, args: &[&str]) -> String {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let (out, err) = (dir.join("cargo.stdout"), dir.join("cargo.stderr"));
-    let mut command = Command::new(cargo);
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env("CARGO_INCREMENTAL", "0")
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(&out).unwrap())
-        .stderr(fs::File::create(&err).unwrap());
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        let set_for_this_test = key.starts_with("CARGO_PKG_")
-            || key.starts_with("CARGO_BIN_")
-            || key.starts_with("CARGO_MANIFEST_")
-            || matches!(
-                key.as_ref(),
-                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR"
-            );
-        if set_for_this_test {
-            command.env_remove(key.as_ref());
-        }
-    }
-    let mut child = command.spawn().expect("cargo starts");
-    let deadline = Instant::now() + CARGO_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "cargo {args:?} in {} took over {CARGO_TIMEOUT:?}",
-                dir.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let stdout = fs::read_to_string(&out).unwrap();
-    assert!(
-        status.success(),
-        "cargo {args:?} in {} failed\nstdout:\n{stdout}\nstderr:\n{}",
-        dir.display(),
-        fs::read_to_string(&err).unwrap_or_default()
+    let run = support::cargo(
+        dir,
+        target_dir,
+        args,
+        &[("CARGO_INCREMENTAL", "0")],
+        CARGO_TIMEOUT,
     );
-    stdout
+    assert!(
+        run.status.success(),
+        "cargo {args:?} in {} failed\nstdout:\n{}\nstderr:\n{}",
+        dir.display(),
+        run.stdout,
+        run.stderr
+    );
+    run.stdout
 }
 
 /// A form body as its fields.

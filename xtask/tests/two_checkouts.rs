@@ -12,10 +12,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::{Run, own_target_dir};
 use xtask::workspace_root;
+
+mod support;
 
 /// Long enough for a cold build of the xtask crate on a busy 2-core machine.
 const CARGO_TIMEOUT: Duration = Duration::from_secs(480);
@@ -86,79 +88,20 @@ fn checkout(root: &Path, dir: &Path, providers: &[xtask::Provider]) {
     }
 }
 
-/// What one `cargo xtask regen ARGS` in `dir` did.
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `cargo run -p xtask -- regen ARGS` (what the `cargo xtask` alias expands to) in `dir`
 /// as a shell would: none of the variables cargo sets for this test, `CARGO_TARGET_DIR` set.
 fn regen_in(dir: &Path, target_dir: &Path, args: &[&str]) -> Run {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let (out, err) = (dir.join("cargo.stdout"), dir.join("cargo.stderr"));
-    let mut command = Command::new(cargo);
-    command
-        .args([
-            "run",
-            "--offline",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--",
-            "regen",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(&out).unwrap())
-        .stderr(fs::File::create(&err).unwrap());
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        let set_for_this_test = key.starts_with("CARGO_PKG_")
-            || key.starts_with("CARGO_BIN_")
-            || key.starts_with("CARGO_MANIFEST_")
-            || matches!(
-                key.as_ref(),
-                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR"
-            );
-        if set_for_this_test {
-            command.env_remove(key.as_ref());
-        }
-    }
-    let mut child = command.spawn().expect("cargo starts");
-    let deadline = Instant::now() + CARGO_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "cargo xtask regen {args:?} in {} took over {CARGO_TIMEOUT:?}; stderr:\n{}",
-                dir.display(),
-                fs::read_to_string(&err).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    Run {
-        status,
-        stdout: fs::read_to_string(&out).unwrap(),
-        stderr: fs::read_to_string(&err).unwrap(),
-    }
-}
-
-/// The target directory this test was built in: `<target>/debug/deps/<test binary>`.
-fn own_target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .nth(3)
-        .expect("the test binary lives in <target>/<profile>/deps")
-        .to_path_buf()
+    let mut all = vec![
+        "run",
+        "--offline",
+        "--quiet",
+        "--package",
+        "xtask",
+        "--",
+        "regen",
+    ];
+    all.extend_from_slice(args);
+    support::cargo(dir, target_dir, &all, &[], CARGO_TIMEOUT)
 }
 
 #[test]

@@ -257,6 +257,18 @@ impl FakeServer {
         authorization_url: &str,
         default_redirect: Option<&str>,
     ) -> Result<url::Url, GrantError> {
+        self.authorize_with(authorization_url, |grants, param| {
+            consent(grants, param, default_redirect)
+        })
+    }
+
+    /// [`FakeServer::authorize`] for a provider whose consent page follows rules of its own:
+    /// `consent` gets the grant state and the authorization URL's query parameters by name.
+    pub fn authorize_with(
+        &self,
+        authorization_url: &str,
+        consent: impl FnOnce(&Grants, &dyn Fn(&str) -> Option<String>) -> Result<url::Url, GrantError>,
+    ) -> Result<url::Url, GrantError> {
         let url = url::Url::parse(authorization_url)
             .map_err(|e| GrantError::InvalidRequest(format!("not a URL: {e}")))?;
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
@@ -266,7 +278,7 @@ impl FakeServer {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         };
-        consent(self.grants(), &param, default_redirect)
+        consent(self.grants(), &param)
     }
 }
 

@@ -190,16 +190,10 @@ impl FakeCalcom {
     /// `invalid_code_challenge_method`). Those its page shows instead are errors: an unknown
     /// client ([`GrantError::InvalidClient`]), a missing or relative `redirect_uri`.
     pub fn authorize(&self, authorization_url: &str) -> Result<Url, GrantError> {
-        let url = Url::parse(authorization_url)
-            .map_err(|e| GrantError::InvalidRequest(format!("not a URL: {e}")))?;
-        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        let param = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        oauth2::consent(self.server.grants(), &param)
+        self.server
+            .authorize_with(authorization_url, |grants, param| {
+                oauth2::consent(grants, param)
+            })
     }
 }
 
